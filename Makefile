@@ -1,0 +1,46 @@
+# Mobility Concierge. `make run` to run it, `make test` to test it; see README.md.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+# The first working Python 3.10: on PATH, or under pyenv.
+PYTHON310 := $(shell for p in python3.10 $$HOME/.pyenv/versions/3.10*/bin/python3.10 /usr/local/bin/python3.10 /usr/bin/python3.10; do \
+	$$p -c 'import sys; assert sys.version_info[:2] == (3, 10)' 2>/dev/null && { echo $$p; break; }; done)
+
+.PHONY: run test shell train migrate lint install lock clean
+
+run: install train migrate ## install, train if needed, upgrade the database, serve everything
+	$(PY) -m bot run
+
+test: install ## the whole suite (what CI runs)
+	$(PY) -m pytest
+
+shell: install train migrate ## chat in the terminal with the real actions
+	$(PY) -m bot shell
+
+train: install ## train the model if config.yml, domain.yml or data/ changed
+	$(PY) -m bot train
+
+migrate: install ## upgrade the database schema
+	$(PY) -m bot migrate
+
+lint: install
+	$(VENV)/bin/ruff check bot actions tests bench
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.lock
+	@if [ -z "$(PYTHON310)" ]; then \
+		echo "Python 3.10 is required (Rasa 3.6 supports up to 3.10) and none was found."; \
+		echo "Install it, e.g. 'sudo apt install python3.10 python3.10-venv' or 'pyenv install 3.10', then re-run make."; \
+		exit 1; fi
+	@test -x $(PY) || $(PYTHON310) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip==24.0
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	@touch $@
+
+lock: ## re-pin requirements.lock from requirements.in (after changing requirements.in)
+	$(PY) -m pip install --quiet -r requirements.in
+	$(PY) -m pip freeze --exclude-editable > requirements.lock
+
+clean:
+	rm -rf models var .pytest_cache

@@ -1,0 +1,1 @@
+"""Rasa SDK custom actions. Kept thin: they translate between Rasa and `bot/`."""

@@ -1,0 +1,1 @@
+"""Mobility Concierge: the dealership assistant's own code (profile, engagement, web, CLI)."""

@@ -1,0 +1,122 @@
+"""`python -m bot <command>`: what the Makefile runs (migrate, train, run, shell, and the parts)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import subprocess
+import sys
+
+from bot import config
+
+
+def _export_defaults() -> None:
+    """Child processes and Rasa's endpoints.yml read these; make them explicit."""
+    ports = config.ports()
+    os.environ.setdefault("ACTIONS_PORT", str(ports.actions))
+    os.environ.setdefault("RASA_PORT", str(ports.rasa))
+    os.environ.setdefault("WEB_PORT", str(ports.web))
+
+
+def cmd_migrate(_: argparse.Namespace) -> None:
+    from bot import db
+
+    db.upgrade()
+    print(f"Database schema is up to date ({config.database_url().render_as_string(hide_password=True)}).")
+
+
+def cmd_train(args: argparse.Namespace) -> None:
+    from bot.training import train
+
+    train(config.model_path(), config_file=args.config, force=args.force)
+
+
+def cmd_actions(_: argparse.Namespace) -> None:
+    """The action server, on localhost only unless ACTIONS_HOST says otherwise."""
+    from rasa_sdk import endpoint
+
+    os.environ.setdefault("SANIC_HOST", os.environ.get("ACTIONS_HOST", "127.0.0.1"))
+    logging.basicConfig(level=logging.INFO)
+    endpoint.run("actions", port=config.ports().actions, cors_origins=None)
+
+
+def cmd_rasa(_: argparse.Namespace) -> None:
+    """The Rasa server with REST and socket.io channels; its HTTP API needs the Rasa token."""
+    from rasa.core import run
+    from rasa.core.utils import AvailableEndpoints
+    from rasa.utils.common import configure_logging_and_warnings
+    from rasa.utils.log_utils import configure_structlog
+
+    # INFO, not DEBUG: Rasa's debug lines include message text (customer PII).
+    configure_logging_and_warnings(logging.INFO)
+    configure_structlog(logging.INFO)
+    run.serve_application(
+        model_path=str(config.model_path()),
+        interface=os.environ.get("RASA_HOST", "0.0.0.0"),
+        port=config.ports().rasa,
+        credentials=str(config.PROJECT_ROOT / "credentials.yml"),
+        endpoints=AvailableEndpoints.read_endpoints(str(config.PROJECT_ROOT / "endpoints.yml")),
+        enable_api=True,
+        auth_token=config.rasa_token(),
+        cors=os.environ.get("ALLOWED_ORIGINS", "").split(",") if os.environ.get("ALLOWED_ORIGINS") else None,
+    )
+
+
+def cmd_web(_: argparse.Namespace) -> None:
+    from aiohttp import web
+
+    from bot.web import create_app
+
+    logging.basicConfig(level=logging.INFO)
+    web.run_app(create_app(), host=os.environ.get("WEB_HOST", "0.0.0.0"), port=config.ports().web, print=None)
+
+
+def cmd_run(_: argparse.Namespace) -> None:
+    from bot.supervisor import supervise
+
+    sys.exit(supervise())
+
+
+def cmd_shell(_: argparse.Namespace) -> None:
+    """Staff chat in the terminal against the real actions (starting them if needed)."""
+    from bot.supervisor import action_server_for_shell
+
+    with action_server_for_shell():
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "rasa",
+                "shell",
+                "--model",
+                str(config.model_path()),
+                "--endpoints",
+                "endpoints.yml",
+                "--credentials",
+                "credentials.yml",
+            ],
+            cwd=config.PROJECT_ROOT,
+            check=False,
+        )
+
+
+def main() -> None:
+    _export_defaults()
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("migrate", help="upgrade the database schema").set_defaults(func=cmd_migrate)
+    train = commands.add_parser("train", help="train the model if its inputs changed")
+    train.add_argument("--config", default="config.yml")
+    train.add_argument("--force", action="store_true")
+    train.set_defaults(func=cmd_train)
+    for name, func, text in (
+        ("run", cmd_run, "run everything under one supervisor"),
+        ("shell", cmd_shell, "chat with the assistant in the terminal"),
+        ("actions", cmd_actions, "run only the action server"),
+        ("rasa", cmd_rasa, "run only the Rasa server"),
+        ("web", cmd_web, "run only the web app"),
+    ):
+        commands.add_parser(name, help=text).set_defaults(func=func)
+    args = parser.parse_args()
+    args.func(args)

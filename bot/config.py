@@ -1,0 +1,100 @@
+"""Settings read from environment variables, with defaults that work on one machine.
+
+Every process (Rasa server, action server, web app, CLI) reads its configuration here so that
+one variable means the same thing everywhere. See the README's "Configuration" table.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.engine import URL, make_url
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def var_dir() -> Path:
+    """Where runtime state lives (SQLite file, tokens, training stamp); never committed."""
+    path = Path(os.environ.get("VAR_DIR", PROJECT_ROOT / "var"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def database_url() -> URL:
+    """The profile database (and Rasa's tracker store); relative SQLite paths are anchored at the project."""
+    url = make_url(os.environ.get("DATABASE_URL", "sqlite:///var/concierge.db"))
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        path = Path(url.database)
+        if not path.is_absolute():
+            path = PROJECT_ROOT / path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        url = url.set(database=str(path))
+    return url
+
+
+def _port(name: str, default: int) -> int:
+    raw = os.environ.get(name, str(default))
+    try:
+        port = int(raw)
+    except ValueError:
+        raise SystemExit(f"{name} must be a port number, got {raw!r}") from None
+    if not 0 < port < 65536:
+        raise SystemExit(f"{name} must be between 1 and 65535, got {port}")
+    return port
+
+
+def _secret(env_name: str, file_name: str) -> tuple[str, Path | None]:
+    """A secret from the environment, else one generated once and kept in `var/` (mode 0600).
+
+    Returns the secret and the file it lives in (None when it came from the environment), so
+    callers can tell staff *where* it is without ever printing it.
+    """
+    value = os.environ.get(env_name)
+    if value:
+        return value, None
+    path = var_dir() / file_name
+    if not path.exists():
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(32))
+    return path.read_text().strip(), path
+
+
+@dataclass(frozen=True)
+class Ports:
+    actions: int
+    rasa: int
+    web: int
+
+
+def ports() -> Ports:
+    return Ports(
+        actions=_port("ACTIONS_PORT", 5055),
+        rasa=_port("RASA_PORT", 5005),
+        web=_port("WEB_PORT", 8000),
+    )
+
+
+def staff_token() -> tuple[str, Path | None]:
+    """Bearer token for the staff API and console."""
+    return _secret("STAFF_TOKEN", "staff_token")
+
+
+def rasa_token() -> str:
+    """Token protecting Rasa's own HTTP API, which only our web app calls."""
+    return _secret("RASA_TOKEN", "rasa_token")[0]
+
+
+def dealership_tz() -> str | None:
+    """Overrides the time zone in knowledge/dealership.yml when set."""
+    return os.environ.get("DEALERSHIP_TZ") or None
+
+
+def knowledge_dir() -> Path:
+    return Path(os.environ.get("KNOWLEDGE_DIR", PROJECT_ROOT / "knowledge"))
+
+
+def model_path() -> Path:
+    return Path(os.environ.get("MODEL_PATH", PROJECT_ROOT / "models" / "concierge.tar.gz"))

@@ -1,0 +1,1 @@
+"""Engagement: every message on every channel, recorded on the customer's profile."""

@@ -1,0 +1,186 @@
+"""A Rasa event broker that writes every message, in and out, to the customer's engagement.
+
+Rasa publishes each new tracker event through the broker configured in `endpoints.yml`, so no
+story, rule or action can bypass it. `publish` runs on Rasa's event loop: it only turns the
+event into a record and queues it (microseconds); a writer thread batches records into the
+database, retries while the database is unreachable, and drains the queue on shutdown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import queue
+import threading
+import time
+from collections import OrderedDict
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from rasa.core.brokers.broker import EventBroker
+from rasa.utils.endpoints import EndpointConfig
+
+from bot import config
+from bot.profile import EngagementRecord, ProfileStore, default_store
+
+logger = logging.getLogger(__name__)
+
+_STOP = object()
+_MAX_BATCH = 200
+_MAX_SENDERS_REMEMBERED = 10_000
+
+
+class EngagementBroker(EventBroker):
+    def __init__(self, store: ProfileStore, spool: Path | None = None) -> None:
+        self._store = store
+        self._spool = spool or config.var_dir() / "engagement-spool.jsonl"
+        self._queue: queue.Queue[Any] = queue.Queue()
+        # Per conversation: the channel of the last customer message and the last action run,
+        # because Rasa's bot events carry neither.
+        self._channels: OrderedDict[str, str] = OrderedDict()
+        self._last_action: OrderedDict[str, str] = OrderedDict()
+        self._writer = threading.Thread(target=self._write_loop, name="engagement-writer", daemon=True)
+        self._replay_spool()
+        self._writer.start()
+
+    @classmethod
+    async def from_endpoint_config(
+        cls, broker_config: EndpointConfig, event_loop: asyncio.AbstractEventLoop | None = None
+    ) -> EngagementBroker:
+        return cls(default_store())
+
+    # --- Rasa's side (event loop) -----------------------------------------------------------
+
+    def publish(self, event: dict[str, Any]) -> None:
+        record = self._to_record(event)
+        if record is not None:
+            self._queue.put(record)
+
+    def _to_record(self, event: dict[str, Any]) -> EngagementRecord | None:
+        sender_id = str(event.get("sender_id"))
+        kind = event.get("event")
+        if kind == "action":
+            _remember(self._last_action, sender_id, event.get("name") or "")
+            return None
+        if kind not in ("user", "bot"):
+            return None
+        ts = datetime.fromtimestamp(event.get("timestamp") or time.time(), timezone.utc).replace(tzinfo=None)
+        if kind == "user":
+            channel = event.get("input_channel") or "unknown"
+            _remember(self._channels, sender_id, channel)
+            intent = (event.get("parse_data") or {}).get("intent") or {}
+            return EngagementRecord(
+                sender_id=sender_id,
+                channel=channel,
+                ts=ts,
+                direction="in",
+                text=event.get("text"),
+                intent=intent.get("name"),
+                confidence=intent.get("confidence"),
+            )
+        metadata = event.get("metadata") or {}
+        data = {k: v for k, v in (event.get("data") or {}).items() if v}
+        return EngagementRecord(
+            sender_id=sender_id,
+            channel=self._channels.get(sender_id) or "",  # resolved by the writer if unknown
+            ts=ts,
+            direction="out",
+            text=event.get("text"),
+            data=data or None,
+            action=metadata.get("utter_action") or self._last_action.get(sender_id),
+            topic=metadata.get("topic"),
+            booking_id=metadata.get("booking_id"),
+        )
+
+    async def close(self) -> None:
+        """Drain what is queued before Rasa exits (called on a clean shutdown)."""
+        self._queue.put(_STOP)
+        await asyncio.to_thread(self._writer.join, 60)
+
+    def flush(self, timeout: float = 30) -> None:
+        """Block until everything queued so far is written (tests and benchmarks)."""
+        done = threading.Event()
+        self._queue.put(done)
+        done.wait(timeout)
+
+    # --- writer thread --------------------------------------------------------------------
+
+    def _write_loop(self) -> None:
+        stopping = False
+        while not stopping:
+            batch: list[EngagementRecord] = []
+            waiters: list[threading.Event] = []
+            item = self._queue.get()
+            while True:
+                if item is _STOP:
+                    stopping = True
+                elif isinstance(item, threading.Event):
+                    waiters.append(item)
+                else:
+                    batch.append(item)
+                if stopping or len(batch) >= _MAX_BATCH:
+                    break
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+            self._write(batch, give_up_to_spool=stopping)
+            for waiter in waiters:
+                waiter.set()
+
+    def _write(self, batch: list[EngagementRecord], give_up_to_spool: bool) -> None:
+        """Write with retries; while the database is away, nothing is dropped."""
+        if not batch:
+            return
+        delay = 0.2
+        while True:
+            try:
+                self._store.record_engagement(self._with_channels(batch))
+                return
+            except Exception as error:  # noqa: BLE001 - any database failure: keep and retry
+                if give_up_to_spool:
+                    logger.error(
+                        "Engagement database unavailable at shutdown (%s); spooling %d events",
+                        type(error).__name__,
+                        len(batch),
+                    )
+                    self._append_spool(batch)
+                    return
+                logger.warning("Engagement write failed (%s); retrying in %.1fs", type(error).__name__, delay)
+                time.sleep(delay)
+                delay = min(delay * 2, 5.0)
+
+    def _with_channels(self, batch: list[EngagementRecord]) -> list[EngagementRecord]:
+        resolved = []
+        for record in batch:
+            if not record.channel:
+                channel = self._store.channel_of(record.sender_id) or "unknown"
+                record = EngagementRecord(**{**record.__dict__, "channel": channel})
+            resolved.append(record)
+        return resolved
+
+    def _append_spool(self, batch: list[EngagementRecord]) -> None:
+        with self._spool.open("a", encoding="utf-8") as spool:
+            for record in batch:
+                spool.write(json.dumps({**record.__dict__, "ts": record.ts.isoformat()}) + "\n")
+
+    def _replay_spool(self) -> None:
+        """Events spooled at an earlier shutdown go first in the queue."""
+        if not self._spool.exists():
+            return
+        pending = self._spool.with_suffix(".replaying")
+        self._spool.rename(pending)
+        for line in pending.read_text(encoding="utf-8").splitlines():
+            fields = json.loads(line)
+            fields["ts"] = datetime.fromisoformat(fields["ts"])
+            self._queue.put(EngagementRecord(**fields))
+        pending.unlink()
+
+
+def _remember(cache: OrderedDict[str, str], key: str, value: str) -> None:
+    cache[key] = value
+    cache.move_to_end(key)
+    if len(cache) > _MAX_SENDERS_REMEMBERED:
+        cache.popitem(last=False)

@@ -1,0 +1,24 @@
+"""Customer profile: the household, its contacts, members, vehicles and conversations."""
+
+from functools import lru_cache
+
+from bot.db import session_factory
+from bot.profile.contact_details import InvalidContactDetail, normalise_email, normalise_phone
+from bot.profile.store import ContactDetails, EngagementRecord, ProfileStore
+
+
+@lru_cache(maxsize=1)
+def default_store() -> ProfileStore:
+    """The store on `DATABASE_URL`, shared by everything in this process."""
+    return ProfileStore(session_factory())
+
+
+__all__ = [
+    "ContactDetails",
+    "EngagementRecord",
+    "InvalidContactDetail",
+    "ProfileStore",
+    "default_store",
+    "normalise_email",
+    "normalise_phone",
+]

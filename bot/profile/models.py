@@ -1,0 +1,160 @@
+"""The customer profile schema: one household record with everything we know about it.
+
+A *customer* is the household. People in it who talk to us are *contacts* (with phones and
+emails); people we only know about are *household members*. Conversations reach a customer
+through *channel identities* (the channel's sender id). Every message is an *engagement event*.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import declarative_base, relationship
+
+Base = declarative_base()
+
+
+def utcnow() -> datetime:
+    """Timestamps are stored as naive UTC so SQLite and PostgreSQL compare them alike."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def _owned_by_customer() -> Column:
+    return Column(Integer, ForeignKey("customers.id", ondelete="CASCADE"), nullable=False, index=True)
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+
+    id = Column(Integer, primary_key=True)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+
+    contacts = relationship("Contact", back_populates="customer", order_by="Contact.id")
+    household = relationship("HouseholdMember", order_by="HouseholdMember.id")
+    vehicles = relationship("Vehicle", order_by="Vehicle.id")
+    identities = relationship("ChannelIdentity", order_by="ChannelIdentity.id")
+    handoffs = relationship("HandoffRequest", order_by="HandoffRequest.id")
+
+
+class Contact(Base):
+    __tablename__ = "contacts"
+
+    id = Column(Integer, primary_key=True)
+    customer_id = _owned_by_customer()
+    name = Column(String(120))
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+
+    customer = relationship("Customer", back_populates="contacts")
+    phones = relationship("Phone", back_populates="contact", order_by="Phone.id")
+    emails = relationship("Email", back_populates="contact", order_by="Email.id")
+
+
+class Phone(Base):
+    """A mobile number in E.164; SMS consent and opt-out belong to the number, as carriers see it."""
+
+    __tablename__ = "phones"
+
+    id = Column(Integer, primary_key=True)
+    contact_id = Column(Integer, ForeignKey("contacts.id", ondelete="CASCADE"), nullable=False, index=True)
+    e164 = Column(String(20), nullable=False, unique=True)
+    sms_consent = Column(Boolean)
+    sms_consent_at = Column(DateTime)
+    sms_consent_source = Column(String(40))
+    opted_out_at = Column(DateTime)
+    opt_out_source = Column(String(40))
+
+    contact = relationship("Contact", back_populates="phones")
+
+
+class Email(Base):
+    __tablename__ = "emails"
+
+    id = Column(Integer, primary_key=True)
+    contact_id = Column(Integer, ForeignKey("contacts.id", ondelete="CASCADE"), nullable=False, index=True)
+    address = Column(String(254), nullable=False, unique=True)
+
+    contact = relationship("Contact", back_populates="emails")
+
+
+class HouseholdMember(Base):
+    __tablename__ = "household_members"
+
+    id = Column(Integer, primary_key=True)
+    customer_id = _owned_by_customer()
+    name = Column(String(120), nullable=False)
+    relation = Column(String(40))
+    birth_year = Column(Integer)
+
+
+class Vehicle(Base):
+    __tablename__ = "vehicles"
+
+    id = Column(Integer, primary_key=True)
+    customer_id = _owned_by_customer()
+    year = Column(Integer)
+    make = Column(String(40), nullable=False, default="Corvane")
+    model = Column(String(40), nullable=False)
+    trim = Column(String(40))
+    vin = Column(String(17))
+    mileage = Column(Integer)
+
+
+class ChannelIdentity(Base):
+    """How a conversation finds its customer: (channel, sender id) -> customer."""
+
+    __tablename__ = "channel_identities"
+    __table_args__ = (UniqueConstraint("channel", "sender_id"),)
+
+    id = Column(Integer, primary_key=True)
+    customer_id = _owned_by_customer()
+    channel = Column(String(40), nullable=False)
+    sender_id = Column(String(255), nullable=False, index=True)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+
+
+class EngagementEvent(Base):
+    """One message in or out, on any channel: the raw material of engagement measurement."""
+
+    __tablename__ = "engagement_events"
+    __table_args__ = (Index("ix_engagement_customer_ts", "customer_id", "ts"),)
+
+    id = Column(Integer, primary_key=True)
+    customer_id = _owned_by_customer()
+    sender_id = Column(String(255), nullable=False)
+    ts = Column(DateTime, nullable=False, index=True)
+    channel = Column(String(40), nullable=False)
+    direction = Column(String(3), nullable=False)  # "in" from the customer, "out" to them
+    text = Column(Text)
+    data = Column(JSON)  # buttons, images, custom payloads of bot messages
+    intent = Column(String(80))
+    confidence = Column(Float)
+    action = Column(String(80))  # response or action that produced a bot message
+    topic = Column(String(80))
+    booking_id = Column(String(40))
+
+
+class HandoffRequest(Base):
+    __tablename__ = "handoff_requests"
+
+    id = Column(Integer, primary_key=True)
+    customer_id = _owned_by_customer()
+    sender_id = Column(String(255), nullable=False)
+    channel = Column(String(40), nullable=False)
+    reason = Column(String(40), nullable=False)  # "asked" or "escalation"
+    message = Column(Text)
+    status = Column(String(10), nullable=False, default="open")
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    closed_at = Column(DateTime)

@@ -1,0 +1,379 @@
+"""The profile store: every read and write of customer knowledge goes through here.
+
+All methods are synchronous and short; async callers run them in a thread
+(`asyncio.to_thread`) so Rasa's and aiohttp's event loops never wait on the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload, sessionmaker
+
+from bot.profile.models import (
+    ChannelIdentity,
+    Contact,
+    Customer,
+    Email,
+    EngagementEvent,
+    HandoffRequest,
+    HouseholdMember,
+    Phone,
+    Vehicle,
+    utcnow,
+)
+
+
+@dataclass(frozen=True)
+class ContactDetails:
+    """What a customer told us about themselves; values are already validated and normalised."""
+
+    name: str | None = None
+    phone: str | None = None  # E.164
+    email: str | None = None  # lower-case
+    sms_consent: bool | None = None
+    source: str = "chat"  # where consent was given, e.g. the channel name
+
+
+@dataclass(frozen=True)
+class EngagementRecord:
+    """One message as the engagement broker hands it over."""
+
+    sender_id: str
+    channel: str
+    ts: datetime
+    direction: str
+    text: str | None = None
+    data: dict[str, Any] | None = None
+    intent: str | None = None
+    confidence: float | None = None
+    action: str | None = None
+    topic: str | None = None
+    booking_id: str | None = None
+
+
+class ProfileStore:
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+
+    # --- conversations -> customers ---------------------------------------------------------
+
+    def customer_for_sender(self, channel: str, sender_id: str) -> int:
+        """The customer behind a conversation; a new (anonymous) profile on first contact."""
+        with self._sessions.begin() as session:
+            return _customer_for_sender(session, channel, sender_id)
+
+    # --- what the customer tells us -----------------------------------------------------
+
+    def record_contact_details(self, customer_id: int, details: ContactDetails) -> int:
+        """Save name/phone/email/consent; merges profiles that turn out to be one household.
+
+        Returns the surviving customer id (the oldest profile that shares the phone or email).
+        """
+        with self._sessions.begin() as session:
+            matches = []
+            if details.phone:
+                matches.append(Phone.e164 == details.phone)
+            if details.email:
+                matches.append(Email.address == details.email)
+            owners = set()
+            if matches:
+                owners = set(
+                    session.scalars(
+                        select(Contact.customer_id).outerjoin(Phone).outerjoin(Email).where(or_(*matches))
+                    )
+                )
+            survivor = min(owners | {customer_id})
+            for absorbed in sorted((owners | {customer_id}) - {survivor}):
+                _merge(session, survivor, absorbed)
+            contact = _contact_for(session, survivor, details)
+            if details.name:
+                contact.name = details.name
+            if details.phone:
+                phone = session.scalar(select(Phone).where(Phone.e164 == details.phone))
+                if phone is None:
+                    phone = Phone(e164=details.phone)
+                    contact.phones.append(phone)
+                if details.sms_consent is not None:
+                    phone.sms_consent = details.sms_consent
+                    phone.sms_consent_at = utcnow()
+                    phone.sms_consent_source = details.source
+            if details.email and not session.scalar(select(Email).where(Email.address == details.email)):
+                contact.emails.append(Email(address=details.email))
+            return survivor
+
+    def open_handoff(
+        self, customer_id: int, sender_id: str, channel: str, reason: str, message: str | None
+    ) -> int:
+        """Ask staff to take over; one open request per conversation (repeats reuse it)."""
+        with self._sessions.begin() as session:
+            existing = session.scalar(
+                select(HandoffRequest).where(
+                    HandoffRequest.sender_id == sender_id, HandoffRequest.status == "open"
+                )
+            )
+            if existing is not None:
+                return existing.id
+            request = HandoffRequest(
+                customer_id=customer_id,
+                sender_id=sender_id,
+                channel=channel,
+                reason=reason,
+                message=message,
+            )
+            session.add(request)
+            session.flush()
+            return request.id
+
+    # --- engagement -----------------------------------------------------------------------
+
+    def record_engagement(self, records: Iterable[EngagementRecord]) -> int:
+        """Write a batch of messages in one transaction (all or nothing, so a retry is safe)."""
+        with self._sessions.begin() as session:
+            customers: dict[tuple[str, str], int] = {}
+            rows = []
+            for record in records:
+                key = (record.channel, record.sender_id)
+                if key not in customers:
+                    customers[key] = _customer_for_sender(session, *key)
+                rows.append(EngagementEvent(customer_id=customers[key], **record.__dict__))
+            session.add_all(rows)
+            return len(rows)
+
+    def channel_of(self, sender_id: str) -> str | None:
+        """The channel a conversation was last seen on, for bot messages that don't say."""
+        with self._sessions() as session:
+            return session.scalar(
+                select(ChannelIdentity.channel)
+                .where(ChannelIdentity.sender_id == sender_id)
+                .order_by(ChannelIdentity.id.desc())
+                .limit(1)
+            )
+
+    # --- staff reads ----------------------------------------------------------------------
+
+    def find_customers(
+        self, *, phone: str | None = None, email: str | None = None, sender_id: str | None = None
+    ) -> list[dict[str, Any]]:
+        with self._sessions() as session:
+            query = select(Customer.id).distinct()
+            if phone:
+                query = query.join(Contact).join(Phone).where(Phone.e164 == phone)
+            elif email:
+                query = query.join(Contact).join(Email).where(Email.address == email)
+            elif sender_id:
+                query = query.join(ChannelIdentity).where(ChannelIdentity.sender_id == sender_id)
+            else:
+                return []
+            ids = list(session.scalars(query.order_by(Customer.id)))
+            return [_summary(session, customer_id) for customer_id in ids]
+
+    def profile(self, customer_id: int) -> dict[str, Any] | None:
+        """Everything known about a customer, engagement oldest first (the staff API's shape)."""
+        with self._sessions() as session:
+            if session.get(Customer, customer_id) is None:
+                return None
+            profile = _summary(session, customer_id)
+            events = session.scalars(
+                select(EngagementEvent)
+                .where(EngagementEvent.customer_id == customer_id)
+                .order_by(EngagementEvent.ts, EngagementEvent.id)
+            )
+            profile["engagement"] = [
+                {
+                    "ts": _iso(event.ts),
+                    "channel": event.channel,
+                    "direction": event.direction,
+                    "sender_id": event.sender_id,
+                    "text": event.text,
+                    "data": event.data,
+                    "intent": event.intent,
+                    "confidence": event.confidence,
+                    "action": event.action,
+                    "topic": event.topic,
+                    "booking_id": event.booking_id,
+                }
+                for event in events
+            ]
+            return profile
+
+
+# --- helpers (inside a caller's transaction) ------------------------------------------------
+
+
+def _customer_for_sender(session: Session, channel: str, sender_id: str) -> int:
+    lookup = select(ChannelIdentity.customer_id).where(
+        ChannelIdentity.channel == channel, ChannelIdentity.sender_id == sender_id
+    )
+    customer_id = session.scalar(lookup)
+    if customer_id is not None:
+        return customer_id
+    try:
+        with session.begin_nested():
+            customer = Customer()
+            session.add(customer)
+            session.flush()
+            session.add(ChannelIdentity(customer_id=customer.id, channel=channel, sender_id=sender_id))
+            session.flush()
+            return customer.id
+    except IntegrityError:
+        # Another process created it between our read and write: use theirs.
+        return session.scalar(lookup)
+
+
+def _contact_for(session: Session, customer_id: int, details: ContactDetails) -> Contact:
+    """The household contact these details belong to (by phone, email, name, or a blank one)."""
+    contacts = list(
+        session.scalars(
+            select(Contact)
+            .where(Contact.customer_id == customer_id)
+            .options(selectinload(Contact.phones), selectinload(Contact.emails))
+            .order_by(Contact.id)
+        )
+    )
+    for contact in contacts:
+        if details.phone and details.phone in {p.e164 for p in contact.phones}:
+            return contact
+        if details.email and details.email in {e.address for e in contact.emails}:
+            return contact
+    for contact in contacts:
+        if details.name and contact.name and contact.name.casefold() == details.name.casefold():
+            return contact
+    for contact in contacts:
+        if contact.name is None or details.name is None:
+            return contact
+    contact = Contact(customer_id=customer_id)
+    session.add(contact)
+    return contact
+
+
+def _merge(session: Session, survivor: int, absorbed: int) -> None:
+    """Fold one profile into another: history moves over, duplicates are dropped, nothing lost."""
+    for model in (ChannelIdentity, EngagementEvent, HandoffRequest):
+        session.execute(update(model).where(model.customer_id == absorbed).values(customer_id=survivor))
+    _move_unless_known(session, HouseholdMember, survivor, absorbed, ("name", "relation"))
+    _move_unless_known(session, Vehicle, survivor, absorbed, ("vin",), ("year", "model", "trim"))
+    survivor_contacts = {
+        (c.name or "").casefold(): c
+        for c in session.scalars(select(Contact).where(Contact.customer_id == survivor))
+    }
+    for contact in session.scalars(select(Contact).where(Contact.customer_id == absorbed)).all():
+        twin = survivor_contacts.get((contact.name or "").casefold())
+        if twin is None:
+            contact.customer_id = survivor
+            continue
+        for model in (Phone, Email):
+            session.execute(update(model).where(model.contact_id == contact.id).values(contact_id=twin.id))
+        session.delete(contact)
+    session.flush()
+    session.execute(delete(Customer).where(Customer.id == absorbed))
+
+
+def _move_unless_known(
+    session: Session, model: type, survivor: int, absorbed: int, *identities: tuple[str, ...]
+) -> None:
+    """Move rows to the survivor unless it already has one equal on any identity key."""
+
+    def keys(row: Any) -> set[tuple]:
+        found = set()
+        for fields in identities:
+            values = tuple(
+                str(getattr(row, f)).casefold() if getattr(row, f) is not None else None for f in fields
+            )
+            if all(v is not None for v in values):
+                found.add((fields, values))
+        return found
+
+    known = set().union(
+        *(keys(row) for row in session.scalars(select(model).where(model.customer_id == survivor)))
+    )
+    for row in session.scalars(select(model).where(model.customer_id == absorbed)).all():
+        if keys(row) & known:
+            session.delete(row)
+        else:
+            row.customer_id = survivor
+            known |= keys(row)
+
+
+def _summary(session: Session, customer_id: int) -> dict[str, Any]:
+    customer = session.scalars(
+        select(Customer)
+        .where(Customer.id == customer_id)
+        .options(
+            selectinload(Customer.contacts).selectinload(Contact.phones),
+            selectinload(Customer.contacts).selectinload(Contact.emails),
+            selectinload(Customer.household),
+            selectinload(Customer.vehicles),
+            selectinload(Customer.identities),
+            selectinload(Customer.handoffs),
+        )
+    ).one()
+    engagement_count = session.scalar(
+        select(func.count()).select_from(EngagementEvent).where(EngagementEvent.customer_id == customer_id)
+    )
+    return {
+        "id": customer.id,
+        "created_at": _iso(customer.created_at),
+        "contacts": [
+            {
+                "id": c.id,
+                "name": c.name,
+                "phones": [
+                    {
+                        "e164": p.e164,
+                        "sms_consent": p.sms_consent,
+                        "sms_consent_at": _iso(p.sms_consent_at),
+                        "sms_consent_source": p.sms_consent_source,
+                        "opted_out_at": _iso(p.opted_out_at),
+                        "opt_out_source": p.opt_out_source,
+                    }
+                    for p in c.phones
+                ],
+                "emails": [e.address for e in c.emails],
+            }
+            for c in customer.contacts
+        ],
+        "household": [
+            {"id": m.id, "name": m.name, "relation": m.relation, "birth_year": m.birth_year}
+            for m in customer.household
+        ],
+        "vehicles": [
+            {
+                "id": v.id,
+                "year": v.year,
+                "make": v.make,
+                "model": v.model,
+                "trim": v.trim,
+                "vin": v.vin,
+                "mileage": v.mileage,
+            }
+            for v in customer.vehicles
+        ],
+        "channels": [
+            {"channel": i.channel, "sender_id": i.sender_id, "since": _iso(i.created_at)}
+            for i in customer.identities
+        ],
+        "handoffs": [
+            {
+                "id": h.id,
+                "status": h.status,
+                "reason": h.reason,
+                "channel": h.channel,
+                "sender_id": h.sender_id,
+                "message": h.message,
+                "created_at": _iso(h.created_at),
+                "closed_at": _iso(h.closed_at),
+            }
+            for h in customer.handoffs
+        ],
+        "engagement_count": engagement_count,
+    }
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat(timespec="milliseconds") + "Z"

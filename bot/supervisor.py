@@ -1,0 +1,148 @@
+"""One process that runs the action server, the Rasa server and the web app together.
+
+If any part dies the others are stopped too: a half-running assistant (say, Rasa without its
+actions) would answer customers wrongly, which is worse than not answering.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from bot import config
+
+STOP_GRACE_SECONDS = 30
+
+
+@dataclass
+class Part:
+    name: str
+    command: str  # the `python -m bot` sub-command
+    health_url: str
+    process: subprocess.Popen[bytes] | None = None
+    ready: bool = False
+
+    def start(self) -> None:
+        # A session of its own: Ctrl-C reaches only the supervisor, which stops parts in order.
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "bot", self.command], cwd=config.PROJECT_ROOT, start_new_session=True
+        )
+
+    def answers(self) -> bool:
+        try:
+            with urllib.request.urlopen(self.health_url, timeout=2):
+                return True
+        except urllib.error.HTTPError:
+            return True  # it answered, even if it is not fully healthy yet
+        except (urllib.error.URLError, OSError):
+            return False
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(STOP_GRACE_SECONDS)
+            except subprocess.TimeoutExpired:
+                print(f"{self.name} did not stop in {STOP_GRACE_SECONDS}s; killing it", flush=True)
+                self.process.kill()
+                self.process.wait()
+
+
+def parts() -> list[Part]:
+    ports = config.ports()
+    return [
+        Part("action server", "actions", f"http://127.0.0.1:{ports.actions}/health"),
+        Part("Rasa server", "rasa", f"http://127.0.0.1:{ports.rasa}/"),
+        Part("web app", "web", f"http://127.0.0.1:{ports.web}/healthz"),
+    ]
+
+
+class _Stop(Exception):
+    pass
+
+
+def _raise_stop(signum: int, _frame: object) -> None:
+    raise _Stop(signal.Signals(signum).name)
+
+
+def supervise() -> int:
+    """Start all parts, report when each listens, and stop everything on a signal or a death."""
+    token, token_file = config.staff_token()
+    if token_file:
+        print(f"Staff API token: stored in {token_file} (set STAFF_TOKEN to choose your own).", flush=True)
+    signal.signal(signal.SIGINT, _raise_stop)
+    signal.signal(signal.SIGTERM, _raise_stop)
+    running = parts()
+    exit_code = 0
+    try:
+        for part in running:
+            part.start()
+        while True:
+            for part in running:
+                code = part.process.poll() if part.process else None
+                if code is not None:
+                    print(
+                        f"{part.name} exited with code {code}; stopping the rest.",
+                        file=sys.stderr,
+                        flush=True,
+                    )
+                    exit_code = 1
+                    raise _Stop(part.name)
+                if not part.ready and part.answers():
+                    part.ready = True
+                    print(f"{part.name} is listening: {part.health_url}", flush=True)
+                    if all(p.ready for p in running):
+                        _print_ready()
+            time.sleep(0.5)
+    except _Stop:
+        pass
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        print("Stopping...", flush=True)
+        # Front to back: no new customer traffic first, then Rasa (which drains engagement).
+        for part in reversed(running):
+            part.stop()
+        print("Stopped.", flush=True)
+    return exit_code
+
+
+def _print_ready() -> None:
+    ports = config.ports()
+    print(
+        "\nMobility Concierge is ready:\n"
+        f"  chat (REST):  POST http://localhost:{ports.rasa}/webhooks/rest/webhook\n"
+        f"  socket.io:    http://localhost:{ports.rasa}/socket.io\n"
+        f"  web app:      http://localhost:{ports.web}/  (health: /healthz, staff API: /api/)\n"
+        f"  actions:      http://127.0.0.1:{ports.actions}/health\n"
+        "Press Ctrl-C to stop.\n",
+        flush=True,
+    )
+
+
+@contextlib.contextmanager
+def action_server_for_shell() -> Iterator[None]:
+    """Use the running action server, or start one for the length of a shell session."""
+    part = parts()[0]
+    if part.answers():
+        yield
+        return
+    part.start()
+    try:
+        deadline = time.monotonic() + 120
+        while not part.answers():
+            if part.process and part.process.poll() is not None:
+                raise SystemExit("The action server failed to start; see the messages above.")
+            if time.monotonic() > deadline:
+                raise SystemExit("The action server did not start within 2 minutes.")
+            time.sleep(0.5)
+        yield
+    finally:
+        part.stop()

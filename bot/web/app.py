@@ -1,0 +1,109 @@
+"""aiohttp web app: `/healthz` for operators and the token-protected staff API under `/api/`."""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+from collections.abc import Awaitable, Callable
+
+import aiohttp
+from aiohttp import web
+
+from bot import config, db
+from bot.profile import InvalidContactDetail, ProfileStore, default_store, normalise_email, normalise_phone
+
+logger = logging.getLogger(__name__)
+
+STORE = web.AppKey("store", ProfileStore)
+STAFF_TOKEN = web.AppKey("staff_token", str)
+RASA_URL = web.AppKey("rasa_url", str)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def json_error(status: int, message: str) -> web.Response:
+    return web.json_response({"error": message}, status=status)
+
+
+@web.middleware
+async def staff_auth(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Every `/api/` route needs `Authorization: Bearer <STAFF_TOKEN>`."""
+    if request.path.startswith("/api/"):
+        header = request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(
+            token.strip().encode(), request.app[STAFF_TOKEN].encode()
+        ):
+            return json_error(401, "missing or wrong staff token (Authorization: Bearer ...)")
+    return await handler(request)
+
+
+async def healthz(request: web.Request) -> web.Response:
+    """Ready means: the database answers and the Rasa server has a model loaded."""
+    database_ok = await asyncio.to_thread(db.is_reachable)
+    model = await _loaded_model(request.app[RASA_URL])
+    healthy = database_ok and model is not None
+    return web.json_response(
+        {
+            "status": "ok" if healthy else "degraded",
+            "database": database_ok,
+            "model_loaded": model is not None,
+            "model": model,
+        },
+        status=200 if healthy else 503,
+    )
+
+
+async def _loaded_model(rasa_url: str) -> str | None:
+    try:
+        timeout = aiohttp.ClientTimeout(total=3)
+        async with aiohttp.ClientSession(timeout=timeout) as session:
+            async with session.get(f"{rasa_url}/status", params={"token": config.rasa_token()}) as response:
+                if response.status != 200:
+                    return None
+                status = await response.json()
+    except (aiohttp.ClientError, asyncio.TimeoutError, json.JSONDecodeError):
+        return None
+    return status.get("model_id") or status.get("model_file") or None
+
+
+async def list_customers(request: web.Request) -> web.Response:
+    query = request.query
+    try:
+        if "phone" in query:
+            criteria = {"phone": normalise_phone(query["phone"])}
+        elif "email" in query:
+            criteria = {"email": normalise_email(query["email"])}
+        elif query.get("sender_id"):
+            criteria = {"sender_id": query["sender_id"]}
+        else:
+            return json_error(400, "give one of ?phone=, ?email= or ?sender_id=")
+    except InvalidContactDetail as reason:
+        return json_error(400, str(reason))
+    customers = await asyncio.to_thread(request.app[STORE].find_customers, **criteria)
+    return web.json_response(customers)
+
+
+async def get_customer(request: web.Request) -> web.Response:
+    raw_id = request.match_info["customer_id"]
+    if not raw_id.isdigit() or len(raw_id) > 18:
+        return json_error(400, "customer id must be a number")
+    profile = await asyncio.to_thread(request.app[STORE].profile, int(raw_id))
+    if profile is None:
+        return json_error(404, "no such customer")
+    return web.json_response(profile)
+
+
+def create_app(
+    store: ProfileStore | None = None, staff_token: str | None = None, rasa_url: str | None = None
+) -> web.Application:
+    app = web.Application(middlewares=[staff_auth])
+    app[STORE] = store or default_store()
+    app[STAFF_TOKEN] = staff_token or config.staff_token()[0]
+    app[RASA_URL] = rasa_url or f"http://127.0.0.1:{config.ports().rasa}"
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/api/customers", list_customers)
+    app.router.add_get("/api/customers/{customer_id}", get_customer)
+    return app
