@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -13,20 +12,18 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import channel_of, customer_id
-from bot.profile import ContactDetails, InvalidContactDetail, default_store, normalise_email, normalise_phone
-
-NAME_PATTERN = re.compile(r"^[^\W\d_][\w' .-]{0,58}$")
-NOT_NAMES = {"hi", "hello", "hey", "yes", "no", "ok", "okay", "why", "skip", "what"}
-INTRO_PREFIXES = re.compile(
-    r"^(my name is|my name's|name's|name is|i am|i'm|im|it's|this is|call me)\s+", re.I
+from bot.profile import (
+    ContactDetails,
+    InvalidContactDetail,
+    default_store,
+    name_in_introduction,
+    normalise_email,
+    normalise_name,
+    normalise_phone,
 )
 
-
-def _clean_name(raw: str) -> str | None:
-    text = INTRO_PREFIXES.sub("", raw.strip()).strip(" .!,")
-    if not NAME_PATTERN.match(text) or text.casefold() in NOT_NAMES or len(text.split()) > 4:
-        return None
-    return " ".join(part[:1].upper() + part[1:] for part in text.split())
+OPTIONAL = ("customer_name", "phone", "email")
+DECLINED = {slot: f"{slot}_declined" for slot in OPTIONAL}
 
 
 class ValidateContactForm(FormValidationAction):
@@ -40,23 +37,28 @@ class ValidateContactForm(FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> list[str]:
-        """Email and phone are optional; without a phone there is nothing to consent to."""
-        slots = list(domain_slots)
-        if tracker.get_slot("email_declined"):
-            slots.remove("email")
-        if tracker.get_slot("phone_declined"):
-            slots = [s for s in slots if s not in ("phone", "sms_consent")]
-        return slots
+        """Every detail may be skipped; without a phone there is nothing to consent to."""
+        declined = {slot for slot in OPTIONAL if tracker.get_slot(DECLINED[slot])}
+        if "phone" in declined:
+            declined.add("sms_consent")
+        return [slot for slot in domain_slots if slot not in declined]
+
+    async def extract_customer_name(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """ "My name is Alex Kim and my number is ..." fills the name along with the phone."""
+        if tracker.get_slot("customer_name") or tracker.get_slot("requested_slot") not in (
+            None,
+            "customer_name",
+        ):
+            return {}
+        name = name_in_introduction(tracker.latest_message.get("text") or "")
+        return {"customer_name": name} if name else {}
 
     def validate_customer_name(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        name = _clean_name(str(value or ""))
-        if name is None:
-            dispatcher.utter_message(
-                text="Sorry, I didn't catch a name there. What should I call you? Just a first name is fine."
-            )
-        return {"customer_name": name}
+        return _validate_optional("customer_name", normalise_name, value, dispatcher, tracker)
 
     def validate_phone(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -76,9 +78,10 @@ def _validate_optional(
     dispatcher: CollectingDispatcher,
     tracker: Tracker,
 ) -> dict[str, Any]:
-    """A checked value; "skip"/"no" declines it; anything else is re-asked with the reason."""
-    if tracker.latest_message.get("intent", {}).get("name") == "deny":
-        return {slot: None, f"{slot}_declined": True}
+    """A checked value; "skip"/"no" to the question declines it; else re-ask with the reason."""
+    answering_this = tracker.get_slot("requested_slot") == slot
+    if answering_this and tracker.latest_message.get("intent", {}).get("name") == "deny":
+        return {slot: None, DECLINED[slot]: True}
     try:
         return {slot: normalise(str(value or ""))}
     except InvalidContactDetail as reason:
@@ -101,14 +104,13 @@ class ActionSaveContactDetails(Action):
             source=channel_of(tracker),
         )
         await asyncio.to_thread(default_store().record_contact_details, await customer_id(tracker), details)
+        thanks = f"Thanks, {details.name}!" if details.name else "Thanks!"
         saved = [value for value in (details.phone, details.email) if value]
         summary = f" I've saved {' and '.join(saved)}." if saved else ""
-        texts = {
+        texting = {
             True: " We'll text you about bookings and reminders; reply STOP any time to opt out.",
             False: " We won't send you texts.",
             None: "",
-        }
-        dispatcher.utter_message(
-            text=f"Thanks, {details.name}!{summary}{texts[details.sms_consent]} What can I do for you next?"
-        )
-        return [SlotSet("phone_declined", None), SlotSet("email_declined", None)]
+        }[details.sms_consent]
+        dispatcher.utter_message(text=f"{thanks}{summary}{texting} What can I do for you next?")
+        return [SlotSet(flag, None) for flag in DECLINED.values()]

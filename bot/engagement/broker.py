@@ -15,6 +15,7 @@ import queue
 import threading
 import time
 from collections import OrderedDict
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -37,10 +38,12 @@ class EngagementBroker(EventBroker):
         self._store = store
         self._spool = spool or config.var_dir() / "engagement-spool.jsonl"
         self._queue: queue.Queue[Any] = queue.Queue()
+        self._closing = threading.Event()
         # Per conversation: the channel of the last customer message and the last action run,
         # because Rasa's bot events carry neither.
         self._channels: OrderedDict[str, str] = OrderedDict()
         self._last_action: OrderedDict[str, str] = OrderedDict()
+        self._waiting: dict[str, list[EngagementRecord]] = {}
         self._writer = threading.Thread(target=self._write_loop, name="engagement-writer", daemon=True)
         self._replay_spool()
         self._writer.start()
@@ -55,8 +58,35 @@ class EngagementBroker(EventBroker):
 
     def publish(self, event: dict[str, Any]) -> None:
         record = self._to_record(event)
-        if record is not None:
-            self._queue.put(record)
+        if record is None:
+            return
+        if record.direction == "in":
+            self._release_waiting(record.sender_id, record.channel)
+        elif not record.channel:
+            self._wait_for_channel(record)
+            return
+        self._queue.put(record)
+
+    def _wait_for_channel(self, record: EngagementRecord) -> None:
+        """Hold a bot message whose channel is unknown until the customer message it precedes.
+
+        A new session's greeting is published just before the first customer message, in
+        the same synchronous burst; `call_soon` runs after that burst, so whatever is still
+        waiting then is queued for the writer to resolve from the database.
+        """
+        self._waiting.setdefault(record.sender_id, []).append(record)
+        try:
+            asyncio.get_running_loop().call_soon(self._release_waiting, record.sender_id, "")
+        except RuntimeError:  # not on an event loop: nothing else is coming in this burst
+            self._release_waiting(record.sender_id, "")
+
+    def _release_all_waiting(self) -> None:
+        for sender_id in list(self._waiting):
+            self._release_waiting(sender_id, "")
+
+    def _release_waiting(self, sender_id: str, channel: str) -> None:
+        for record in self._waiting.pop(sender_id, []):
+            self._queue.put(replace(record, channel=channel))
 
     def _to_record(self, event: dict[str, Any]) -> EngagementRecord | None:
         sender_id = str(event.get("sender_id"))
@@ -84,7 +114,7 @@ class EngagementBroker(EventBroker):
         data = {k: v for k, v in (event.get("data") or {}).items() if v}
         return EngagementRecord(
             sender_id=sender_id,
-            channel=self._channels.get(sender_id) or "",  # resolved by the writer if unknown
+            channel=self._channels.get(sender_id) or "",  # unknown yet: see _wait_for_channel
             ts=ts,
             direction="out",
             text=event.get("text"),
@@ -96,11 +126,14 @@ class EngagementBroker(EventBroker):
 
     async def close(self) -> None:
         """Drain what is queued before Rasa exits (called on a clean shutdown)."""
+        self._release_all_waiting()
+        self._closing.set()
         self._queue.put(_STOP)
         await asyncio.to_thread(self._writer.join, 60)
 
     def flush(self, timeout: float = 30) -> None:
         """Block until everything queued so far is written (tests and benchmarks)."""
+        self._release_all_waiting()
         done = threading.Event()
         self._queue.put(done)
         done.wait(timeout)
@@ -126,12 +159,13 @@ class EngagementBroker(EventBroker):
                     item = self._queue.get_nowait()
                 except queue.Empty:
                     break
-            self._write(batch, give_up_to_spool=stopping)
+            self._write(batch)
             for waiter in waiters:
                 waiter.set()
 
-    def _write(self, batch: list[EngagementRecord], give_up_to_spool: bool) -> None:
-        """Write with retries; while the database is away, nothing is dropped."""
+    def _write(self, batch: list[EngagementRecord]) -> None:
+        """Write with retries; while the database is away nothing is dropped, and at
+        shutdown what still can't be written goes to the spool file for the next start."""
         if not batch:
             return
         delay = 0.2
@@ -140,16 +174,17 @@ class EngagementBroker(EventBroker):
                 self._store.record_engagement(self._with_channels(batch))
                 return
             except Exception as error:  # noqa: BLE001 - any database failure: keep and retry
-                if give_up_to_spool:
+                if self._closing.is_set():
                     logger.error(
-                        "Engagement database unavailable at shutdown (%s); spooling %d events",
+                        "Engagement database unavailable at shutdown (%s); spooling %d events to %s",
                         type(error).__name__,
                         len(batch),
+                        self._spool,
                     )
                     self._append_spool(batch)
                     return
                 logger.warning("Engagement write failed (%s); retrying in %.1fs", type(error).__name__, delay)
-                time.sleep(delay)
+                self._closing.wait(delay)
                 delay = min(delay * 2, 5.0)
 
     def _with_channels(self, batch: list[EngagementRecord]) -> list[EngagementRecord]:
@@ -157,7 +192,7 @@ class EngagementBroker(EventBroker):
         for record in batch:
             if not record.channel:
                 channel = self._store.channel_of(record.sender_id) or "unknown"
-                record = EngagementRecord(**{**record.__dict__, "channel": channel})
+                record = replace(record, channel=channel)
             resolved.append(record)
         return resolved
 

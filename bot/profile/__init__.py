@@ -3,7 +3,13 @@
 from functools import lru_cache
 
 from bot.db import session_factory
-from bot.profile.contact_details import InvalidContactDetail, normalise_email, normalise_phone
+from bot.profile.contact_details import (
+    InvalidContactDetail,
+    name_in_introduction,
+    normalise_email,
+    normalise_name,
+    normalise_phone,
+)
 from bot.profile.store import ContactDetails, EngagementRecord, ProfileStore
 
 
@@ -19,6 +25,8 @@ __all__ = [
     "InvalidContactDetail",
     "ProfileStore",
     "default_store",
+    "name_in_introduction",
+    "normalise_name",
     "normalise_email",
     "normalise_phone",
 ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
@@ -52,3 +54,65 @@ def normalise_email(raw: str) -> str:
     except EmailNotValidError as error:
         raise InvalidContactDetail(f"That email address doesn't look right: {error}") from None
     return result.normalized.lower()
+
+
+_NAME = re.compile(r"^[^\W\d_][^\W\d_' .-]*(?:[' .-]+[^\W\d_]+)*\.?$")
+_NOT_NAMES = {"hi", "hello", "hey", "yes", "no", "ok", "okay", "why", "skip", "what", "sure", "nope"}
+_SAID_NAME = re.compile(r"^(?:my name is|my name's|name's|name is|i am|i'm|im|it's|this is|call me)\s+", re.I)
+# "my name is Alex Kim and my number is ..." / "I'm Jane, text me at ..." / "this is Dana Whitfield"
+_INTRODUCTION = re.compile(
+    r"\b(?:my name is|my name's|name's|call me|this is|i am|i'm|im)\s+"
+    r"(?P<name>[^\W\d_][\w'-]*(?:\s+[^\W\d_][\w'-]*){0,2})",
+    re.I,
+)
+_ENDS_A_NAME = {
+    "and",
+    "my",
+    "here",
+    "from",
+    "at",
+    "with",
+    "you",
+    "the",
+    "phone",
+    "number",
+    "email",
+    "cell",
+    "i",
+}
+
+
+def normalise_name(raw: str) -> str:
+    """A person's name as they'd write it on a form ("jane doe" -> "Jane Doe")."""
+    text = _SAID_NAME.sub("", (raw or "").strip()).strip(" .!,")
+    words = text.split()
+    if (
+        not words
+        or len(words) > 4
+        or len(text) > 60
+        or not _NAME.match(text)
+        or text.casefold() in _NOT_NAMES
+    ):
+        raise InvalidContactDetail("Sorry, I didn't catch a name there. What should I call you?")
+    return " ".join(word[:1].upper() + word[1:] for word in words)
+
+
+def name_in_introduction(text: str) -> str | None:
+    """The name in a sentence like "my name is Alex Kim and my number is ...", if any.
+
+    After "I'm", "I am" or "this is" a name must be capitalised ("I'm looking to ..." is no name).
+    """
+    for match in _INTRODUCTION.finditer(text or ""):
+        words = []
+        for word in match.group("name").split():
+            if word.casefold() in _ENDS_A_NAME:
+                break
+            words.append(word)
+        loose_phrase = match.group(0).split()[0].casefold() in {"i", "i'm", "im", "this"}
+        if not words or (loose_phrase and not words[0][:1].isupper()):
+            continue
+        try:
+            return normalise_name(" ".join(words))
+        except InvalidContactDetail:
+            continue
+    return None

@@ -92,7 +92,7 @@ class ProfileStore:
             for absorbed in sorted((owners | {customer_id}) - {survivor}):
                 _merge(session, survivor, absorbed)
             contact = _contact_for(session, survivor, details)
-            if details.name:
+            if details.name and (contact.name or "").casefold() != details.name.casefold():
                 contact.name = details.name
             if details.phone:
                 phone = session.scalar(select(Phone).where(Phone.e164 == details.phone))

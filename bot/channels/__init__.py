@@ -1,0 +1,1 @@
+"""Input channels: where customer messages come in, checked at the edge."""

@@ -1,0 +1,29 @@
+"""Talking to the running assistant the way a website or app would: Rasa's REST channel."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import aiohttp
+
+
+async def say(session: aiohttp.ClientSession, url: str, sender: str, text: str) -> list[dict[str, Any]]:
+    async with session.post(url, json={"sender": sender, "message": text}) as response:
+        assert response.status == 200, await response.text()
+        return await response.json()
+
+
+def texts(replies: list[dict[str, Any]]) -> str:
+    return " ".join(reply.get("text") or "" for reply in replies)
+
+
+async def wait_for(predicate: Any, timeout: float = 15) -> Any:
+    """Engagement is written just after each turn; poll until it is there."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = await predicate()
+        if value or time.monotonic() > deadline:
+            return value
+        await asyncio.sleep(0.2)

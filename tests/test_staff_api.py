@@ -1,0 +1,88 @@
+"""The staff API over real HTTP (aiohttp's test server) on real databases."""
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.profile import ContactDetails
+from bot.web import create_app
+
+TOKEN = "test-staff-token"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
+
+@pytest.fixture
+async def api(store, unused_tcp_port):
+    app = create_app(store=store, staff_token=TOKEN, rasa_url=f"http://127.0.0.1:{unused_tcp_port}")
+    async with TestClient(TestServer(app)) as client:
+        yield client
+
+
+@pytest.fixture
+def jane(store) -> int:
+    customer = store.customer_for_sender("rest", "jane-chat")
+    store.record_contact_details(
+        customer,
+        ContactDetails(name="Jane", phone="+15550100123", email="jane@example.com", sms_consent=True),
+    )
+    return customer
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {"Authorization": "Bearer wrong"}, {"Authorization": TOKEN}, {"Authorization": "Basic dGVzdA=="}],
+)
+@pytest.mark.parametrize("path", ["/api/customers?phone=5550100123", "/api/customers/1"])
+async def test_every_staff_route_needs_the_token(api, jane, headers, path):
+    response = await api.get(path, headers=headers)
+    assert response.status == 401
+    body = await response.json()
+    assert "Jane" not in str(body) and "staff token" in body["error"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["phone=%2B15550100123", "phone=(555) 010-0123", "email=JANE@example.com", "sender_id=jane-chat"],
+)
+async def test_customers_are_found_by_phone_email_or_sender(api, jane, query):
+    response = await api.get(f"/api/customers?{query}", headers=AUTH)
+    assert response.status == 200
+    [customer] = await response.json()
+    assert customer["id"] == jane
+    assert customer["contacts"][0]["phones"][0]["e164"] == "+15550100123"
+
+
+async def test_the_whole_profile_is_returned(api, jane):
+    response = await api.get(f"/api/customers/{jane}", headers=AUTH)
+    profile = await response.json()
+    assert response.status == 200
+    assert set(profile) >= {"id", "contacts", "household", "vehicles", "handoffs", "channels", "engagement"}
+    assert profile["contacts"][0]["phones"][0]["sms_consent"] is True
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "message"),
+    [
+        ("/api/customers", 400, "give one of"),
+        ("/api/customers?phone=12", 400, "wrong number of digits"),
+        ("/api/customers?email=nope", 400, "email address"),
+        ("/api/customers/abc", 400, "must be a number"),
+        ("/api/customers/99999999999999999999999", 400, "must be a number"),
+        ("/api/customers/424242", 404, "no such customer"),
+    ],
+)
+async def test_bad_queries_get_clear_errors(api, path, status, message):
+    response = await api.get(path, headers=AUTH)
+    assert response.status == status
+    assert message in (await response.json())["error"]
+
+
+async def test_unknown_phone_finds_nobody(api):
+    response = await api.get("/api/customers?phone=5550109999", headers=AUTH)
+    assert response.status == 200 and await response.json() == []
+
+
+async def test_health_reports_a_missing_model_as_degraded(api):
+    response = await api.get("/healthz")
+    body = await response.json()
+    assert response.status == 503
+    assert body["database"] is True and body["model_loaded"] is False
