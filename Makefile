@@ -36,6 +36,8 @@ $(VENV)/.installed: requirements.lock
 	@test -x $(PY) || $(PYTHON310) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip==24.0
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	@# Make the project importable from anywhere in the venv (bench scripts, tools).
+	@$(PY) -c 'import site, pathlib; pathlib.Path(site.getsitepackages()[0], "concierge.pth").write_text("$(CURDIR)\n")'
 	@touch $@
 
 lock: ## re-pin requirements.lock from requirements.in (after changing requirements.in)

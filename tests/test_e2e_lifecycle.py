@@ -5,31 +5,14 @@ from __future__ import annotations
 import os
 import signal
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
 import aiohttp
 
+from bot.launch import Stack, children_of, start_stack
 from tests.chat import say, texts
-from tests.conftest import Stack, start_stack
-
-
-def children_of(pid: int) -> list[tuple[int, str]]:
-    """(pid, command line) of the direct children of a process, from /proc."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            parent = int(stat.rsplit(")", 1)[1].split()[1])
-            if parent == pid:
-                found.append(
-                    (int(entry.name), (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode())
-                )
-        except (OSError, ValueError, IndexError):
-            continue
-    return found
 
 
 def listening(port: int) -> bool:

@@ -1,0 +1,111 @@
+"""Starting the whole assistant as a child process, as `make run` does, for tests and benchmarks."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot import config
+
+
+@dataclass
+class Stack:
+    process: subprocess.Popen[bytes]
+    env: dict[str, str]
+    var_dir: Path
+    log: Path
+    rasa_port: int
+    web_port: int
+    actions_port: int
+
+    @property
+    def rest_url(self) -> str:
+        return f"http://127.0.0.1:{self.rasa_port}/webhooks/rest/webhook"
+
+    @property
+    def web_url(self) -> str:
+        return f"http://127.0.0.1:{self.web_port}"
+
+    @property
+    def staff_headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.env['STAFF_TOKEN']}"}
+
+    def stop(self) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            self.process.wait(90)
+        return self.process.returncode
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_stack(var_dir: Path, model: Path, database_url: str | None = None, timeout: float = 180) -> Stack:
+    """Migrate, then run the supervisor on free ports with its state in `var_dir`; wait until healthy."""
+    var_dir.mkdir(parents=True, exist_ok=True)
+    ports = {name: free_port() for name in ("ACTIONS_PORT", "RASA_PORT", "WEB_PORT")}
+    env = {
+        **os.environ,
+        **{name: str(port) for name, port in ports.items()},
+        "VAR_DIR": str(var_dir),
+        "DATABASE_URL": database_url or f"sqlite:///{var_dir / 'concierge.db'}",
+        "MODEL_PATH": str(model),
+        "STAFF_TOKEN": secrets.token_urlsafe(16),
+    }
+    subprocess.run([sys.executable, "-m", "bot", "migrate"], env=env, check=True, cwd=config.PROJECT_ROOT)
+    log = var_dir / "stack.log"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "run"],
+        env=env,
+        cwd=config.PROJECT_ROOT,
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+    )
+    stack = Stack(process, env, var_dir, log, ports["RASA_PORT"], ports["WEB_PORT"], ports["ACTIONS_PORT"])
+    _wait_healthy(stack, timeout)
+    return stack
+
+
+def _wait_healthy(stack: Stack, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if stack.process.poll() is not None:
+            raise RuntimeError(f"the assistant exited early:\n{stack.log.read_text()[-4000:]}")
+        try:
+            with urllib.request.urlopen(f"{stack.web_url}/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(1)
+    stack.stop()
+    raise RuntimeError(f"the assistant was not healthy within {timeout}s:\n{stack.log.read_text()[-4000:]}")
+
+
+def children_of(pid: int) -> list[tuple[int, str]]:
+    """(pid, command line) of a process's direct children, read from /proc."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            if parent == pid:
+                found.append(
+                    (int(entry.name), (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode())
+                )
+        except (OSError, ValueError, IndexError):
+            continue
+    return found
