@@ -1,0 +1,40 @@
+"""The website's channel: Rasa's socket.io, as the chat widget uses it."""
+
+from __future__ import annotations
+
+import asyncio
+
+import socketio
+
+from tests.chat import wait_for
+from tests.test_e2e_conversation import http, profile_of  # noqa: F401 - fixtures shared
+
+
+async def test_a_socketio_conversation_is_answered_and_recorded(stack, http):  # noqa: F811
+    received: asyncio.Queue[dict] = asyncio.Queue()
+    client = socketio.AsyncClient()
+    client.on("bot_uttered", received.put)
+    session_id = "widget-session-1"
+    await client.connect(
+        f"http://127.0.0.1:{stack.rasa_port}", socketio_path="/socket.io", transports=["websocket"]
+    )
+    try:
+        await client.emit("session_request", {"session_id": session_id})
+        await client.emit("user_uttered", {"message": "hello there", "session_id": session_id})
+        replies = [await asyncio.wait_for(received.get(), 30) for _ in range(2)]
+    finally:
+        await client.disconnect()
+
+    assert "automated assistant" in replies[0]["text"]
+    assert replies[1]["text"]
+    profile = await wait_for(lambda: profile_of(http, stack, session_id))
+    rows = await wait_for(lambda: _rows(http, stack, session_id, 3))
+    assert rows, profile
+    assert {r["channel"] for r in rows} == {"socketio"}
+    assert [r["direction"] for r in rows] == ["out", "in", "out"]
+
+
+async def _rows(http, stack, sender, count):  # noqa: F811
+    profile = await profile_of(http, stack, sender)
+    rows = profile["engagement"] if profile else []
+    return rows if len(rows) >= count else None
