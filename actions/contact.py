@@ -24,6 +24,7 @@ from bot.profile import (
 
 OPTIONAL = ("customer_name", "phone", "email")
 DECLINED = {slot: f"{slot}_declined" for slot in OPTIONAL}
+QUESTIONS_ANSWERED_IN_FORM = {"bot_challenge": "utter_bot_challenge", "capabilities": "utter_capabilities"}
 
 
 class ValidateContactForm(FormValidationAction):
@@ -78,14 +79,19 @@ def _validate_optional(
     dispatcher: CollectingDispatcher,
     tracker: Tracker,
 ) -> dict[str, Any]:
-    """A checked value; "skip"/"no" to the question declines it; else re-ask with the reason."""
-    answering_this = tracker.get_slot("requested_slot") == slot
-    if answering_this and tracker.latest_message.get("intent", {}).get("name") == "deny":
+    """A checked value; "skip"/"no" to the question declines it; a question asked instead
+    ("are you a bot?") is answered; anything else is re-asked with the reason. The form then
+    asks again for whatever is still missing."""
+    intent = tracker.latest_message.get("intent", {}).get("name")
+    if tracker.get_slot("requested_slot") == slot and intent == "deny":
         return {slot: None, DECLINED[slot]: True}
     try:
         return {slot: normalise(str(value or ""))}
     except InvalidContactDetail as reason:
-        dispatcher.utter_message(text=f'{reason} Or say "skip" to leave it out.')
+        if intent in QUESTIONS_ANSWERED_IN_FORM:
+            dispatcher.utter_message(response=QUESTIONS_ANSWERED_IN_FORM[intent])
+        else:
+            dispatcher.utter_message(text=f'{reason} Or say "skip" to leave it out.')
         return {slot: None}
 
 

@@ -6,6 +6,7 @@ import re
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
+from spacy.lang.en.stop_words import STOP_WORDS
 
 DEFAULT_REGION = "US"
 
@@ -86,6 +87,8 @@ def normalise_name(raw: str) -> str:
     """A person's name as they'd write it on a form ("jane doe" -> "Jane Doe")."""
     text = _SAID_NAME.sub("", (raw or "").strip()).strip(" .!,")
     words = text.split()
+    if sum(word.casefold() in STOP_WORDS for word in words) * 2 > len(words):
+        raise InvalidContactDetail("Sorry, I didn't catch a name there. What should I call you?")
     if (
         not words
         or len(words) > 4

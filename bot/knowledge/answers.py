@@ -1,0 +1,433 @@
+"""Answering vehicle questions from the knowledge base: how-to, availability and specs.
+
+The rule throughout: a wrong answer is worse than "I'm not sure". Availability and specs come
+only from `lineup.yml`; when the question is unclear the customer gets the 2-3 likeliest topics
+as buttons; when nothing fits we say so and record the question for staff.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+
+from bot.knowledge.entities import Entity
+from bot.knowledge.language import lemmas
+from bot.knowledge.loader import Article, KnowledgeBase, Model, Rule
+from bot.knowledge.search import Retriever
+
+SMS_FRIENDLY_CHARS = 480
+CONFIDENT_SCORE = 7.0  # BM25 score (no alias phrase) above which one article clearly fits
+CANDIDATE_SCORE = 2.5  # below this a topic isn't worth offering
+CLEAR_MARGIN = 1.25  # top score must beat the runner-up by this factor to answer outright
+
+AVAILABILITY_CUES = {
+    "have",
+    "has",
+    "come",
+    "comes",
+    "standard",
+    "available",
+    "option",
+    "optional",
+    "which",
+    "equip",
+    "equipped",
+    "include",
+    "offer",
+}
+PERSONAL = re.compile(r"\b(my|mine|our|i have|we have|i own|i drive)\b", re.I)
+FOLLOW_UP = re.compile(r"^\s*(what|how) about\b|^\s*(and|same for|also)\b|\b(it|that|this one|those)\b", re.I)
+SPEC_PATTERNS = {
+    "towing": re.compile(r"\b(tow|towing|pull|haul)\w*\b.*|\b(trailer weight|towing capacity)\b", re.I),
+    "range": re.compile(r"\b(range|how far|how many miles|miles per charge|on a (full )?charge)\b", re.I),
+    "charging": re.compile(
+        r"\b(how long|time|minutes|hours|how fast|overnight)\b.*\bcharg"
+        r"|\bcharg\w*\b.*\b(take|time|long|full|overnight)\b"
+        r"|\b(10|20) ?(%|percent)? to 80\b",
+        re.I,
+    ),
+    "drivetrain": re.compile(
+        r"\b(awd|4wd|4x4|all[- ]wheel|four[- ]wheel|fwd|rwd|2wd|drivetrain"
+        r"|front[- ]wheel|rear[- ]wheel|dual[- ]motor)\b",
+        re.I,
+    ),
+}
+PROPER_NOUNS = {"Apple", "Android", "Bluetooth", "Wi-Fi", "LATCH", "EV", "Corvane"}
+USING_A_MODE = re.compile(r"\b(mode|controller|button|switch|dial)\b", re.I)
+HOW_TO = re.compile(
+    r"\b(how (do|can|to|does)|where|use|turn|set ?up|reset|pair|connect|fix|why|what does|what is)\b", re.I
+)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the conversation was last about, so follow-ups ("what about the Summit?") work."""
+
+    topic: str | None = None
+    model: str | None = None
+    trim: str | None = None
+    year: int | None = None
+    kind: str | None = None  # howto | availability | spec:<field>
+
+
+@dataclass(frozen=True)
+class Vehicle:
+    model: str
+    trim: str | None = None
+    year: int | None = None
+
+
+@dataclass
+class Answer:
+    kind: str  # howto | availability | spec | clarify | unknown | need_vehicle | pick_vehicle
+    text: str
+    topic: str | None = None
+    model: str | None = None
+    trim: str | None = None
+    year: int | None = None
+    verdict: str | None = None  # yes | no | some, for availability
+    more: str | None = None  # the rest of a long article, sent on "more"
+    buttons: list[dict[str, str]] = field(default_factory=list)
+    context: Context = field(default_factory=Context)
+
+    @property
+    def answered(self) -> bool:
+        return self.kind in ("howto", "availability", "spec")
+
+
+class Answerer:
+    def __init__(self, knowledge: KnowledgeBase, retriever: Retriever) -> None:
+        self.kb = knowledge
+        self.retriever = retriever
+
+    def answer(
+        self,
+        text: str,
+        entities: list[Entity],
+        context: Context = Context(),
+        vehicles: list[Vehicle] | None = None,
+    ) -> Answer:
+        model, trim, year = self._vehicle_in(entities)
+        features = [e.value for e in entities if e.entity == "feature" and e.value in self.kb.articles]
+        named_vehicle = model is not None or trim is not None or year is not None
+        topic, candidates = self._topic(text, features)
+        spec_field = self._spec_field(text)
+        # "Does my car have it?" needs the customer's vehicle; "my tire light is on" does not.
+        personal = (
+            bool(PERSONAL.search(text))
+            and not named_vehicle
+            and (spec_field is not None or self._asks_availability(text, named_vehicle=False))
+        )
+        follow_up = (
+            topic is None
+            and spec_field is None
+            and context.kind is not None
+            and (named_vehicle or bool(FOLLOW_UP.search(text)) or personal)
+        )
+        if follow_up:
+            topic = context.topic
+            if context.kind and context.kind.startswith("spec:") and not HOW_TO.search(text):
+                spec_field = context.kind.split(":", 1)[1]
+            if not named_vehicle and not personal:
+                model, trim, year = context.model, context.trim, context.year
+        if personal:
+            chosen = self._pick_vehicle(vehicles or [], text)
+            if isinstance(chosen, Answer):
+                kind = f"spec:{spec_field}" if spec_field else "availability"
+                return replace(chosen, topic=topic, context=Context(topic, kind=kind))
+            model, trim, year = chosen.model, chosen.trim, chosen.year
+
+        if spec_field:
+            model = model or self._only_model_with(spec_field)
+            if model:
+                return self._spec(spec_field, model, trim, year)
+        if topic is None:
+            return self._not_sure(candidates, context, model, trim, year)
+        asks = (
+            personal
+            or self._asks_availability(text, named_vehicle)
+            or (follow_up and context.kind == "availability")
+        )
+        if model and asks:
+            return self._availability(topic, model, trim, year, text)
+        return self._how_to(topic, model, trim, year)
+
+    # --- understanding ----------------------------------------------------------------------
+
+    def _vehicle_in(self, entities: list[Entity]) -> tuple[str | None, str | None, int | None]:
+        models = [e.value for e in entities if e.entity == "model" and e.value in self.kb.lineup.models]
+        trims = [e.value for e in entities if e.entity == "trim"]
+        years = [int(e.value) for e in entities if e.entity == "year" and e.value.isdigit()]
+        model = models[0] if models else None
+        trim = None
+        for candidate in trims:
+            owners = [m for m, spec in self.kb.lineup.models.items() if candidate in spec.trims]
+            if model in owners or (model is None and len(owners) == 1):
+                trim, model = candidate, model or owners[0]
+                break
+        return model, trim, years[0] if years else None
+
+    def _topic(self, text: str, features: list[str]) -> tuple[str | None, list[str]]:
+        if features:
+            return features[0], features
+        hits = [h for h in self.retriever.search(text) if h.score >= CANDIDATE_SCORE]
+        if not hits:
+            return None, []
+        top = hits[0]
+        runner_up = hits[1].score if len(hits) > 1 else 0.0
+        if top.phrase or (top.score >= CONFIDENT_SCORE and top.score >= CLEAR_MARGIN * runner_up):
+            return top.article_id, [h.article_id for h in hits]
+        return None, [h.article_id for h in hits]
+
+    def _spec_field(self, text: str) -> str | None:
+        """Towing, range, charging time or drivetrain, unless the question is how to use something."""
+        if HOW_TO.search(text) or USING_A_MODE.search(text):
+            return None
+        without_trims = re.sub(r"\b(long|standard) range\b", "", text, flags=re.I)
+        for name, pattern in SPEC_PATTERNS.items():
+            if pattern.search(without_trims):
+                return name
+        return None
+
+    def _only_model_with(self, spec_field: str) -> str | None:
+        """A spec only one model has (the Ion's charging) needs no model named."""
+        having = [
+            name for name, model in self.kb.lineup.models.items() if _spec_values(model, spec_field, None)
+        ]
+        return having[0] if len(having) == 1 else None
+
+    def _asks_availability(self, text: str, named_vehicle: bool) -> bool:
+        """ "Does the Tessa have ...", "which trims ...", or just "Forge Summit 360 camera?"."""
+        if HOW_TO.search(text):
+            return False
+        return named_vehicle or bool(AVAILABILITY_CUES & set(lemmas(text)))
+
+    def _pick_vehicle(self, vehicles: list[Vehicle], text: str) -> Vehicle | Answer:
+        if not vehicles:
+            return Answer(
+                "need_vehicle",
+                'Which Corvane do you drive? Tell me the year, model and trim, like "2024 Tessa XLE".',
+            )
+        if len(vehicles) == 1:
+            return vehicles[0]
+        mentioned = [v for v in vehicles if v.model.lower() in text.lower()]
+        if len(mentioned) == 1:
+            return mentioned[0]
+        buttons = [
+            {
+                "title": _vehicle_name(v.model, v.trim, v.year),
+                "payload": f'/ask_vehicle{{"model": "{v.model}"'
+                + (f', "trim": "{v.trim}"' if v.trim else "")
+                + (f', "year": "{v.year}"' if v.year else "")
+                + "}",
+            }
+            for v in vehicles
+        ]
+        return Answer("pick_vehicle", "Which of your vehicles do you mean?", buttons=buttons)
+
+    # --- answers ----------------------------------------------------------------------------
+
+    def _how_to(self, topic: str, model: str | None, trim: str | None, year: int | None) -> Answer:
+        article = self.kb.articles[topic]
+        short, more = _sms_sized(article)
+        text = f"{short}\n\n(From our guide: {article.title}.)"
+        if more:
+            text += ' Reply "more" for the rest.'
+        return Answer(
+            "howto",
+            text,
+            topic=topic,
+            model=model,
+            trim=trim,
+            year=year,
+            more=more,
+            context=Context(topic, model, trim, year, "howto"),
+        )
+
+    def _availability(
+        self, topic: str, model: str, trim: str | None, year: int | None, question: str
+    ) -> Answer:
+        article = self.kb.articles[topic]
+        feature = _in_sentence(article.title)
+        vehicle = _vehicle_name(model, trim, year)
+        context = Context(topic, model, trim, year, "availability")
+        rules = self.kb.lineup.availability.get(topic)
+        if not rules:
+            text = (
+                f"I don't have trim-by-trim details on {feature} for the {vehicle}, so I won't guess. "
+                'Our team can confirm it for you: just say "talk to a person".'
+            )
+            return Answer(
+                "availability", text, topic=topic, model=model, trim=trim, year=year, context=context
+            )
+        trims = [trim] if trim else list(self.kb.lineup.models[model].trims)
+        years = [year] if year else self.kb.lineup.years
+        asked_for = set(lemmas(question)) & _qualifier_words(rules)  # e.g. "wireless"
+        matching = {t: [r for r in rules if any(r.covers(model, t, y) for y in years)] for t in trims}
+        has = [t for t in trims if matching[t] and asked_for <= _note_words(matching[t])]
+        if len(has) == len(trims):
+            where = f"every trim of the {vehicle}" if not trim and len(trims) > 1 else f"the {vehicle}"
+            text = f"Yes, {where} has {feature}{_notes(matching[trims[0]])}."
+            verdict = "yes"
+        elif has:
+            without = [t for t in trims if t not in has]
+            text = (
+                f"On the {vehicle}, {feature} comes on the {_join(has)} (not the {_join(without)})"
+                f"{_notes(matching[has[0]])}."
+            )
+            verdict = "some"
+        elif any(matching.values()):
+            # It has the feature, but not the way asked ("wireless" CarPlay on a 2023: wired only).
+            how = "; ".join(r.note for r in matching[trims[0]] if r.note)
+            text = f"No: the {vehicle} has {feature}, but {how}."
+            other = [r for r in rules if asked_for <= _note_words([r]) and r.covers(model, trims[0], None)]
+            if other:
+                text += f" It's {_notes(other).strip(' ()')} models."
+            verdict = "no"
+        else:
+            text = f"No, the {vehicle} doesn't have {feature}. {self._where_available(rules)}"
+            verdict = "no"
+        text += f'\n\n(From our lineup guide; how it works: "{article.title}".)'
+        return Answer(
+            "availability",
+            text,
+            topic=topic,
+            model=model,
+            trim=trim,
+            year=year,
+            verdict=verdict,
+            context=context,
+        )
+
+    def _where_available(self, rules: list[Rule]) -> str:
+        places = []
+        for name, model in self.kb.lineup.models.items():
+            trims = [t for t in model.trims if any(r.covers(name, t, None) for r in rules)]
+            if trims:
+                places.append(
+                    f"all {name} trims"
+                    if len(trims) == len(model.trims)
+                    else f"the {name} {' and '.join(trims)}"
+                )
+        if not places:
+            return "It isn't offered on any current model."
+        return "It's available on " + _join(places) + "."
+
+    def _spec(self, spec_field: str, model: str, trim: str | None, year: int | None) -> Answer:
+        spec = self.kb.lineup.models[model]
+        vehicle = _vehicle_name(model, trim, year)
+        context = Context(None, model, trim, year, f"spec:{spec_field}")
+        values = _spec_values(spec, spec_field, trim)
+        if not values:
+            text = (
+                f"I don't have the {spec_field} figure for the {vehicle} in our guides, so I won't guess. "
+                'Our team can confirm it: say "talk to a person".'
+            )
+            return Answer("spec", text, model=model, trim=trim, year=year, context=context)
+        label = {"towing": "towing", "range": "range", "charging": "charging", "drivetrain": "drivetrain"}[
+            spec_field
+        ]
+        if len(set(values.values())) == 1:
+            value = next(iter(values.values()))
+            text = f"The {vehicle}'s {label}: {value}."
+        else:
+            text = (
+                f"The {vehicle}'s {label} by trim: " + "; ".join(f"{t}: {v}" for t, v in values.items()) + "."
+            )
+        text += "\n\n(From our lineup guide.)"
+        return Answer("spec", text, model=model, trim=trim, year=year, context=context)
+
+    def _not_sure(
+        self, candidates: list[str], context: Context, model: str | None, trim: str | None, year: int | None
+    ) -> Answer:
+        keep = Context(None, model or context.model, trim or context.trim, year or context.year, None)
+        if candidates:
+            buttons = [
+                {"title": self.kb.articles[c].title, "payload": f'/ask_vehicle{{"feature": "{c}"}}'}
+                for c in candidates[:3]
+            ]
+            return Answer(
+                "clarify",
+                "I want to get this right. Which of these did you mean?",
+                buttons=buttons,
+                context=keep,
+            )
+        return Answer(
+            "unknown",
+            "I don't have an answer to that in our owner guides, and I'd rather not guess. I've noted the "
+            "question for our team. Our free New Owner Tech Clinic covers your vehicle's features in person, "
+            "or I can get you a person now.",
+            buttons=[{"title": "Talk to a person", "payload": "/human_handoff"}],
+            context=keep,
+        )
+
+
+def _sms_sized(article: Article) -> tuple[str, str | None]:
+    """The direct answer and the first steps, short enough for one SMS-sized reply."""
+    short = article.direct_answer
+    rest = article.rest
+    if not rest:
+        return short, None
+    lines = rest.splitlines()
+    taken: list[str] = []
+    for index, line in enumerate(lines):
+        candidate = "\n".join([*taken, line])
+        if len(short) + len(candidate) > SMS_FRIENDLY_CHARS and taken:
+            remaining = "\n".join(lines[index:]).strip()
+            return f"{short}\n\n" + "\n".join(taken).strip(), remaining or None
+        taken.append(line)
+    return f"{short}\n\n{rest}", None
+
+
+def _qualifier_words(rules: list[Rule]) -> set[str]:
+    """Words that tell a feature's rules apart ("wireless" vs "wired (USB) only"): a question
+    using one is about that version of the feature."""
+    notes = [_note_words([r]) for r in rules]
+    if len(notes) < 2:
+        return set()
+    return set.union(*notes) - set.intersection(*notes) - {"the", "a", "on", "from", "only", "and"}
+
+
+def _note_words(rules: list[Rule]) -> set[str]:
+    return {word for rule in rules for word in lemmas(rule.note or "")}
+
+
+def _notes(rules: list[Rule]) -> str:
+    """ " (wireless on 2024/2025 models)": the notes of the rules that apply, with their years."""
+    described = []
+    for rule in rules:
+        if rule.note:
+            years = f" on {'/'.join(map(str, rule.years))}" if rule.years else ""
+            described.append(f"{rule.note}{years}")
+    unique = list(dict.fromkeys(described))
+    return f" ({'; '.join(unique)})" if unique else ""
+
+
+def _in_sentence(title: str) -> str:
+    """A title inside a sentence: "Heated front seats" -> "heated front seats", "Apple ..." kept."""
+    first = title.split()[0]
+    return title if first[1:] != first[1:].lower() or first in PROPER_NOUNS else title[0].lower() + title[1:]
+
+
+def _spec_values(model: Model, spec_field: str, trim: str | None) -> dict[str, str]:
+    trims = [trim] if trim else list(model.trims)
+    values = {}
+    for name in trims:
+        trim_specs = model.trims[name].specs
+        if spec_field == "charging":
+            charging = model.specs.get("charging")
+            if isinstance(charging, dict):
+                values[name] = "; ".join(str(v) for v in charging.values())
+        elif spec_field in trim_specs:
+            values[name] = trim_specs[spec_field]
+        elif spec_field in model.specs and not isinstance(model.specs[spec_field], dict):
+            values[name] = str(model.specs[spec_field])
+    return values
+
+
+def _vehicle_name(model: str, trim: str | None, year: int | None) -> str:
+    return " ".join(str(part) for part in (year, model, trim) if part)
+
+
+def _join(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]

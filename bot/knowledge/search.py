@@ -1,0 +1,107 @@
+"""Finding the article a question is about: alias phrases first, then BM25 over the text.
+
+Both work on spaCy lemmas, and words that aren't in the knowledge base's vocabulary are
+corrected when one edit away from a known word ("adaptve" -> "adaptive"), so typos still find
+their article. The index is built once per knowledge base and answers in well under a
+millisecond at the sample size (see bench/knowledge_latency.py for 10,000 articles).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+from bot.knowledge.language import is_english, is_stop, lemmas, nlp, normalise, words_of
+from bot.knowledge.loader import Article
+
+MAX_ALIAS_WORDS = 6
+TITLE_WEIGHT, ALIAS_WEIGHT, BODY_WEIGHT = 3, 3, 1
+K1, B = 1.2, 0.75
+
+
+@dataclass(frozen=True)
+class Hit:
+    article_id: str
+    score: float
+    phrase: str | None  # the alias or title found verbatim in the question, if any
+
+
+class Retriever:
+    def __init__(self, articles: dict[str, Article], ignore: frozenset[str] = frozenset()) -> None:
+        """`ignore`: words that never say which article (model and trim names)."""
+        self._ignore = ignore
+        self._phrases: dict[tuple[str, ...], str] = {}
+        self._postings: dict[str, dict[str, float]] = defaultdict(dict)
+        self._lengths: dict[str, float] = {}
+        texts = {a.id: [a.title, *a.aliases] for a in articles.values()}
+        docs = nlp().pipe(normalise(t) for a in articles.values() for t in (*texts[a.id], a.body))
+        for article in articles.values():
+            names = [words_of(next(docs)) for _ in texts[article.id]]
+            body = words_of(next(docs))
+            for name in names:
+                if 0 < len(name) <= MAX_ALIAS_WORDS:
+                    self._phrases.setdefault(tuple(name), article.id)
+            weighted = Counter({w: BODY_WEIGHT * c for w, c in Counter(body).items()})
+            for index, name in enumerate(names):
+                weighted.update({w: TITLE_WEIGHT if index == 0 else ALIAS_WEIGHT for w in set(name)})
+            for word, frequency in weighted.items():
+                if not is_stop(word):
+                    self._postings[word][article.id] = frequency
+            self._lengths[article.id] = sum(weighted.values())
+        count = max(len(self._lengths), 1)
+        self._average_length = sum(self._lengths.values()) / count
+        self._idf = {
+            w: math.log(1 + (count - len(p) + 0.5) / (len(p) + 0.5)) for w, p in self._postings.items()
+        }
+        self._corrections = _deletion_index(self._postings)
+
+    def search(self, question: str, limit: int = 3) -> list[Hit]:
+        words = [self.correct(w) for w in lemmas(question) if w not in self._ignore]
+        phrase_hits = self._phrase_hits(words)
+        scores: dict[str, float] = defaultdict(float)
+        for word in {w for w in words if not is_stop(w)}:
+            idf = self._idf.get(word)
+            if idf is None:
+                continue
+            for article_id, frequency in self._postings[word].items():
+                norm = K1 * (1 - B + B * self._lengths[article_id] / self._average_length)
+                scores[article_id] += idf * frequency * (K1 + 1) / (frequency + norm)
+        for article_id, (_, length) in phrase_hits.items():
+            scores[article_id] += 10.0 * length
+        ranked = sorted(scores.items(), key=lambda item: -item[1])[:limit]
+        return [Hit(a, s, phrase_hits.get(a, (None, 0))[0]) for a, s in ranked]
+
+    def correct(self, word: str) -> str:
+        """The word itself if known (or too short to guess), else a known word one edit away."""
+        if word in self._postings or len(word) < 4 or not word.isalpha() or is_english(word):
+            return word
+        candidates: Counter[str] = Counter()
+        for variant in {word, *_deletions(word)}:
+            for known in self._corrections.get(variant, ()):
+                candidates[known] += len(self._postings[known])
+        return candidates.most_common(1)[0][0] if candidates else word
+
+    def _phrase_hits(self, words: list[str]) -> dict[str, tuple[str, int]]:
+        """Longest alias or title phrases that appear word for word in the question."""
+        found: dict[str, tuple[str, int]] = {}
+        for size in range(min(MAX_ALIAS_WORDS, len(words)), 0, -1):
+            for start in range(len(words) - size + 1):
+                article_id = self._phrases.get(tuple(words[start : start + size]))
+                if article_id and (size > 1 or not is_stop(words[start])) and article_id not in found:
+                    found[article_id] = (" ".join(words[start : start + size]), size)
+        return found
+
+
+def _deletions(word: str) -> set[str]:
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+def _deletion_index(vocabulary: dict[str, object]) -> dict[str, list[str]]:
+    """SymSpell-style: every known word under itself and its one-letter deletions."""
+    index: dict[str, list[str]] = defaultdict(list)
+    for word in vocabulary:
+        if len(word) >= 4 and word.isalpha():
+            for variant in {word, *_deletions(word)}:
+                index[variant].append(word)
+    return index
