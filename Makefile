@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PYTHON310 := $(shell for p in python3.10 $$HOME/.pyenv/versions/3.10*/bin/python3.10 /usr/local/bin/python3.10 /usr/bin/python3.10; do \
 	$$p -c 'import sys; assert sys.version_info[:2] == (3, 10)' 2>/dev/null && { echo $$p; break; }; done)
 
-.PHONY: run test shell train migrate lint install lock clean
+.PHONY: run test shell train check-knowledge migrate lint install lock clean
 
 run: install train migrate ## install, train if needed, upgrade the database, serve everything
 	$(PY) -m bot run
@@ -17,8 +17,11 @@ test: install ## the whole suite (what CI runs)
 shell: install train migrate ## chat in the terminal with the real actions
 	$(PY) -m bot shell
 
-train: install ## train the model if config.yml, domain.yml or data/ changed
+train: install ## check knowledge/, then train the model if config.yml, domain.yml or data/ changed
 	$(PY) -m bot train
+
+check-knowledge: install ## check knowledge/ and list problems with file, line and field
+	$(PY) -m bot check-knowledge
 
 migrate: install ## upgrade the database schema
 	$(PY) -m bot migrate

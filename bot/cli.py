@@ -29,7 +29,26 @@ def cmd_migrate(_: argparse.Namespace) -> None:
 def cmd_train(args: argparse.Namespace) -> None:
     from bot.training import train
 
+    cmd_check_knowledge(args)
     train(config.model_path(), config_file=args.config, force=args.force)
+
+
+def cmd_check_knowledge(_: argparse.Namespace) -> None:
+    """Check knowledge/ and list every problem with file, line and field; exit 1 if any."""
+    from bot import dealership
+    from bot.knowledge import load
+
+    directory = config.knowledge_dir()
+    problems = [str(p) for p in load(directory).problems]
+    try:
+        dealership.load(directory / "dealership.yml")
+    except (dealership.DealershipFileError, OSError) as error:
+        problems.append(str(error))
+    for problem in problems:
+        print(problem)
+    if problems:
+        raise SystemExit(f"{len(problems)} problem(s) in {directory}; fix them and run this again.")
+    print(f"{directory}: no problems found.")
 
 
 def cmd_actions(_: argparse.Namespace) -> None:
@@ -106,6 +125,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("migrate", help="upgrade the database schema").set_defaults(func=cmd_migrate)
+    commands.add_parser("check-knowledge", help="check knowledge/ for problems").set_defaults(
+        func=cmd_check_knowledge
+    )
     train = commands.add_parser("train", help="train the model if its inputs changed")
     train.add_argument("--config", default="config.yml")
     train.add_argument("--force", action="store_true")

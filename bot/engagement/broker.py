@@ -121,6 +121,8 @@ class EngagementBroker(EventBroker):
             data=data or None,
             action=metadata.get("utter_action") or self._last_action.get(sender_id),
             topic=metadata.get("topic"),
+            model=metadata.get("vehicle_model"),
+            trim=metadata.get("vehicle_trim"),
             booking_id=metadata.get("booking_id"),
         )
 

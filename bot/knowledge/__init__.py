@@ -9,9 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot import config
-from bot.knowledge.answers import Answer, Answerer, Context, Vehicle
+from bot.knowledge.answers import Answer, Answerer, Context, Vehicle, vehicle_words
 from bot.knowledge.entities import Entity, EntityExtractor
-from bot.knowledge.language import lemmas
 from bot.knowledge.loader import KnowledgeBase, Problem, load
 from bot.knowledge.search import Retriever
 
@@ -32,21 +31,19 @@ class Knowledge:
         base = load(directory)
         for problem in base.problems:
             logger.error("knowledge problem (left out until fixed): %s", problem)
-        vehicle_words = frozenset(
-            word
-            for model in base.lineup.models.values()
-            for name in (model.name, *model.aliases, *model.trims)
-            for word in lemmas(name)
-        )
-        return cls(
-            base, EntityExtractor(base), Answerer(base, Retriever(base.articles, ignore=vehicle_words))
-        )
+        retriever = Retriever(base.articles, ignore=vehicle_words(base.lineup))
+        return cls(base, EntityExtractor(base), Answerer(base, retriever))
 
     def answer(
         self, text: str, context: Context = Context(), vehicles: list[Vehicle] | None = None
     ) -> Answer:
         """Answer from the text alone (entities found here); the action passes Rasa's instead."""
         return self.answerer.answer(text, self.entities.extract(text), context, vehicles)
+
+    def vehicle_in(self, text: str) -> Vehicle | None:
+        """ "2024 Tessa XLE" -> Vehicle(Tessa, XLE, 2024); None without a model we sell."""
+        model, trim, year = self.answerer.vehicle_in(self.entities.extract(text))
+        return Vehicle(model, trim, year) if model else None
 
 
 class _Current:

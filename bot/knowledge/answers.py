@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass, field, replace
 
 from bot.knowledge.entities import Entity
-from bot.knowledge.language import lemmas
-from bot.knowledge.loader import Article, KnowledgeBase, Model, Rule
+from bot.knowledge.language import is_stop, lemmas
+from bot.knowledge.loader import Article, KnowledgeBase, Lineup, Model, Rule
 from bot.knowledge.search import Retriever
 
 SMS_FRIENDLY_CHARS = 480
@@ -35,7 +35,24 @@ AVAILABILITY_CUES = {
     "include",
     "offer",
 }
-PERSONAL = re.compile(r"\b(my|mine|our|i have|we have|i own|i drive)\b", re.I)
+FOLLOW_UP_WORDS = {
+    "trim",
+    "trims",
+    "model",
+    "models",
+    "version",
+    "one",
+    "year",
+    "instead",
+    "too",
+    "also",
+    "same",
+}
+PERSONAL = re.compile(
+    r"\b(my|our) (car|truck|suv|ev|vehicle|ride|van|crossover|sedan)\b|\bmine\b|\b(i|we) (have|own|drive)\b",
+    re.I,
+)
+YES_NO_QUESTION = re.compile(r"^\s*(does|do|did|is|are|will|has|have|can i get|can you get|is there)\b", re.I)
 FOLLOW_UP = re.compile(r"^\s*(what|how) about\b|^\s*(and|same for|also)\b|\b(it|that|this one|those)\b", re.I)
 SPEC_PATTERNS = {
     "towing": re.compile(r"\b(tow|towing|pull|haul)\w*\b.*|\b(trailer weight|towing capacity)\b", re.I),
@@ -47,7 +64,7 @@ SPEC_PATTERNS = {
         re.I,
     ),
     "drivetrain": re.compile(
-        r"\b(awd|4wd|4x4|all[- ]wheel|four[- ]wheel|fwd|rwd|2wd|drivetrain"
+        r"\b(awd|4wd|4x4|all[- ]wheel|(four|4)[- ]wheel|fwd|rwd|2wd|drivetrain"
         r"|front[- ]wheel|rear[- ]wheel|dual[- ]motor)\b",
         re.I,
     ),
@@ -99,6 +116,7 @@ class Answerer:
     def __init__(self, knowledge: KnowledgeBase, retriever: Retriever) -> None:
         self.kb = knowledge
         self.retriever = retriever
+        self._vehicle_words = vehicle_words(knowledge.lineup)
 
     def answer(
         self,
@@ -107,7 +125,7 @@ class Answerer:
         context: Context = Context(),
         vehicles: list[Vehicle] | None = None,
     ) -> Answer:
-        model, trim, year = self._vehicle_in(entities)
+        model, trim, year = self.vehicle_in(entities)
         features = [e.value for e in entities if e.entity == "feature" and e.value in self.kb.articles]
         named_vehicle = model is not None or trim is not None or year is not None
         topic, candidates = self._topic(text, features)
@@ -118,11 +136,15 @@ class Answerer:
             and not named_vehicle
             and (spec_field is not None or self._asks_availability(text, named_vehicle=False))
         )
+        # "What about the Summit?" continues the last topic; "what's the cargo volume of the
+        # Brio?" is a new question we can't answer, not a follow-up about the Brio.
         follow_up = (
             topic is None
             and spec_field is None
             and context.kind is not None
-            and (named_vehicle or bool(FOLLOW_UP.search(text)) or personal)
+            and (
+                bool(FOLLOW_UP.search(text)) or ((named_vehicle or personal) and not self._new_subject(text))
+            )
         )
         if follow_up:
             topic = context.topic
@@ -146,7 +168,7 @@ class Answerer:
         asks = (
             personal
             or self._asks_availability(text, named_vehicle)
-            or (follow_up and context.kind == "availability")
+            or (follow_up and context.kind == "availability" and not HOW_TO.search(text))
         )
         if model and asks:
             return self._availability(topic, model, trim, year, text)
@@ -154,7 +176,7 @@ class Answerer:
 
     # --- understanding ----------------------------------------------------------------------
 
-    def _vehicle_in(self, entities: list[Entity]) -> tuple[str | None, str | None, int | None]:
+    def vehicle_in(self, entities: list[Entity]) -> tuple[str | None, str | None, int | None]:
         models = [e.value for e in entities if e.entity == "model" and e.value in self.kb.lineup.models]
         trims = [e.value for e in entities if e.entity == "trim"]
         years = [int(e.value) for e in entities if e.entity == "year" and e.value.isdigit()]
@@ -179,6 +201,16 @@ class Answerer:
             return top.article_id, [h.article_id for h in hits]
         return None, [h.article_id for h in hits]
 
+    def _new_subject(self, text: str) -> bool:
+        """Words beyond the vehicle and the question's grammar: the customer raised something new."""
+        return any(
+            not is_stop(w)
+            and w not in self._vehicle_words
+            and w not in AVAILABILITY_CUES
+            and w not in FOLLOW_UP_WORDS
+            for w in lemmas(text)
+        )
+
     def _spec_field(self, text: str) -> str | None:
         """Towing, range, charging time or drivetrain, unless the question is how to use something."""
         if HOW_TO.search(text) or USING_A_MODE.search(text):
@@ -198,6 +230,8 @@ class Answerer:
 
     def _asks_availability(self, text: str, named_vehicle: bool) -> bool:
         """ "Does the Tessa have ...", "which trims ...", or just "Forge Summit 360 camera?"."""
+        if named_vehicle and YES_NO_QUESTION.search(text):
+            return True  # "does the Tessa have the HUD where the speed shows ..."
         if HOW_TO.search(text):
             return False
         return named_vehicle or bool(AVAILABILITY_CUES & set(lemmas(text)))
@@ -230,7 +264,7 @@ class Answerer:
     def _how_to(self, topic: str, model: str | None, trim: str | None, year: int | None) -> Answer:
         article = self.kb.articles[topic]
         short, more = _sms_sized(article)
-        text = f"{short}\n\n(From our guide: {article.title}.)"
+        text = f"{short}\n(From our guide: {article.title}.)"
         if more:
             text += ' Reply "more" for the rest.'
         return Answer(
@@ -287,7 +321,7 @@ class Answerer:
         else:
             text = f"No, the {vehicle} doesn't have {feature}. {self._where_available(rules)}"
             verdict = "no"
-        text += f'\n\n(From our lineup guide; how it works: "{article.title}".)'
+        text += f'\n(From our lineup guide; how it works: "{article.title}".)'
         return Answer(
             "availability",
             text,
@@ -334,7 +368,7 @@ class Answerer:
             text = (
                 f"The {vehicle}'s {label} by trim: " + "; ".join(f"{t}: {v}" for t, v in values.items()) + "."
             )
-        text += "\n\n(From our lineup guide.)"
+        text += "\n(From our lineup guide.)"
         return Answer("spec", text, model=model, trim=trim, year=year, context=context)
 
     def _not_sure(
@@ -362,21 +396,31 @@ class Answerer:
         )
 
 
+def vehicle_words(lineup: Lineup) -> frozenset[str]:
+    """Lemmas of model and trim names: they say which vehicle, never which feature."""
+    return frozenset(
+        word
+        for model in lineup.models.values()
+        for name in (model.name, *model.aliases, *model.trims)
+        for word in lemmas(name)
+    )
+
+
 def _sms_sized(article: Article) -> tuple[str, str | None]:
-    """The direct answer and the first steps, short enough for one SMS-sized reply."""
-    short = article.direct_answer
-    rest = article.rest
-    if not rest:
-        return short, None
-    lines = rest.splitlines()
-    taken: list[str] = []
-    for index, line in enumerate(lines):
-        candidate = "\n".join([*taken, line])
-        if len(short) + len(candidate) > SMS_FRIENDLY_CHARS and taken:
-            remaining = "\n".join(lines[index:]).strip()
-            return f"{short}\n\n" + "\n".join(taken).strip(), remaining or None
+    """The direct answer and as many first steps as fit one SMS-sized reply; the rest for "more"."""
+    lines = [_chat_line(line) for line in article.body.strip().splitlines() if line.strip()]
+    taken = [lines[0]]
+    for index, line in enumerate(lines[1:], start=1):
+        if len("\n".join([*taken, line])) > SMS_FRIENDLY_CHARS:
+            return "\n".join(taken), "\n".join(lines[index:])
         taken.append(line)
-    return f"{short}\n\n{rest}", None
+    return "\n".join(taken), None
+
+
+def _chat_line(line: str) -> str:
+    """Markdown to chat text in one message: "## How to use it" -> "How to use it:"."""
+    line = line.strip()
+    return line.lstrip("#").strip() + ":" if line.startswith("#") else line
 
 
 def _qualifier_words(rules: list[Rule]) -> set[str]:

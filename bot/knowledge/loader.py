@@ -54,11 +54,6 @@ class Article:
         """The first paragraph: the answer in a sentence or two."""
         return self.body.strip().split("\n\n", 1)[0].strip()
 
-    @property
-    def rest(self) -> str:
-        parts = self.body.strip().split("\n\n", 1)
-        return parts[1].strip() if len(parts) > 1 else ""
-
 
 @dataclass
 class Trim:

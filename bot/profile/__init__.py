@@ -10,7 +10,7 @@ from bot.profile.contact_details import (
     normalise_name,
     normalise_phone,
 )
-from bot.profile.store import ContactDetails, EngagementRecord, ProfileStore
+from bot.profile.store import ContactDetails, EngagementRecord, ProfileStore, VehicleDetails
 
 
 @lru_cache(maxsize=1)
@@ -24,6 +24,7 @@ __all__ = [
     "EngagementRecord",
     "InvalidContactDetail",
     "ProfileStore",
+    "VehicleDetails",
     "default_store",
     "name_in_introduction",
     "normalise_name",

@@ -47,6 +47,7 @@ class Customer(Base):
     vehicles = relationship("Vehicle", order_by="Vehicle.id")
     identities = relationship("ChannelIdentity", order_by="ChannelIdentity.id")
     handoffs = relationship("HandoffRequest", order_by="HandoffRequest.id")
+    interests = relationship("Interest")
 
 
 class Contact(Base):
@@ -143,6 +144,8 @@ class EngagementEvent(Base):
     confidence = Column(Float)
     action = Column(String(80))  # response or action that produced a bot message
     topic = Column(String(80))
+    model = Column(String(40))  # the vehicle model and trim a question was about
+    trim = Column(String(40))
     booking_id = Column(String(40))
 
 
@@ -158,3 +161,30 @@ class HandoffRequest(Base):
     status = Column(String(10), nullable=False, default="open")
     created_at = Column(DateTime, nullable=False, default=utcnow)
     closed_at = Column(DateTime)
+
+
+class Interest(Base):
+    """A feature topic a customer asked about: how often and when last, to stay relevant."""
+
+    __tablename__ = "interests"
+    __table_args__ = (UniqueConstraint("customer_id", "topic"),)
+
+    id = Column(Integer, primary_key=True)
+    customer_id = _owned_by_customer()
+    topic = Column(String(80), nullable=False)
+    count = Column(Integer, nullable=False, default=1)
+    first_at = Column(DateTime, nullable=False, default=utcnow)
+    last_at = Column(DateTime, nullable=False, default=utcnow)
+
+
+class KnowledgeGap(Base):
+    """A question the knowledge base could not answer outright: the dealer's to-write list."""
+
+    __tablename__ = "knowledge_gaps"
+
+    id = Column(Integer, primary_key=True)
+    customer_id = _owned_by_customer()
+    sender_id = Column(String(255), nullable=False)
+    text = Column(Text, nullable=False)
+    outcome = Column(String(20), nullable=False)  # "unknown" or "clarify"
+    created_at = Column(DateTime, nullable=False, default=utcnow, index=True)

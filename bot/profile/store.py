@@ -23,6 +23,8 @@ from bot.profile.models import (
     EngagementEvent,
     HandoffRequest,
     HouseholdMember,
+    Interest,
+    KnowledgeGap,
     Phone,
     Vehicle,
     utcnow,
@@ -54,7 +56,19 @@ class EngagementRecord:
     confidence: float | None = None
     action: str | None = None
     topic: str | None = None
+    model: str | None = None
+    trim: str | None = None
     booking_id: str | None = None
+
+
+@dataclass(frozen=True)
+class VehicleDetails:
+    model: str
+    trim: str | None = None
+    year: int | None = None
+    make: str = "Corvane"
+    vin: str | None = None
+    mileage: int | None = None
 
 
 class ProfileStore:
@@ -130,6 +144,60 @@ class ProfileStore:
             session.flush()
             return request.id
 
+    def vehicles_of(self, customer_id: int) -> list[VehicleDetails]:
+        with self._sessions() as session:
+            rows = session.scalars(
+                select(Vehicle).where(Vehicle.customer_id == customer_id).order_by(Vehicle.id)
+            )
+            return [VehicleDetails(v.model, v.trim, v.year, v.make, v.vin, v.mileage) for v in rows]
+
+    def add_vehicle(self, customer_id: int, vehicle: VehicleDetails) -> None:
+        """Add a vehicle unless the household already has it (same VIN, or same year/model/trim)."""
+        with self._sessions.begin() as session:
+            for known in session.scalars(select(Vehicle).where(Vehicle.customer_id == customer_id)):
+                same_vin = vehicle.vin and known.vin == vehicle.vin
+                same_car = (known.model, known.trim, known.year) == (
+                    vehicle.model,
+                    vehicle.trim,
+                    vehicle.year,
+                )
+                if same_vin or (not vehicle.vin and same_car):
+                    return
+            session.add(Vehicle(customer_id=customer_id, **vehicle.__dict__))
+
+    def record_interest(self, customer_id: int, topic: str) -> None:
+        """Count a feature question on the customer's interests."""
+        with self._sessions.begin() as session:
+            interest = session.scalar(
+                select(Interest).where(Interest.customer_id == customer_id, Interest.topic == topic)
+            )
+            if interest is None:
+                session.add(Interest(customer_id=customer_id, topic=topic, count=1))
+            else:
+                interest.count += 1
+                interest.last_at = utcnow()
+
+    def record_knowledge_gap(self, customer_id: int, sender_id: str, text: str, outcome: str) -> None:
+        with self._sessions.begin() as session:
+            session.add(
+                KnowledgeGap(customer_id=customer_id, sender_id=sender_id, text=text, outcome=outcome)
+            )
+
+    def knowledge_gaps(self, limit: int = 200) -> list[dict[str, Any]]:
+        """Newest first: questions the assistant couldn't answer outright."""
+        with self._sessions() as session:
+            rows = session.scalars(select(KnowledgeGap).order_by(KnowledgeGap.id.desc()).limit(limit))
+            return [
+                {
+                    "customer_id": g.customer_id,
+                    "sender_id": g.sender_id,
+                    "text": g.text,
+                    "outcome": g.outcome,
+                    "created_at": _iso(g.created_at),
+                }
+                for g in rows
+            ]
+
     # --- engagement -----------------------------------------------------------------------
 
     def record_engagement(self, records: Iterable[EngagementRecord]) -> int:
@@ -196,6 +264,8 @@ class ProfileStore:
                     "confidence": event.confidence,
                     "action": event.action,
                     "topic": event.topic,
+                    "model": event.model,
+                    "trim": event.trim,
                     "booking_id": event.booking_id,
                 }
                 for event in events
@@ -274,6 +344,19 @@ def _merge(session: Session, survivor: int, absorbed: int) -> None:
     session.execute(delete(Customer).where(Customer.id == absorbed))
 
 
+def _merge_interests(session: Session, survivor: int, absorbed: int) -> None:
+    kept = {i.topic: i for i in session.scalars(select(Interest).where(Interest.customer_id == survivor))}
+    for interest in session.scalars(select(Interest).where(Interest.customer_id == absorbed)).all():
+        twin = kept.get(interest.topic)
+        if twin is None:
+            interest.customer_id = survivor
+            continue
+        twin.count += interest.count
+        twin.first_at = min(twin.first_at, interest.first_at)
+        twin.last_at = max(twin.last_at, interest.last_at)
+        session.delete(interest)
+
+
 def _move_unless_known(
     session: Session, model: type, survivor: int, absorbed: int, *identities: tuple[str, ...]
 ) -> None:
@@ -311,6 +394,7 @@ def _summary(session: Session, customer_id: int) -> dict[str, Any]:
             selectinload(Customer.vehicles),
             selectinload(Customer.identities),
             selectinload(Customer.handoffs),
+            selectinload(Customer.interests),
         )
     ).one()
     engagement_count = session.scalar(
@@ -370,6 +454,10 @@ def _summary(session: Session, customer_id: int) -> dict[str, Any]:
                 "closed_at": _iso(h.closed_at),
             }
             for h in customer.handoffs
+        ],
+        "interests": [
+            {"topic": i.topic, "count": i.count, "first_at": _iso(i.first_at), "last_at": _iso(i.last_at)}
+            for i in sorted(customer.interests, key=lambda i: (-i.count, i.topic))
         ],
         "engagement_count": engagement_count,
     }

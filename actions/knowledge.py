@@ -1,0 +1,152 @@
+"""Vehicle questions: answered from knowledge/, with the conversation's context and the
+customer's own vehicles; interests and unanswered questions go on the profile."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.common import customer_id
+from bot import knowledge
+from bot.knowledge import Answer, Context, Entity, Vehicle
+from bot.profile import VehicleDetails, default_store
+
+VEHICLE_ENTITIES = {"model", "trim", "year", "feature"}
+CONTEXT_SLOTS = ("kb_topic", "kb_model", "kb_trim", "kb_year", "kb_kind")
+
+
+class ActionAnswerVehicleQuestion(Action):
+    def name(self) -> str:
+        return "action_answer_vehicle_question"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        message = tracker.latest_message
+        text = message.get("text") or ""
+        question = "" if text.startswith("/") else text  # a button's payload carries entities only
+        entities = [
+            Entity(e["entity"], str(e["value"]), e.get("start") or 0, e.get("end") or 0)
+            for e in message.get("entities") or []
+            if e.get("entity") in VEHICLE_ENTITIES and e.get("value") is not None
+        ]
+        customer = await customer_id(tracker)
+        vehicles = [
+            Vehicle(v.model, v.trim, v.year)
+            for v in await asyncio.to_thread(default_store().vehicles_of, customer)
+        ]
+        answer = knowledge.current().answerer.answer(question, entities, _context(tracker), vehicles)
+        if answer.kind == "need_vehicle":
+            return [
+                *_context_events(answer),
+                SlotSet("kb_pending_question", question),
+                FollowupAction("vehicle_form"),
+            ]
+        await _record(customer, tracker.sender_id, question, answer)
+        return _reply(dispatcher, answer)
+
+
+class ActionTellMore(Action):
+    def name(self) -> str:
+        return "action_tell_more"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        rest = tracker.get_slot("kb_more")
+        if not rest:
+            dispatcher.utter_message(response="utter_no_more")
+            return []
+        dispatcher.utter_message(text=rest, topic=tracker.get_slot("kb_topic"))
+        return [SlotSet("kb_more", None)]
+
+
+class ValidateVehicleForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_vehicle_form"
+
+    def validate_vehicle_description(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        current = knowledge.current()
+        vehicle = current.vehicle_in(str(value or ""))
+        if vehicle is None:
+            models = ", ".join(current.base.lineup.models)
+            dispatcher.utter_message(
+                text=f"I didn't catch the model. We have the {models}. Which is yours? "
+                '(Year and trim too if you know them, or say "never mind".)'
+            )
+            return {"vehicle_description": None}
+        return {
+            "vehicle_description": " ".join(str(p) for p in (vehicle.year, vehicle.model, vehicle.trim) if p)
+        }
+
+
+class ActionSaveVehicle(Action):
+    """Put the vehicle on the profile, then answer the question that needed it."""
+
+    def name(self) -> str:
+        return "action_save_vehicle"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        current = knowledge.current()
+        vehicle = current.vehicle_in(tracker.get_slot("vehicle_description") or "")
+        cleared = [SlotSet("vehicle_description", None), SlotSet("kb_pending_question", None)]
+        if vehicle is None:
+            return cleared
+        customer = await customer_id(tracker)
+        await asyncio.to_thread(
+            default_store().add_vehicle, customer, VehicleDetails(vehicle.model, vehicle.trim, vehicle.year)
+        )
+        question = tracker.get_slot("kb_pending_question") or ""
+        answer = current.answer(question, _context(tracker), [vehicle])
+        await _record(customer, tracker.sender_id, question, answer)
+        return [*_reply(dispatcher, answer, saved=vehicle), *cleared]
+
+
+def _context(tracker: Tracker) -> Context:
+    year = tracker.get_slot("kb_year")
+    return Context(
+        topic=tracker.get_slot("kb_topic"),
+        model=tracker.get_slot("kb_model"),
+        trim=tracker.get_slot("kb_trim"),
+        year=int(year) if year else None,
+        kind=tracker.get_slot("kb_kind"),
+    )
+
+
+def _context_events(answer: Answer) -> list[EventType]:
+    context = answer.context
+    values = (context.topic, context.model, context.trim, context.year, context.kind)
+    return [SlotSet(name, value) for name, value in zip(CONTEXT_SLOTS, values, strict=True)]
+
+
+def _reply(dispatcher: CollectingDispatcher, answer: Answer, saved: Vehicle | None = None) -> list[EventType]:
+    text = answer.text
+    if saved is not None:
+        name = " ".join(str(p) for p in (saved.year, saved.model, saved.trim) if p)
+        text = f"Thanks, I've saved your {name} to your profile. {text}"
+    dispatcher.utter_message(
+        text=text,
+        buttons=answer.buttons or None,
+        topic=answer.topic if answer.answered else None,
+        vehicle_model=answer.model,
+        vehicle_trim=answer.trim,
+    )
+    return [*_context_events(answer), SlotSet("kb_more", answer.more)]
+
+
+async def _record(customer: int, sender_id: str, question: str, answer: Answer) -> None:
+    """Interests for answered questions; the gap list for those we couldn't answer outright."""
+    store = default_store()
+    if answer.answered and answer.topic:
+        await asyncio.to_thread(store.record_interest, customer, answer.topic)
+    elif answer.kind in ("unknown", "clarify") and question:
+        await asyncio.to_thread(store.record_knowledge_gap, customer, sender_id, question, answer.kind)

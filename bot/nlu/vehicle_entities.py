@@ -1,0 +1,42 @@
+"""Rasa NLU component: model, trim, year and feature entities from the knowledge base.
+
+The patterns are built from `knowledge/` when the model loads (and again when the files
+change), not stored in the trained model: a dealer who adds a model, a trim or an alias gets it
+recognised without retraining. The matching itself is spaCy's (see bot/knowledge/entities.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.extractors.extractor import EntityExtractorMixin
+from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from bot import knowledge
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
+class VehicleEntityExtractor(GraphComponent, EntityExtractorMixin):
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> VehicleEntityExtractor:
+        knowledge.current()  # build the patterns now, not on the first customer message
+        return cls()
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        extractor = knowledge.current().entities
+        for message in messages:
+            found = [e.as_rasa(self.name) for e in extractor.extract(message.get(TEXT) or "")]
+            if found:
+                message.set(ENTITIES, [*(message.get(ENTITIES) or []), *found], add_to_output=True)
+        return messages
