@@ -122,10 +122,10 @@ def test_a_broken_article_is_left_out_and_the_rest_still_answer(editable):
     assert broken.answer("how do I turn on adaptive cruise").topic == "adaptive-cruise-control"
 
 
-def test_a_new_article_and_alias_are_found_without_retraining(editable, kb):
+def test_a_new_article_and_alias_are_found_without_retraining(editable):
     (editable / "features" / "sunroof.md").write_text(
-        "---\nid: sunroof\ntitle: Panoramic sunroof\naliases: [moonroof, glass roof]\ncategory: comfort\n---\n"
-        "Slide the switch above the mirror back to open the sunroof.\n"
+        "---\nid: sunroof\ntitle: Panoramic sunroof\naliases: [moonroof, glass roof]\n"
+        "category: comfort\n---\nSlide the switch above the mirror back to open the sunroof.\n"
     )
     grown = Knowledge.build(editable)
     answer = grown.answer("how do i open the moonroof")
@@ -216,7 +216,9 @@ def test_questions_the_knowledge_base_cannot_answer_are_never_answered_confident
     assert answer.kind in ("clarify", "unknown")
 
 
-@pytest.mark.parametrize("question", ["the light on my dash", "something with the seats", "how do i charge it"])
+@pytest.mark.parametrize(
+    "question", ["the light on my dash", "something with the seats", "how do i charge it"]
+)
 def test_unclear_questions_offer_two_or_three_topics_as_buttons(kb, question):
     answer = kb.answer(question)
     assert answer.kind == "clarify"

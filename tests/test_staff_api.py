@@ -86,3 +86,26 @@ async def test_health_reports_a_missing_model_as_degraded(api):
     body = await response.json()
     assert response.status == 503
     assert body["database"] is True and body["model_loaded"] is False
+
+
+async def test_knowledge_gaps_list_unanswered_questions_newest_first(api, store, jane):
+    store.record_knowledge_gap(jane, "jane-chat", "what's the cargo volume of the brio", "unknown")
+    store.record_knowledge_gap(jane, "jane-chat", "the key thing", "clarify")
+    response = await api.get("/api/knowledge/gaps", headers=AUTH)
+    gaps = await response.json()
+    assert [(g["text"], g["outcome"]) for g in gaps] == [
+        ("the key thing", "clarify"),
+        ("what's the cargo volume of the brio", "unknown"),
+    ]
+    assert (await api.get("/api/knowledge/gaps?limit=0", headers=AUTH)).status == 400
+    assert (await api.get("/api/knowledge/gaps")).status == 401
+
+
+async def test_interests_count_feature_questions_on_the_profile(api, store, jane):
+    for topic in ("head-up-display", "remote-start", "head-up-display"):
+        store.record_interest(jane, topic)
+    profile = await (await api.get(f"/api/customers/{jane}", headers=AUTH)).json()
+    assert [(i["topic"], i["count"]) for i in profile["interests"]] == [
+        ("head-up-display", 2),
+        ("remote-start", 1),
+    ]

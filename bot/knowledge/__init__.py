@@ -31,6 +31,10 @@ class Knowledge:
         base = load(directory)
         for problem in base.problems:
             logger.error("knowledge problem (left out until fixed): %s", problem)
+        return cls.from_base(base)
+
+    @classmethod
+    def from_base(cls, base: KnowledgeBase) -> Knowledge:
         retriever = Retriever(base.articles, ignore=vehicle_words(base.lineup))
         return cls(base, EntityExtractor(base), Answerer(base, retriever))
 

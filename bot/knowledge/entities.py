@@ -71,28 +71,26 @@ class EntityExtractor:
 
 
 def _pipeline_with_ruler(knowledge: KnowledgeBase) -> Language:
-    pipeline = nlp()
-    patterns = []
+    """A copy of the shared pipeline with an EntityRuler of this knowledge base's phrases.
+
+    Phrase patterns compare lemmas through spaCy's PhraseMatcher (hash lookups), so matching
+    stays fast with tens of thousands of aliases.
+    """
+    phrases: list[tuple[str, str, str]] = []  # (label, id, phrase)
     for model in knowledge.lineup.models.values():
-        for name in (model.name, *model.aliases):
-            patterns.append({"label": "MODEL", "id": model.name, "pattern": _lemma_pattern(name)})
+        phrases += [("MODEL", model.name, name) for name in (model.name, *model.aliases)]
         for trim in model.trims.values():
-            for name in (trim.name, *trim.aliases):
-                patterns.append({"label": "TRIM", "id": trim.name, "pattern": _lemma_pattern(name)})
+            phrases += [("TRIM", trim.name, name) for name in (trim.name, *trim.aliases)]
     for year in knowledge.lineup.years:
-        patterns.append({"label": "YEAR", "id": str(year), "pattern": [{"TEXT": str(year)}]})
-        patterns.append({"label": "YEAR", "id": str(year), "pattern": [{"TEXT": f"'{str(year)[2:]}"}]})
+        phrases += [("YEAR", str(year), str(year)), ("YEAR", str(year), f"'{str(year)[2:]}")]
     for article in knowledge.articles.values():
-        for name in (article.title, *article.aliases):
-            patterns.append({"label": "FEATURE", "id": article.id, "pattern": _lemma_pattern(name)})
-    # A copy of the shared pipeline, so each knowledge base has its own ruler.
-    ruled = Language(vocab=pipeline.vocab)
-    ruled.add_pipe("lemmatizer", source=pipeline)
-    ruler = ruled.add_pipe("entity_ruler", config={"overwrite_ents": True})
-    ruler.add_patterns(patterns)
+        phrases += [("FEATURE", article.id, name) for name in (article.title, *article.aliases)]
+    shared = nlp()
+    ruled = Language(vocab=shared.vocab)
+    ruled.add_pipe("lemmatizer", source=shared)
+    ruler = ruled.add_pipe("entity_ruler", config={"overwrite_ents": True, "phrase_matcher_attr": "LEMMA"})
+    # String patterns are run through `ruled` (lemmatizer included) when added.
+    ruler.add_patterns(
+        [{"label": label, "id": ident, "pattern": normalise(phrase)} for label, ident, phrase in phrases]
+    )
     return ruled
-
-
-def _lemma_pattern(phrase: str) -> list[dict[str, str]]:
-    doc = nlp()(normalise(phrase))
-    return [{"LEMMA": token.lemma_ or token.text} for token in doc if not token.is_punct]

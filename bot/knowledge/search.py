@@ -8,6 +8,7 @@ millisecond at the sample size (see bench/knowledge_latency.py for 10,000 articl
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -32,8 +33,8 @@ class Retriever:
         """`ignore`: words that never say which article (model and trim names)."""
         self._ignore = ignore
         self._phrases: dict[tuple[str, ...], str] = {}
-        self._postings: dict[str, dict[str, float]] = defaultdict(dict)
-        self._lengths: dict[str, float] = {}
+        postings: dict[str, dict[str, float]] = defaultdict(dict)
+        lengths: dict[str, float] = {}
         texts = {a.id: [a.title, *a.aliases] for a in articles.values()}
         docs = nlp().pipe(normalise(t) for a in articles.values() for t in (*texts[a.id], a.body))
         for article in articles.values():
@@ -47,39 +48,43 @@ class Retriever:
                 weighted.update({w: TITLE_WEIGHT if index == 0 else ALIAS_WEIGHT for w in set(name)})
             for word, frequency in weighted.items():
                 if not is_stop(word):
-                    self._postings[word][article.id] = frequency
-            self._lengths[article.id] = sum(weighted.values())
-        count = max(len(self._lengths), 1)
-        self._average_length = sum(self._lengths.values()) / count
-        self._idf = {
-            w: math.log(1 + (count - len(p) + 0.5) / (len(p) + 0.5)) for w, p in self._postings.items()
-        }
-        self._corrections = _deletion_index(self._postings)
+                    postings[word][article.id] = frequency
+            lengths[article.id] = sum(weighted.values())
+        count = max(len(lengths), 1)
+        average_length = sum(lengths.values()) / count
+        # BM25 weights are computed once here, so a search only adds them up.
+        self._weights: dict[str, dict[str, float]] = {}
+        for word, documents in postings.items():
+            idf = math.log(1 + (count - len(documents) + 0.5) / (len(documents) + 0.5))
+            self._weights[word] = {
+                article_id: idf
+                * tf
+                * (K1 + 1)
+                / (tf + K1 * (1 - B + B * lengths[article_id] / average_length))
+                for article_id, tf in documents.items()
+            }
+        self._corrections = _deletion_index(self._weights)
 
     def search(self, question: str, limit: int = 3) -> list[Hit]:
         words = [self.correct(w) for w in lemmas(question) if w not in self._ignore]
         phrase_hits = self._phrase_hits(words)
         scores: dict[str, float] = defaultdict(float)
         for word in {w for w in words if not is_stop(w)}:
-            idf = self._idf.get(word)
-            if idf is None:
-                continue
-            for article_id, frequency in self._postings[word].items():
-                norm = K1 * (1 - B + B * self._lengths[article_id] / self._average_length)
-                scores[article_id] += idf * frequency * (K1 + 1) / (frequency + norm)
+            for article_id, weight in self._weights.get(word, {}).items():
+                scores[article_id] += weight
         for article_id, (_, length) in phrase_hits.items():
             scores[article_id] += 10.0 * length
-        ranked = sorted(scores.items(), key=lambda item: -item[1])[:limit]
+        ranked = heapq.nlargest(limit, scores.items(), key=lambda item: item[1])
         return [Hit(a, s, phrase_hits.get(a, (None, 0))[0]) for a, s in ranked]
 
     def correct(self, word: str) -> str:
         """The word itself if known (or too short to guess), else a known word one edit away."""
-        if word in self._postings or len(word) < 4 or not word.isalpha() or is_english(word):
+        if word in self._weights or len(word) < 4 or not word.isalpha() or is_english(word):
             return word
         candidates: Counter[str] = Counter()
         for variant in {word, *_deletions(word)}:
             for known in self._corrections.get(variant, ()):
-                candidates[known] += len(self._postings[known])
+                candidates[known] += len(self._weights[known])
         return candidates.most_common(1)[0][0] if candidates else word
 
     def _phrase_hits(self, words: list[str]) -> dict[str, tuple[str, int]]:

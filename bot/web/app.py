@@ -86,6 +86,14 @@ async def list_customers(request: web.Request) -> web.Response:
     return web.json_response(customers)
 
 
+async def knowledge_gaps(request: web.Request) -> web.Response:
+    """Questions the assistant couldn't answer outright, newest first: what to write next."""
+    raw = request.query.get("limit", "200")
+    if not raw.isdigit() or not 0 < int(raw) <= 1000:
+        return json_error(400, "limit must be a number from 1 to 1000")
+    return web.json_response(await asyncio.to_thread(request.app[STORE].knowledge_gaps, int(raw)))
+
+
 async def get_customer(request: web.Request) -> web.Response:
     raw_id = request.match_info["customer_id"]
     if not raw_id.isdigit() or len(raw_id) > 18:
@@ -106,4 +114,5 @@ def create_app(
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/api/customers", list_customers)
     app.router.add_get("/api/customers/{customer_id}", get_customer)
+    app.router.add_get("/api/knowledge/gaps", knowledge_gaps)
     return app

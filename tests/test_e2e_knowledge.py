@@ -1,0 +1,99 @@
+"""Vehicle questions end to end: REST in, answers out, and what lands on the profile."""
+
+from __future__ import annotations
+
+import aiohttp
+import pytest
+
+from tests.chat import say, texts, wait_for
+from tests.test_e2e_conversation import http, profile_of  # noqa: F401 - fixtures shared
+
+
+async def gaps(http, stack) -> list[dict]:  # noqa: F811
+    async with http.get(f"{stack.web_url}/api/knowledge/gaps", headers=stack.staff_headers) as response:
+        return await response.json()
+
+
+async def test_feature_questions_with_follow_ups_and_typos(stack, http):  # noqa: F811
+    sender = "kb-owner"
+    reply = texts(await say(http, stack.rest_url, sender, "how do i turn on adaptve cruise"))
+    assert "Adaptive cruise control" in reply and "SET" in reply
+    assert "steps" not in reply.lower() or "more" in reply
+    rest = texts(await say(http, stack.rest_url, sender, "more"))
+    assert "RES" in rest
+
+    hud = texts(await say(http, stack.rest_url, sender, "does the Tessa XLE have a heads up display?"))
+    assert hud.startswith("No") and "Tessa Platinum" in hud
+    assert texts(await say(http, stack.rest_url, sender, "what about the Platinum?")).startswith("Yes")
+    assert "Settings" in texts(await say(http, stack.rest_url, sender, "ok how do I use it?"))
+
+    tow = texts(await say(http, stack.rest_url, sender, "how much can the forge trail tow"))
+    assert "11,000 lb" in tow
+    assert "12,500 lb" in texts(await say(http, stack.rest_url, sender, "what about the Summit?"))
+
+    async def answered_rows():
+        profile = await profile_of(http, stack, sender)
+        rows = [r for r in profile["engagement"] if r["topic"]] if profile else []
+        return (profile, rows) if len(rows) >= 7 else None
+
+    profile, rows = await wait_for(answered_rows)
+    hud_row = next(r for r in rows if r["text"].startswith("No, the Tessa XLE"))
+    assert (hud_row["topic"], hud_row["model"], hud_row["trim"]) == ("head-up-display", "Tessa", "XLE")
+    interests = {i["topic"]: i["count"] for i in profile["interests"]}
+    assert interests["head-up-display"] == 3 and interests["adaptive-cruise-control"] == 1
+
+
+async def test_does_my_car_have_it_asks_for_the_vehicle_and_saves_it(stack, http):  # noqa: F811
+    sender = "kb-my-car"
+    assert "Which Corvane do you drive" in texts(
+        await say(http, stack.rest_url, sender, "does my car have heated seats?")
+    )
+    assert "didn't catch the model" in texts(await say(http, stack.rest_url, sender, "the blue one"))
+    reply = texts(await say(http, stack.rest_url, sender, "2024 Brio Sport"))
+    assert "saved your 2024 Brio Sport" in reply and "Yes" in reply
+    profile = await wait_for(lambda: profile_of(http, stack, sender))
+    assert [(v["year"], v["model"], v["trim"]) for v in profile["vehicles"]] == [(2024, "Brio", "Sport")]
+    # Next time the profile's vehicle answers straight away.
+    reply = texts(await say(http, stack.rest_url, sender, "does my car have a head up display"))
+    assert reply.startswith("No, the 2024 Brio Sport")
+
+
+async def test_unclear_questions_get_buttons_and_a_button_answers(stack, http):  # noqa: F811
+    sender = "kb-unclear"
+    [reply] = await say(http, stack.rest_url, sender, "what's the light on my dash")
+    assert 2 <= len(reply["buttons"]) <= 3
+    chosen = reply["buttons"][0]
+    answer = texts(await say(http, stack.rest_url, sender, chosen["payload"]))
+    assert chosen["title"] in answer
+
+
+async def test_unanswerable_questions_are_declined_and_recorded_for_staff(stack, http):  # noqa: F811
+    sender = "kb-gap"
+    question = "what's the cargo volume of the brio with the seats down"
+    reply = await say(http, stack.rest_url, sender, question)
+    assert "rather not guess" in texts(reply) or reply[-1].get("buttons")
+    recorded = await wait_for(lambda: _gap_with(http, stack, question))
+    assert recorded["outcome"] in ("unknown", "clarify") and recorded["sender_id"] == sender
+
+
+async def _gap_with(http, stack, text):  # noqa: F811
+    return next((g for g in await gaps(http, stack) if g["text"] == text), None)
+
+
+@pytest.mark.parametrize("text", ["how much is the tessa platinum", "what would you give me for my trade"])
+async def test_price_questions_still_go_to_a_person(stack, http, text):  # noqa: F811
+    reply = texts(await say(http, stack.rest_url, f"kb-price-{abs(hash(text))}", text))
+    assert "come from our team" in reply and "$" not in reply
+
+
+async def test_a_vehicle_question_mid_form_is_answered_and_the_form_resumes(stack, http):  # noqa: F811
+    sender = "kb-mid-form"
+    await say(http, stack.rest_url, sender, "I'd like to leave my contact details")
+    replies = texts(await say(http, stack.rest_url, sender, "wait, how do I pair my phone with bluetooth?"))
+    assert "Bluetooth" in replies and "What's your name?" in replies
+    assert "mobile number" in texts(await say(http, stack.rest_url, sender, "Priya"))
+
+
+async def test_healthz_still_ok(stack):
+    async with aiohttp.ClientSession() as fresh, fresh.get(f"{stack.web_url}/healthz") as response:
+        assert response.status == 200
