@@ -18,7 +18,7 @@ async def test_feature_questions_with_follow_ups_and_typos(stack, http):  # noqa
     sender = "kb-owner"
     reply = texts(await say(http, stack.rest_url, sender, "how do i turn on adaptve cruise"))
     assert "Adaptive cruise control" in reply and "SET" in reply
-    assert "steps" not in reply.lower() or "more" in reply
+    assert 'Reply "more"' in reply
     rest = texts(await say(http, stack.rest_url, sender, "more"))
     assert "RES" in rest
 
@@ -34,7 +34,7 @@ async def test_feature_questions_with_follow_ups_and_typos(stack, http):  # noqa
     async def answered_rows():
         profile = await profile_of(http, stack, sender)
         rows = [r for r in profile["engagement"] if r["topic"]] if profile else []
-        return (profile, rows) if len(rows) >= 7 else None
+        return (profile, rows) if len(rows) >= 5 else None  # spec answers have no feature topic
 
     profile, rows = await wait_for(answered_rows)
     hud_row = next(r for r in rows if r["text"].startswith("No, the Tessa XLE"))
@@ -60,7 +60,7 @@ async def test_does_my_car_have_it_asks_for_the_vehicle_and_saves_it(stack, http
 
 async def test_unclear_questions_get_buttons_and_a_button_answers(stack, http):  # noqa: F811
     sender = "kb-unclear"
-    [reply] = await say(http, stack.rest_url, sender, "what's the light on my dash")
+    reply = (await say(http, stack.rest_url, sender, "what's the light on my dash"))[-1]
     assert 2 <= len(reply["buttons"]) <= 3
     chosen = reply["buttons"][0]
     answer = texts(await say(http, stack.rest_url, sender, chosen["payload"]))

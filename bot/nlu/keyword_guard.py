@@ -1,7 +1,8 @@
-"""A guard that sends any message with an escalation word to a person, whatever DIET predicted.
+"""A guard that sets the intent when a message has one of its keywords, whatever DIET predicted.
 
-"manager", "complaint" or "lawyer" in a message means the customer wants a human now; a
-statistical classifier is right most of the time, but this path must be right every time.
+Some messages must take one path every time, not most of the time: "manager", "complaint" or
+"lawyer" means the customer wants a human now; "price", "lease" or "trade-in" must reach a
+person, never an invented figure. config.yml runs one guard per such intent.
 """
 
 from __future__ import annotations
@@ -21,33 +22,22 @@ NEGATIONS = {"no", "not", "never", "without", "nothing"}
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
-class EscalationGuard(GraphComponent, IntentClassifier):
+class KeywordGuard(GraphComponent, IntentClassifier):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {
-            "intent": "escalate",
-            # Word stems or phrases; a word matches when it starts with one ("complain" ->
-            # "complaints"). Not a bare "sue": Sue is also a customer's name.
-            "keywords": [
-                "manager",
-                "supervisor",
-                "complain",
-                "lawyer",
-                "attorney",
-                "lawsuit",
-                "suing",
-                "sue you",
-                "sue your",
-                "sue the",
-                "sue them",
-                "legal action",
-            ],
-        }
+        # Set both in config.yml. A keyword is a word or phrase; "complain*" also matches
+        # "complaint" and "complaining".
+        return {"intent": None, "keywords": []}
 
     def __init__(self, config: dict[str, Any]) -> None:
+        if not config.get("intent") or not config.get("keywords"):
+            raise ValueError("KeywordGuard needs 'intent' and 'keywords' in config.yml")
         self._intent = config["intent"]
-        stems = "|".join(re.escape(word) for word in config["keywords"])
-        self._pattern = re.compile(rf"\b(?:{stems})\w*", re.IGNORECASE)
+        alternatives = [
+            re.escape(word[:-1]) + r"\w*" if word.endswith("*") else re.escape(word) + r"\b"
+            for word in config["keywords"]
+        ]
+        self._pattern = re.compile(rf"\b(?:{'|'.join(alternatives)})", re.IGNORECASE)
 
     @classmethod
     def create(
@@ -56,19 +46,20 @@ class EscalationGuard(GraphComponent, IntentClassifier):
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> EscalationGuard:
+    ) -> KeywordGuard:
         return cls(config)
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
-            if self.is_escalation(message.get(TEXT) or ""):
+            if self.matches(message.get(TEXT) or ""):
                 intent = {"name": self._intent, "confidence": 1.0}
                 message.set(INTENT, intent, add_to_output=True)
                 ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != self._intent]
                 message.set(INTENT_RANKING_KEY, [intent, *ranking], add_to_output=True)
         return messages
 
-    def is_escalation(self, text: str) -> bool:
+    def matches(self, text: str) -> bool:
+        """A keyword not negated just before it ("no complaints" does not count)."""
         for match in self._pattern.finditer(text):
             before = re.findall(r"[a-z']+", text[: match.start()].lower())[-2:]
             if not NEGATIONS.intersection(before):

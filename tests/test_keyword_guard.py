@@ -1,0 +1,73 @@
+"""The keyword guards configured in config.yml: escalations and prices always reach a person."""
+
+import pytest
+import yaml
+from rasa.shared.nlu.training_data.message import Message
+
+from bot import config
+from bot.nlu.keyword_guard import KeywordGuard
+
+PIPELINE = yaml.safe_load((config.PROJECT_ROOT / "config.yml").read_text())["pipeline"]
+GUARDS = [KeywordGuard(c) for c in PIPELINE if c["name"].endswith("KeywordGuard")]
+
+
+def classify(text: str, intent: str = "greet") -> str:
+    message = Message(data={"text": text, "intent": {"name": intent, "confidence": 0.99}})
+    for guard in GUARDS:  # in pipeline order, as Rasa runs them
+        [message] = guard.process([message])
+    return message.get("intent")["name"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I want your MANAGER",
+        "my number is 555-010-1111 and I want a manager",
+        "I have a complaint",
+        "complaining about my brakes again",
+        "my lawyer will call you",
+        "we will sue you",
+        "I'm considering legal action",
+        "get me a supervisor",
+        "how much is the tessa, I want a manager",
+    ],
+)
+def test_escalation_words_override_the_classifier(text):
+    assert classify(text) == "escalate"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "how much is the tessa platinum",
+        "what's the price of a forge",
+        "any lease deals on the ion?",
+        "what would my trade in be worth",
+        "can I get financing",
+        "what does a brake job cost",
+        "is there a rebate",
+    ],
+)
+def test_price_questions_go_to_a_person(text):
+    assert classify(text, "ask_vehicle") == "ask_price"
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("no complaints, thanks!", "thank"),
+        ("not a complaint, just a question", "ask_vehicle"),
+        ("this is Sue", "introduce"),
+        ("nice suede seats", "ask_vehicle"),
+        ("how much can the forge tow", "ask_vehicle"),
+        ("how do I contact the dealership", "human_handoff"),
+        ("it's april and my tpms light is on", "ask_vehicle"),
+    ],
+)
+def test_other_messages_keep_their_intent(text, intent):
+    assert classify(text, intent) == intent
+
+
+def test_a_guard_without_keywords_is_a_configuration_error():
+    with pytest.raises(ValueError, match="needs 'intent' and 'keywords'"):
+        KeywordGuard(KeywordGuard.get_default_config())
