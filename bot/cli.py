@@ -53,6 +53,10 @@ def cmd_check_knowledge(_: argparse.Namespace) -> None:
 
 def cmd_actions(_: argparse.Namespace) -> None:
     """The action server, on localhost only unless ACTIONS_HOST says otherwise."""
+    # spaCy's thinc imports TensorFlow and JAX when installed (they are, for Rasa). The action
+    # server never uses them; keeping them out saves about 400 MiB per action-server process.
+    for unused in ("tensorflow", "jax"):
+        sys.modules.setdefault(unused, None)  # type: ignore[arg-type]
     from rasa_sdk import endpoint
 
     os.environ.setdefault("SANIC_HOST", os.environ.get("ACTIONS_HOST", "127.0.0.1"))

@@ -1,6 +1,12 @@
 import pytest
 
-from bot.profile import InvalidContactDetail, normalise_email, normalise_phone
+from bot.profile import (
+    InvalidContactDetail,
+    name_in_introduction,
+    normalise_email,
+    normalise_name,
+    normalise_phone,
+)
 
 
 @pytest.mark.parametrize(
@@ -41,3 +47,36 @@ def test_emails_are_checked_and_lower_cased():
 def test_bad_emails_get_a_reason(typed):
     with pytest.raises(InvalidContactDetail, match="email address doesn't look right"):
         normalise_email(typed)
+
+
+@pytest.mark.parametrize(
+    ("typed", "name"),
+    [
+        ("jane doe", "Jane Doe"),
+        ("it's Robin", "Robin"),
+        ("Mary-Jane O'Brien", "Mary-Jane O'Brien"),
+        ("Will Smith", "Will Smith"),
+    ],
+)
+def test_names_are_tidied(typed, name):
+    assert normalise_name(typed) == name
+
+
+@pytest.mark.parametrize("typed", ["what can you do", "are you a bot?", "12", "hi", "", "a b c d e"])
+def test_sentences_and_numbers_are_not_names(typed):
+    with pytest.raises(InvalidContactDetail, match="didn't catch a name"):
+        normalise_name(typed)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "name"),
+    [
+        ("my name is Alex Kim and my number is 555-010-7788", "Alex Kim"),
+        ("I'm Jane, text me at 555 010 1234", "Jane"),
+        ("call me dre", "Dre"),
+        ("I'm looking to leave my details", None),
+        ("this is great", None),
+    ],
+)
+def test_names_are_found_in_introductions(sentence, name):
+    assert name_in_introduction(sentence) == name

@@ -6,7 +6,6 @@ import re
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
-from spacy.lang.en.stop_words import STOP_WORDS
 
 DEFAULT_REGION = "US"
 
@@ -58,6 +57,12 @@ def normalise_email(raw: str) -> str:
 
 
 _NAME = re.compile(r"^[^\W\d_][^\W\d_' .-]*(?:[' .-]+[^\W\d_]+)*\.?$")
+# Function words: a "name" made mostly of them is a sentence ("what can you do").
+_FUNCTION_WORDS = {
+    "a", "an", "the", "i", "you", "we", "it", "is", "are", "am", "was", "do", "does", "did", "can",
+    "could", "would", "will", "what", "why", "how", "when", "where", "who", "which", "that", "this",
+    "my", "your", "me", "to", "of", "in", "on", "for", "with", "and", "or", "not", "no", "yes", "be",
+}  # fmt: skip
 _NOT_NAMES = {"hi", "hello", "hey", "yes", "no", "ok", "okay", "why", "skip", "what", "sure", "nope"}
 _SAID_NAME = re.compile(r"^(?:my name is|my name's|name's|name is|i am|i'm|im|it's|this is|call me)\s+", re.I)
 # "my name is Alex Kim and my number is ..." / "I'm Jane, text me at ..." / "this is Dana Whitfield"
@@ -87,7 +92,7 @@ def normalise_name(raw: str) -> str:
     """A person's name as they'd write it on a form ("jane doe" -> "Jane Doe")."""
     text = _SAID_NAME.sub("", (raw or "").strip()).strip(" .!,")
     words = text.split()
-    if sum(word.casefold() in STOP_WORDS for word in words) * 2 > len(words):
+    if sum(word.casefold() in _FUNCTION_WORDS for word in words) * 2 > len(words):
         raise InvalidContactDetail("Sorry, I didn't catch a name there. What should I call you?")
     if (
         not words
