@@ -35,13 +35,14 @@ def cmd_train(args: argparse.Namespace) -> None:
 
 def cmd_check_knowledge(_: argparse.Namespace) -> None:
     """Check knowledge/ and list every problem with file, line and field; exit 1 if any."""
-    from bot import dealership
+    from bot import booking, dealership
     from bot.knowledge import load
 
     directory = config.knowledge_dir()
     problems = [str(p) for p in load(directory).problems]
     try:
-        dealership.load(directory / "dealership.yml")
+        tz = dealership.load(directory / "dealership.yml").tz
+        problems += [str(p) for p in booking.load(directory / "schedule.yml", tz)[1]]
     except (dealership.DealershipFileError, OSError) as error:
         problems.append(str(error))
     for problem in problems:

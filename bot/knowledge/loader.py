@@ -230,14 +230,14 @@ def _load_lineup(path: Path, article_ids: set[str], problems: list[Problem]) -> 
     try:
         text = path.read_text(encoding="utf-8")
         data = yaml.safe_load(text) or {}
-        lines = _node_lines(yaml.compose(text))
+        lines = node_lines(yaml.compose(text))
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         problems.append(Problem(path, (mark.line + 1) if mark else 0, "lineup", f"not valid YAML: {error}"))
         return empty
 
     def report(where: tuple, message: str) -> None:
-        problems.append(Problem(path, _closest_line(lines, where), ".".join(map(str, where)), message))
+        problems.append(Problem(path, closest_line(lines, where), ".".join(map(str, where)), message))
 
     years = data.get("years") or []
     if not years or not all(isinstance(y, int) for y in years):
@@ -326,22 +326,22 @@ def _rule(raw: Any, models: dict[str, Model], years: list[int], report: Any) -> 
     return Rule(models=rule_models, trims=trims, years=rule_years, note=raw.get("note"))
 
 
-def _node_lines(node: yaml.Node, path: tuple = ()) -> dict[tuple, int]:
+def node_lines(node: yaml.Node, path: tuple = ()) -> dict[tuple, int]:
     """Line (1-based) of every key path in a composed YAML document."""
     lines = {path: node.start_mark.line + 1}
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
             child = (*path, key.value)
             lines[child] = key.start_mark.line + 1
-            for sub, line in _node_lines(value, child).items():
+            for sub, line in node_lines(value, child).items():
                 lines.setdefault(sub, line)
     elif isinstance(node, yaml.SequenceNode):
         for index, value in enumerate(node.value):
-            lines.update(_node_lines(value, (*path, index)))
+            lines.update(node_lines(value, (*path, index)))
     return lines
 
 
-def _closest_line(lines: dict[tuple, int], where: tuple) -> int:
+def closest_line(lines: dict[tuple, int], where: tuple) -> int:
     while where and where not in lines:
         where = where[:-1]
     return lines.get(where, 1)

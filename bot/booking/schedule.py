@@ -1,0 +1,186 @@
+"""The clinic schedule and service menu from `knowledge/schedule.yml`, checked like the rest of
+`knowledge/`: each problem names file, line and field."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import yaml
+
+from bot.dealership import DAYS
+from bot.knowledge.loader import Problem, closest_line, node_lines
+
+
+@dataclass(frozen=True)
+class Service:
+    id: str
+    name: str
+    minutes: int
+    aliases: tuple[str, ...] = ()
+    not_for: tuple[str, ...] = ()  # models it doesn't apply to ("no oil change for an Ion")
+    only_for: tuple[str, ...] = ()
+    needs_vin: bool = False
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class ClinicRule:
+    times: tuple[time, ...]
+    weekdays: frozenset[int] | None = None
+    first_weekday_of_month: int | None = None
+    months: frozenset[int] | None = None
+
+    def days_between(self, first: date, last: date) -> list[date]:
+        days, day = [], first
+        while day <= last:
+            in_month = self.months is None or day.month in self.months
+            if self.weekdays is not None and day.weekday() in self.weekdays and in_month:
+                days.append(day)
+            if self.first_weekday_of_month == day.weekday() and day.day <= 7 and in_month:
+                days.append(day)
+            day += timedelta(days=1)
+        return days
+
+
+@dataclass(frozen=True)
+class Clinic:
+    id: str
+    name: str
+    audience: str
+    minutes: int
+    seats: int
+    rules: tuple[ClinicRule, ...]
+    ages: tuple[int, int] | None = None
+
+
+@dataclass
+class Schedule:
+    services: dict[str, Service]
+    clinics: dict[str, Clinic]
+    hours: dict[int, tuple[time, time]]
+    bays: int
+    slot_minutes: int
+    tz: ZoneInfo
+
+    def clinic_starts(self, clinic_id: str, after: datetime, before: datetime) -> list[datetime]:
+        """Local start times of a clinic's sessions in [after, before)."""
+        clinic = self.clinics[clinic_id]
+        first, last = after.astimezone(self.tz).date(), before.astimezone(self.tz).date()
+        starts = sorted(
+            datetime.combine(day, at, tzinfo=self.tz)
+            for rule in clinic.rules
+            for day in rule.days_between(first, last)
+            for at in rule.times
+        )
+        return [s for s in starts if after <= s < before]
+
+
+def load(path: Path, tz: ZoneInfo) -> tuple[Schedule, list[Problem]]:
+    problems: list[Problem] = []
+    empty = Schedule({}, {}, {}, 0, 15, tz)
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = yaml.safe_load(text) or {}
+        lines = node_lines(yaml.compose(text))
+    except (OSError, yaml.YAMLError) as error:
+        return empty, [Problem(path, 0, "schedule", f"unreadable: {error}")]
+
+    def report(where: tuple, message: str) -> None:
+        problems.append(Problem(path, closest_line(lines, where), ".".join(map(str, where)), message))
+
+    service = data.get("service") or {}
+    hours = {}
+    for day, window in (service.get("hours") or {}).items():
+        parsed = _window(window)
+        if day not in DAYS or parsed is None:
+            report(("service", "hours", day), "must be a weekday name with hours like '07:00-18:00'")
+            continue
+        hours[DAYS.index(day)] = parsed
+    bays, slot = service.get("bays"), service.get("slot_minutes", 15)
+    if not isinstance(bays, int) or bays < 1:
+        report(("service", "bays"), "must be a whole number of bays, at least 1")
+        bays = 0
+    if not isinstance(slot, int) or not 5 <= slot <= 60 or 60 % slot:
+        report(("service", "slot_minutes"), "must divide an hour, e.g. 15 or 30")
+        slot = 15
+    services = {}
+    for service_id, spec in (service.get("menu") or {}).items():
+        spec = spec or {}
+        if not spec.get("name") or not isinstance(spec.get("minutes"), int) or spec["minutes"] <= 0:
+            report(("service", "menu", service_id), "needs a 'name' and 'minutes' (a positive whole number)")
+            continue
+        services[service_id] = Service(
+            id=service_id,
+            name=spec["name"],
+            minutes=spec["minutes"],
+            aliases=tuple(spec.get("aliases") or ()),
+            not_for=tuple(spec.get("not_for") or ()),
+            only_for=tuple(spec.get("only_for") or ()),
+            needs_vin=bool(spec.get("needs_vin")),
+            note=spec.get("note"),
+        )
+    clinics = {}
+    for clinic_id, spec in (data.get("clinics") or {}).items():
+        clinic = _clinic(
+            clinic_id, spec or {}, lambda where, message, c=clinic_id: report(("clinics", c, *where), message)
+        )
+        if clinic is not None:
+            clinics[clinic_id] = clinic
+    schedule = Schedule(services, clinics, hours, bays, slot, tz)
+    return schedule, problems
+
+
+def _clinic(clinic_id: str, spec: dict[str, Any], report: Any) -> Clinic | None:
+    for field in ("name", "minutes", "seats", "schedule"):
+        if not spec.get(field):
+            report((field,), "missing")
+            return None
+    if not isinstance(spec["seats"], int) or spec["seats"] < 1:
+        report(("seats",), "must be a whole number, at least 1")
+        return None
+    rules = []
+    for index, raw in enumerate(spec["schedule"]):
+        times = tuple(_time(t) for t in (raw or {}).get("times") or [])
+        weekdays = raw.get("weekdays")
+        first = raw.get("first_weekday_of_month")
+        if not times or None in times or not (weekdays or first):
+            report(
+                ("schedule", index),
+                "needs 'times' like [\"18:00\"] and 'weekdays' or 'first_weekday_of_month'",
+            )
+            return None
+        unknown = [d for d in [*(weekdays or []), *([first] if first else [])] if d not in DAYS]
+        if unknown:
+            report(("schedule", index), f"unknown weekday {unknown[0]!r}")
+            return None
+        rules.append(
+            ClinicRule(
+                times=times,  # type: ignore[arg-type]
+                weekdays=frozenset(DAYS.index(d) for d in weekdays) if weekdays else None,
+                first_weekday_of_month=DAYS.index(first) if first else None,
+                months=frozenset(raw["months"]) if raw.get("months") else None,
+            )
+        )
+    ages = tuple(spec["ages"]) if spec.get("ages") else None
+    return Clinic(
+        clinic_id, spec["name"], spec.get("for", ""), spec["minutes"], spec["seats"], tuple(rules), ages
+    )  # type: ignore[arg-type]
+
+
+def _time(value: Any) -> time | None:
+    try:
+        return time.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+def _window(value: Any) -> tuple[time, time] | None:
+    parts = str(value).split("-")
+    if len(parts) != 2:
+        return None
+    start, end = _time(parts[0].strip()), _time(parts[1].strip())
+    return (start, end) if start and end and start < end else None

@@ -1,0 +1,369 @@
+"""Bookings that never overbook: capacity is checked and taken in one conditional UPDATE.
+
+A clinic seat is taken with `UPDATE clinic_sessions SET booked = booked + n WHERE id = ? AND
+booked + n <= capacity`; a service bay with the same pattern on every slot of the appointment,
+in time order. The database serialises these (row locks on PostgreSQL, the write lock on
+SQLite), so two customers can never both get the last seat, whichever process they came from.
+"""
+
+from __future__ import annotations
+
+import math
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.booking.schedule import Schedule
+from bot.profile.models import Booking, ClinicSession, ServiceSlot
+
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I/L to misread
+CODE_LENGTH = 6
+SEARCH_DAYS = 21
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    id: int
+    clinic: str
+    starts_at: datetime  # dealership-local
+    seats_left: int
+
+
+@dataclass(frozen=True)
+class BookingResult:
+    ok: bool
+    code: str | None = None
+    reason: str | None = None  # what to tell the customer when not ok
+    alternatives: list[Any] = field(default_factory=list)  # SessionInfo or local datetimes
+
+
+@dataclass(frozen=True)
+class CancelResult:
+    ok: bool
+    reason: str | None = None
+    promoted: list[tuple[str, int]] = field(default_factory=list)  # (code, customer id) off the waitlist
+
+
+class _Full(Exception):
+    pass
+
+
+class BookingStore:
+    def __init__(self, sessions: sessionmaker[Session], schedule: Schedule) -> None:
+        self._sessions = sessions
+        self.schedule = schedule
+
+    # --- clinics ---------------------------------------------------------------------------
+
+    def clinic_sessions(self, clinic_id: str, after: datetime, days: int = SEARCH_DAYS) -> list[SessionInfo]:
+        """Upcoming sessions with seats left (rows are created the first time they are asked for)."""
+        clinic = self.schedule.clinics[clinic_id]
+        starts = self.schedule.clinic_starts(clinic_id, after, after + timedelta(days=days))
+        with self._sessions.begin() as session:
+            for start in starts:
+                _insert_if_missing(
+                    session,
+                    ClinicSession(
+                        clinic=clinic_id,
+                        starts_at=_utc(start),
+                        ends_at=_utc(start + timedelta(minutes=clinic.minutes)),
+                        capacity=clinic.seats,
+                        booked=0,
+                    ),
+                )
+            rows = session.scalars(
+                select(ClinicSession)
+                .where(
+                    ClinicSession.clinic == clinic_id, ClinicSession.starts_at.in_([_utc(s) for s in starts])
+                )
+                .order_by(ClinicSession.starts_at)
+            )
+            return [self._info(row) for row in rows]
+
+    def book_clinic(
+        self,
+        customer_id: int,
+        session_id: int,
+        party_size: int,
+        attendees: list[dict[str, Any]],
+        now: datetime,
+    ) -> BookingResult:
+        clinic_session = self._session_row(session_id)
+        if clinic_session is None:
+            return BookingResult(False, reason="I couldn't find that session; here are the upcoming ones.")
+        if party_size < 1 or party_size > clinic_session.capacity:
+            return BookingResult(
+                False,
+                reason=f"A session has {clinic_session.capacity} seats in all, so a party of "
+                f"{party_size} won't fit. For a group, our team can set something up.",
+            )
+        if clinic_session.starts_at <= _utc(now):
+            return BookingResult(False, reason="That session has already started.")
+        with self._sessions.begin() as session:
+            taken = session.execute(
+                update(ClinicSession)
+                .where(
+                    ClinicSession.id == session_id,
+                    ClinicSession.booked + party_size <= ClinicSession.capacity,
+                )
+                .values(booked=ClinicSession.booked + party_size)
+            ).rowcount
+            if taken == 1:
+                code = self._new_booking(
+                    session, "clinic", customer_id, "confirmed", clinic_session, party_size, attendees
+                )
+                return BookingResult(True, code=code)
+        alternatives = [
+            s
+            for s in self.clinic_sessions(
+                clinic_session.clinic, _local(clinic_session.starts_at, self.schedule)
+            )
+            if s.id != session_id and s.seats_left >= party_size
+        ][:3]
+        return BookingResult(False, reason="Sorry, that session just filled up.", alternatives=alternatives)
+
+    def join_waitlist(
+        self, customer_id: int, session_id: int, party_size: int, attendees: list[dict[str, Any]]
+    ) -> BookingResult:
+        clinic_session = self._session_row(session_id)
+        if clinic_session is None:
+            return BookingResult(False, reason="I couldn't find that session.")
+        with self._sessions.begin() as session:
+            code = self._new_booking(
+                session, "clinic", customer_id, "waitlisted", clinic_session, party_size, attendees
+            )
+        return BookingResult(True, code=code)
+
+    # --- service ---------------------------------------------------------------------------
+
+    def service_minutes(self, service_ids: list[str]) -> int:
+        """Total shop time, rounded up to the appointment grid."""
+        total = sum(self.schedule.services[s].minutes for s in service_ids)
+        grid = self.schedule.slot_minutes
+        return max(grid, math.ceil(total / grid) * grid)
+
+    def why_not_open(self, start: datetime, minutes: int, now: datetime) -> str | None:
+        """Why a service appointment can't start then, in words; None if it can."""
+        local = start.astimezone(self.schedule.tz)
+        if start <= now:
+            return "That time has already passed."
+        window = self.schedule.hours.get(local.weekday())
+        if window is None:
+            return f"The service department is closed on {local:%A}s."
+        end = local + timedelta(minutes=minutes)
+        if local.time() < window[0] or end.time() > window[1] or end.date() != local.date():
+            return (
+                f"On {local:%A}s the service department is open {window[0]:%-I:%M %p} to "
+                f"{window[1]:%-I:%M %p}, and this visit takes {minutes} minutes."
+            )
+        if (local.minute % self.schedule.slot_minutes) or local.second:
+            return f"Appointments start every {self.schedule.slot_minutes} minutes."
+        return None
+
+    def book_service(
+        self,
+        customer_id: int,
+        start: datetime,
+        service_ids: list[str],
+        vehicle: dict[str, Any],
+        transport: str,
+        now: datetime,
+    ) -> BookingResult:
+        minutes = self.service_minutes(service_ids)
+        reason = self.why_not_open(start, minutes, now)
+        if reason:
+            return BookingResult(
+                False, reason=reason, alternatives=self.free_service_starts(minutes, max(start, now))
+            )
+        slots = self._slot_starts(start, minutes)
+        try:
+            with self._sessions.begin() as session:
+                for slot in slots:
+                    _insert_if_missing(session, ServiceSlot(starts_at=slot, bays_used=0))
+                for slot in slots:  # in time order, so concurrent bookings never deadlock
+                    taken = session.execute(
+                        update(ServiceSlot)
+                        .where(ServiceSlot.starts_at == slot, ServiceSlot.bays_used < self.schedule.bays)
+                        .values(bays_used=ServiceSlot.bays_used + 1)
+                    ).rowcount
+                    if taken != 1:
+                        raise _Full
+                booking = Booking(
+                    code=_new_code(),
+                    kind="service",
+                    customer_id=customer_id,
+                    status="confirmed",
+                    starts_at=_utc(start),
+                    ends_at=_utc(start) + timedelta(minutes=minutes),
+                    party_size=1,
+                    services=service_ids,
+                    vehicle=vehicle,
+                    transport=transport,
+                )
+                session.add(booking)
+                session.flush()
+                return BookingResult(True, code=booking.code)
+        except _Full:
+            alternatives = self.free_service_starts(minutes, start)
+            return BookingResult(False, reason="Sorry, that time just filled up.", alternatives=alternatives)
+
+    def free_service_starts(self, minutes: int, after: datetime, limit: int = 3) -> list[datetime]:
+        """The nearest local start times after `after` with a bay free for the whole visit."""
+        horizon = after + timedelta(days=SEARCH_DAYS)
+        with self._sessions() as session:
+            busy = {
+                row.starts_at
+                for row in session.scalars(
+                    select(ServiceSlot).where(
+                        ServiceSlot.starts_at >= _utc(after),
+                        ServiceSlot.starts_at < _utc(horizon),
+                        ServiceSlot.bays_used >= self.schedule.bays,
+                    )
+                )
+            }
+        found: list[datetime] = []
+        step = timedelta(minutes=self.schedule.slot_minutes)
+        local = after.astimezone(self.schedule.tz)
+        candidate = local.replace(second=0, microsecond=0) + timedelta(
+            minutes=-(local.minute % self.schedule.slot_minutes) + self.schedule.slot_minutes
+        )
+        while candidate < horizon and len(found) < limit:
+            if self.why_not_open(candidate, minutes, after) is None and not busy & set(
+                self._slot_starts(candidate, minutes)
+            ):
+                found.append(candidate)
+            candidate += step
+        return found
+
+    # --- both ------------------------------------------------------------------------------
+
+    def cancel(self, code: str, customer_id: int) -> CancelResult:
+        """Cancel one's own booking; a freed clinic seat goes to the first waitlisted party that fits.
+
+        Someone else's code gets the same answer as an unknown one: nothing is revealed.
+        """
+        promoted: list[tuple[str, int]] = []
+        with self._sessions.begin() as session:
+            booking = session.scalar(
+                select(Booking).where(
+                    Booking.code == code.strip().upper(), Booking.customer_id == customer_id
+                )
+            )
+            if booking is None or booking.status not in ("confirmed", "waitlisted"):
+                return CancelResult(
+                    False, reason="I couldn't find an upcoming booking with that code on your profile."
+                )
+            was_confirmed = booking.status == "confirmed"
+            booking.status = "cancelled"
+            if booking.kind == "service" and was_confirmed:
+                for slot in self._slot_starts(
+                    booking.starts_at.replace(tzinfo=timezone.utc), _minutes(booking)
+                ):
+                    session.execute(
+                        update(ServiceSlot)
+                        .where(ServiceSlot.starts_at == slot, ServiceSlot.bays_used > 0)
+                        .values(bays_used=ServiceSlot.bays_used - 1)
+                    )
+            if booking.kind == "clinic" and was_confirmed:
+                session.execute(
+                    update(ClinicSession)
+                    .where(ClinicSession.id == booking.clinic_session_id)
+                    .values(booked=ClinicSession.booked - booking.party_size)
+                )
+                promoted = _promote_waitlist(session, booking.clinic_session_id)
+        return CancelResult(True, promoted=promoted)
+
+    # --- helpers ---------------------------------------------------------------------------
+
+    def _session_row(self, session_id: int) -> ClinicSession | None:
+        with self._sessions() as session:
+            return session.get(ClinicSession, session_id)
+
+    def _info(self, row: ClinicSession) -> SessionInfo:
+        return SessionInfo(
+            row.id, row.clinic, _local(row.starts_at, self.schedule), row.capacity - row.booked
+        )
+
+    def _new_booking(
+        self,
+        session: Session,
+        kind: str,
+        customer_id: int,
+        status: str,
+        clinic_session: ClinicSession,
+        party_size: int,
+        attendees: list[dict[str, Any]],
+    ) -> str:
+        booking = Booking(
+            code=_new_code(),
+            kind=kind,
+            customer_id=customer_id,
+            status=status,
+            starts_at=clinic_session.starts_at,
+            ends_at=clinic_session.ends_at,
+            clinic_session_id=clinic_session.id,
+            party_size=party_size,
+            attendees=attendees,
+        )
+        session.add(booking)
+        session.flush()
+        return booking.code
+
+    def _slot_starts(self, start: datetime, minutes: int) -> list[datetime]:
+        step = self.schedule.slot_minutes
+        return [_utc(start) + timedelta(minutes=offset) for offset in range(0, minutes, step)]
+
+
+def _promote_waitlist(session: Session, session_id: int) -> list[tuple[str, int]]:
+    promoted = []
+    waiting = session.scalars(
+        select(Booking)
+        .where(Booking.clinic_session_id == session_id, Booking.status == "waitlisted")
+        .order_by(Booking.id)
+    ).all()
+    for booking in waiting:
+        taken = session.execute(
+            update(ClinicSession)
+            .where(
+                ClinicSession.id == session_id,
+                ClinicSession.booked + booking.party_size <= ClinicSession.capacity,
+            )
+            .values(booked=ClinicSession.booked + booking.party_size)
+        ).rowcount
+        if taken != 1:
+            break  # first come, first served: nobody jumps the queue
+        booking.status = "confirmed"
+        promoted.append((booking.code, booking.customer_id))
+    return promoted
+
+
+def _insert_if_missing(session: Session, row: Any) -> None:
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        pass  # someone else created it first
+
+
+def _new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def _minutes(booking: Booking) -> int:
+    return int((booking.ends_at - booking.starts_at).total_seconds() // 60)
+
+
+def _utc(moment: datetime) -> datetime:
+    """Stored times are naive UTC."""
+    if moment.tzinfo is None:
+        return moment
+    return moment.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def _local(stored: datetime, schedule: Schedule) -> datetime:
+    return stored.replace(tzinfo=timezone.utc).astimezone(schedule.tz)
