@@ -1,18 +1,34 @@
 """The staff API over real HTTP (aiohttp's test server) on real databases."""
 
+from datetime import datetime, timedelta
+
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
+from bot import config, db
+from bot.booking import BookingStore, load
+from bot.dealership import current
 from bot.profile import ContactDetails
 from bot.web import create_app
+
+TZ = current().tz
 
 TOKEN = "test-staff-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 
 @pytest.fixture
-async def api(store, unused_tcp_port):
-    app = create_app(store=store, staff_token=TOKEN, rasa_url=f"http://127.0.0.1:{unused_tcp_port}")
+def bookings(database_url) -> BookingStore:
+    return BookingStore(
+        db.session_factory(database_url), load(config.knowledge_dir() / "schedule.yml", TZ)[0]
+    )
+
+
+@pytest.fixture
+async def api(store, bookings, unused_tcp_port):
+    app = create_app(
+        store=store, staff_token=TOKEN, rasa_url=f"http://127.0.0.1:{unused_tcp_port}", bookings=bookings
+    )
     async with TestClient(TestServer(app)) as client:
         yield client
 
@@ -31,7 +47,16 @@ def jane(store) -> int:
     "headers",
     [{}, {"Authorization": "Bearer wrong"}, {"Authorization": TOKEN}, {"Authorization": "Basic dGVzdA=="}],
 )
-@pytest.mark.parametrize("path", ["/api/customers?phone=5550100123", "/api/customers/1"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/customers?phone=5550100123",
+        "/api/customers/1",
+        "/api/bookings",
+        "/api/clinics",
+        "/api/knowledge/gaps",
+    ],
+)
 async def test_every_staff_route_needs_the_token(api, jane, headers, path):
     response = await api.get(path, headers=headers)
     assert response.status == 401
@@ -109,3 +134,60 @@ async def test_interests_count_feature_questions_on_the_profile(api, store, jane
         ("head-up-display", 2),
         ("remote-start", 1),
     ]
+
+
+async def test_bookings_and_clinics_for_a_date_range_and_attendance(api, bookings, jane):
+    now = datetime.now(TZ)
+    session = bookings.clinic_sessions("new-owner-tech", now)[0]
+    clinic = bookings.book_clinic(jane, session.id, 2, [{"name": "Jane"}, {"name": "Sam"}], now)
+    start = bookings.free_service_starts(45, now + timedelta(days=1))[0]
+    service = bookings.book_service(
+        jane, start, ["oil-change"], {"model": "Lumen", "year": 2023}, "shuttle", now
+    )
+    window = f"from={now.date()}&to={(now + timedelta(days=15)).date()}"
+
+    listed = await (await api.get(f"/api/bookings?{window}", headers=AUTH)).json()
+    assert {b["code"] for b in listed} == {clinic.code, service.code}
+    by_code = {b["code"]: b for b in listed}
+    assert by_code[clinic.code]["clinic"] == "new-owner-tech" and len(by_code[clinic.code]["attendees"]) == 2
+    assert (
+        by_code[service.code]["services"] == ["oil-change"]
+        and by_code[service.code]["vehicle"]["model"] == "Lumen"
+    )
+    assert set(by_code[service.code]) >= {"code", "kind", "start", "end", "status", "customer_id", "vehicle"}
+    only_service = await (await api.get(f"/api/bookings?{window}&kind=service", headers=AUTH)).json()
+    assert [b["code"] for b in only_service] == [service.code]
+
+    clinics = await (await api.get(f"/api/clinics?{window}", headers=AUTH)).json()
+    row = next(c for c in clinics if c["id"] == session.id)
+    assert (row["capacity"], row["booked"], row["waitlist"]) == (8, 2, 0)
+
+    marked = await api.post(
+        f"/api/bookings/{clinic.code}/attendance", json={"attendance": "attended"}, headers=AUTH
+    )
+    assert marked.status == 200
+    listed = await (await api.get(f"/api/bookings?{window}", headers=AUTH)).json()
+    assert {b["code"]: b["status"] for b in listed}[clinic.code] == "attended"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "status"),
+    [
+        ("get", "/api/bookings?from=yesterday", None, 400),
+        ("get", "/api/bookings?from=2026-02-30", None, 400),
+        ("get", "/api/bookings?from=2026-12-01&to=2026-11-01", None, 400),
+        ("get", "/api/bookings?kind=party", None, 400),
+        ("post", "/api/bookings/NOPE99/attendance", {"attendance": "attended"}, 404),
+        ("post", "/api/bookings/NOPE99/attendance", {"attendance": "maybe"}, 400),
+        ("post", "/api/bookings/NOPE99/attendance", "not json", 400),
+    ],
+)
+async def test_bad_booking_queries_get_clear_errors(api, method, path, body, status):
+    kwargs = {"headers": AUTH}
+    if isinstance(body, dict):
+        kwargs["json"] = body
+    elif body is not None:
+        kwargs["data"] = body
+    response = await getattr(api, method)(path, **kwargs)
+    assert response.status == status
+    assert (await response.json())["error"]

@@ -1,7 +1,19 @@
 """Clinic and service bookings on a schedule the dealer edits (knowledge/schedule.yml)."""
 
+from functools import lru_cache
+
+from bot import config, dealership
 from bot.booking.schedule import Clinic, Schedule, Service, load
 from bot.booking.store import BookingResult, BookingStore, CancelResult, SessionInfo
+from bot.db import session_factory
+
+
+@lru_cache(maxsize=1)
+def default_bookings() -> BookingStore:
+    """Bookings on `DATABASE_URL` with the schedule in `KNOWLEDGE_DIR` (problems are left out)."""
+    schedule, _ = load(config.knowledge_dir() / "schedule.yml", dealership.current().tz)
+    return BookingStore(session_factory(), schedule)
+
 
 __all__ = [
     "BookingResult",
@@ -11,5 +23,6 @@ __all__ = [
     "Schedule",
     "Service",
     "SessionInfo",
+    "default_bookings",
     "load",
 ]

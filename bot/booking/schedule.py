@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
+from bot.checks import Problem, closest_line, node_lines
 from bot.dealership import DAYS
-from bot.knowledge.loader import Problem, closest_line, node_lines
 
 
 @dataclass(frozen=True)

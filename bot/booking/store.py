@@ -278,6 +278,87 @@ class BookingStore:
                 promoted = _promote_waitlist(session, booking.clinic_session_id)
         return CancelResult(True, promoted=promoted)
 
+    # --- staff -----------------------------------------------------------------------------
+
+    def bookings_between(
+        self, start: datetime, end: datetime, kind: str | None = None
+    ) -> list[dict[str, Any]]:
+        with self._sessions() as session:
+            query = select(Booking).where(Booking.starts_at >= _utc(start), Booking.starts_at < _utc(end))
+            if kind:
+                query = query.where(Booking.kind == kind)
+            rows = session.scalars(query.order_by(Booking.starts_at, Booking.id)).all()
+            clinics = {
+                row.id: row.clinic
+                for row in session.scalars(
+                    select(ClinicSession).where(ClinicSession.id.in_({b.clinic_session_id for b in rows}))
+                )
+            }
+            return [
+                {
+                    "code": b.code,
+                    "kind": b.kind,
+                    "start": _local(b.starts_at, self.schedule).isoformat(),
+                    "end": _local(b.ends_at, self.schedule).isoformat(),
+                    "status": b.status,
+                    "customer_id": b.customer_id,
+                    "vehicle": b.vehicle,
+                    "services": b.services,
+                    "clinic": clinics.get(b.clinic_session_id),
+                    "party_size": b.party_size,
+                    "attendees": b.attendees or [],
+                    "transport": b.transport,
+                }
+                for b in rows
+            ]
+
+    def clinic_overview(self, start: datetime, end: datetime) -> list[dict[str, Any]]:
+        """Every clinic session in the range with capacity, seats booked and the waitlist."""
+        days = max(1, (end - start).days + 1)
+        for clinic_id in self.schedule.clinics:
+            self.clinic_sessions(clinic_id, start, days=days)
+        with self._sessions() as session:
+            rows = session.scalars(
+                select(ClinicSession)
+                .where(ClinicSession.starts_at >= _utc(start), ClinicSession.starts_at < _utc(end))
+                .order_by(ClinicSession.starts_at)
+            ).all()
+            waiting: dict[int, int] = {}
+            for booking in session.scalars(
+                select(Booking).where(
+                    Booking.status == "waitlisted", Booking.clinic_session_id.in_([r.id for r in rows])
+                )
+            ):
+                waiting[booking.clinic_session_id] = (
+                    waiting.get(booking.clinic_session_id, 0) + booking.party_size
+                )
+            return [
+                {
+                    "id": r.id,
+                    "clinic": r.clinic,
+                    "name": self.schedule.clinics[r.clinic].name
+                    if r.clinic in self.schedule.clinics
+                    else r.clinic,
+                    "start": _local(r.starts_at, self.schedule).isoformat(),
+                    "end": _local(r.ends_at, self.schedule).isoformat(),
+                    "capacity": r.capacity,
+                    "booked": r.booked,
+                    "waitlist": waiting.get(r.id, 0),
+                }
+                for r in rows
+            ]
+
+    def mark_attendance(self, code: str, outcome: str) -> bool:
+        """Staff record whether a confirmed booking attended; False if there's no such booking."""
+        if outcome not in ("attended", "no_show"):
+            raise ValueError("attendance must be 'attended' or 'no_show'")
+        with self._sessions.begin() as session:
+            booking = session.scalar(select(Booking).where(Booking.code == code.strip().upper()))
+            if booking is None or booking.status not in ("confirmed", "attended", "no_show"):
+                return False
+            booking.status = outcome
+            return True
+
     # --- helpers ---------------------------------------------------------------------------
 
     def _session_row(self, session_id: int) -> ClinicSession | None:

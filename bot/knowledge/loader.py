@@ -13,6 +13,8 @@ from typing import Any
 
 import yaml
 
+from bot.checks import Problem, closest_line, node_lines
+
 CATEGORIES = {
     "driver assistance",
     "safety",
@@ -27,17 +29,6 @@ CATEGORIES = {
 ARTICLE_FIELDS = ("id", "title", "aliases", "category")
 ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 MAX_DIRECT_ANSWER = 400
-
-
-@dataclass(frozen=True)
-class Problem:
-    file: Path
-    line: int
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.field}: {self.message}"
 
 
 @dataclass
@@ -324,27 +315,6 @@ def _rule(raw: Any, models: dict[str, Model], years: list[int], report: Any) -> 
             report(("years",), f"year {year!r} is not one of the lineup years {years}")
             return None
     return Rule(models=rule_models, trims=trims, years=rule_years, note=raw.get("note"))
-
-
-def node_lines(node: yaml.Node, path: tuple = ()) -> dict[tuple, int]:
-    """Line (1-based) of every key path in a composed YAML document."""
-    lines = {path: node.start_mark.line + 1}
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            child = (*path, key.value)
-            lines[child] = key.start_mark.line + 1
-            for sub, line in node_lines(value, child).items():
-                lines.setdefault(sub, line)
-    elif isinstance(node, yaml.SequenceNode):
-        for index, value in enumerate(node.value):
-            lines.update(node_lines(value, (*path, index)))
-    return lines
-
-
-def closest_line(lines: dict[tuple, int], where: tuple) -> int:
-    while where and where not in lines:
-        where = where[:-1]
-    return lines.get(where, 1)
 
 
 # --- across files ---------------------------------------------------------------------------

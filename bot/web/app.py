@@ -7,16 +7,20 @@ import hmac
 import json
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import aiohttp
 from aiohttp import web
 
 from bot import config, db
+from bot.booking import BookingStore, default_bookings
 from bot.profile import InvalidContactDetail, ProfileStore, default_store, normalise_email, normalise_phone
 
 logger = logging.getLogger(__name__)
 
 STORE = web.AppKey("store", ProfileStore)
+BOOKINGS = web.AppKey("bookings", BookingStore)
 STAFF_TOKEN = web.AppKey("staff_token", str)
 RASA_URL = web.AppKey("rasa_url", str)
 
@@ -94,6 +98,63 @@ async def knowledge_gaps(request: web.Request) -> web.Response:
     return web.json_response(await asyncio.to_thread(request.app[STORE].knowledge_gaps, int(raw)))
 
 
+def _date_range(request: web.Request) -> tuple[datetime, datetime]:
+    """`from`/`to` as dates or date-times in the dealership's time zone (default: the next 14 days)."""
+    tz = request.app[BOOKINGS].schedule.tz
+    try:
+        start = _parse_moment(request.query.get("from"), tz) or datetime.now(tz).replace(
+            hour=0, minute=0, second=0
+        )
+        end = _parse_moment(request.query.get("to"), tz) or start + timedelta(days=14)
+    except ValueError:
+        raise web.HTTPBadRequest(
+            text=json.dumps({"error": "from and to must be dates like 2026-12-01 or 2026-12-01T09:00"}),
+            content_type="application/json",
+        ) from None
+    if end <= start or end - start > timedelta(days=366):
+        raise web.HTTPBadRequest(
+            text=json.dumps({"error": "to must be after from, and at most a year later"}),
+            content_type="application/json",
+        )
+    return start, end
+
+
+def _parse_moment(raw: str | None, tz: ZoneInfo) -> datetime | None:
+    if not raw:
+        return None
+    moment = datetime.fromisoformat(raw)
+    return moment if moment.tzinfo else moment.replace(tzinfo=tz)
+
+
+async def list_bookings(request: web.Request) -> web.Response:
+    kind = request.query.get("kind")
+    if kind not in (None, "clinic", "service"):
+        return json_error(400, "kind must be clinic or service")
+    start, end = _date_range(request)
+    return web.json_response(
+        await asyncio.to_thread(request.app[BOOKINGS].bookings_between, start, end, kind)
+    )
+
+
+async def list_clinics(request: web.Request) -> web.Response:
+    start, end = _date_range(request)
+    return web.json_response(await asyncio.to_thread(request.app[BOOKINGS].clinic_overview, start, end))
+
+
+async def mark_attendance(request: web.Request) -> web.Response:
+    try:
+        body = await request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return json_error(400, 'send JSON like {"attendance": "attended"} or {"attendance": "no_show"}')
+    outcome = body.get("attendance") if isinstance(body, dict) else None
+    if outcome not in ("attended", "no_show"):
+        return json_error(400, 'attendance must be "attended" or "no_show"')
+    code = request.match_info["code"]
+    if not await asyncio.to_thread(request.app[BOOKINGS].mark_attendance, code, outcome):
+        return json_error(404, "no confirmed booking with that code")
+    return web.json_response({"code": code.upper(), "status": outcome})
+
+
 async def get_customer(request: web.Request) -> web.Response:
     raw_id = request.match_info["customer_id"]
     if not raw_id.isdigit() or len(raw_id) > 18:
@@ -105,14 +166,21 @@ async def get_customer(request: web.Request) -> web.Response:
 
 
 def create_app(
-    store: ProfileStore | None = None, staff_token: str | None = None, rasa_url: str | None = None
+    store: ProfileStore | None = None,
+    staff_token: str | None = None,
+    rasa_url: str | None = None,
+    bookings: BookingStore | None = None,
 ) -> web.Application:
     app = web.Application(middlewares=[staff_auth])
     app[STORE] = store or default_store()
+    app[BOOKINGS] = bookings or default_bookings()
     app[STAFF_TOKEN] = staff_token or config.staff_token()[0]
     app[RASA_URL] = rasa_url or f"http://127.0.0.1:{config.ports().rasa}"
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/api/customers", list_customers)
     app.router.add_get("/api/customers/{customer_id}", get_customer)
     app.router.add_get("/api/knowledge/gaps", knowledge_gaps)
+    app.router.add_get("/api/bookings", list_bookings)
+    app.router.add_get("/api/clinics", list_clinics)
+    app.router.add_post("/api/bookings/{code}/attendance", mark_attendance)
     return app
