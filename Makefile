@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PYTHON310 := $(shell for p in python3.10 $$HOME/.pyenv/versions/3.10*/bin/python3.10 /usr/local/bin/python3.10 /usr/bin/python3.10; do \
 	$$p -c 'import sys; assert sys.version_info[:2] == (3, 10)' 2>/dev/null && { echo $$p; break; }; done)
 
-.PHONY: run test shell train check-knowledge migrate lint install lock clean
+.PHONY: run test shell train check-knowledge migrate reminders lint install lock clean
 
 run: install train migrate ## install, train if needed, upgrade the database, serve everything
 	$(PY) -m bot run
@@ -25,6 +25,9 @@ check-knowledge: install ## check knowledge/ and list problems with file, line a
 
 migrate: install ## upgrade the database schema
 	$(PY) -m bot migrate
+
+reminders: migrate ## queue booking reminders due now into the SMS outbox (run every few minutes, e.g. cron)
+	$(PY) -m bot reminders
 
 lint: install
 	$(VENV)/bin/ruff check bot actions tests bench

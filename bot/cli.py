@@ -52,6 +52,21 @@ def cmd_check_knowledge(_: argparse.Namespace) -> None:
     print(f"{directory}: no problems found.")
 
 
+def cmd_reminders(_: argparse.Namespace) -> None:
+    """Queue due booking reminders in the SMS outbox (idempotent; run it every few minutes)."""
+    from datetime import datetime, timezone
+
+    from bot import dealership
+    from bot.booking import default_bookings
+    from bot.booking.reminders import queue_reminders
+    from bot.db import session_factory
+
+    queued = queue_reminders(
+        session_factory(), default_bookings().schedule, dealership.current().name, datetime.now(timezone.utc)
+    )
+    print(f"{queued} reminder(s) queued.")
+
+
 def cmd_actions(_: argparse.Namespace) -> None:
     """The action server, on localhost only unless ACTIONS_HOST says otherwise."""
     # spaCy's thinc imports TensorFlow and JAX when installed (they are, for Rasa). The action
@@ -130,6 +145,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("migrate", help="upgrade the database schema").set_defaults(func=cmd_migrate)
+    commands.add_parser("reminders", help="queue due booking reminders").set_defaults(func=cmd_reminders)
     commands.add_parser("check-knowledge", help="check knowledge/ for problems").set_defaults(
         func=cmd_check_knowledge
     )

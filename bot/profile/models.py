@@ -232,3 +232,22 @@ class Booking(Base):
     transport = Column(String(10))
     created_at = Column(DateTime, nullable=False, default=utcnow)
     updated_at = Column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+
+class OutboxMessage(Base):
+    """An SMS waiting to be sent (reminders, staff messages); one per booking and kind, ever."""
+
+    __tablename__ = "outbox_messages"
+    __table_args__ = (UniqueConstraint("booking_id", "kind"),)
+
+    id = Column(Integer, primary_key=True)
+    customer_id = _owned_by_customer()
+    phone = Column(String(20), nullable=False)
+    body = Column(Text, nullable=False)
+    kind = Column(String(20), nullable=False)  # reminder_24h | reminder_2h | staff
+    booking_id = Column(Integer, ForeignKey("bookings.id", ondelete="CASCADE"))
+    status = Column(String(10), nullable=False, default="queued")  # queued | sent | failed
+    attempts = Column(Integer, nullable=False, default=0)
+    last_error = Column(Text)
+    created_at = Column(DateTime, nullable=False, default=utcnow, index=True)
+    sent_at = Column(DateTime)

@@ -1,0 +1,95 @@
+"""Booking reminders: queued in the SMS outbox 24 hours and 2 hours before each booking.
+
+Run it every few minutes (`make reminders`, e.g. from cron). It is idempotent: the outbox has
+one row per booking and reminder kind, so a reminder is never queued twice, however often or
+from however many machines this runs. Only phones with SMS consent and no opt-out get one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.booking.schedule import Schedule
+from bot.profile.models import Booking, ClinicSession, Contact, OutboxMessage, Phone
+
+
+@dataclass(frozen=True)
+class Lead:
+    kind: str
+    before: timedelta
+    until: timedelta  # too late for this reminder once the booking is closer than this
+
+
+LEADS = (
+    Lead("reminder_24h", timedelta(hours=24), timedelta(hours=2)),
+    Lead("reminder_2h", timedelta(hours=2), timedelta(minutes=0)),
+)
+
+
+def queue_reminders(
+    sessions: sessionmaker[Session], schedule: Schedule, dealership: str, now: datetime
+) -> int:
+    """Queue every reminder that is due now; returns how many were newly queued."""
+    utc_now = now.astimezone(timezone.utc).replace(tzinfo=None)
+    queued = 0
+    with sessions.begin() as session:
+        due = session.execute(
+            select(Booking, ClinicSession.clinic)
+            .outerjoin(ClinicSession, Booking.clinic_session_id == ClinicSession.id)
+            .where(
+                Booking.status == "confirmed",
+                Booking.starts_at > utc_now,
+                Booking.starts_at <= utc_now + LEADS[0].before,
+            )
+        ).all()
+        for booking, clinic in due:
+            phones = session.scalars(
+                select(Phone.e164)
+                .join(Contact)
+                .where(
+                    Contact.customer_id == booking.customer_id,
+                    Phone.sms_consent.is_(True),
+                    Phone.opted_out_at.is_(None),
+                )
+                .order_by(Phone.id)
+            ).all()
+            if not phones:
+                continue
+            left = booking.starts_at - utc_now
+            for lead in LEADS:
+                if lead.until < left <= lead.before:
+                    queued += _queue(
+                        session, booking, phones[0], lead.kind, _text(booking, clinic, schedule, dealership)
+                    )
+    return queued
+
+
+def _queue(session: Session, booking: Booking, phone: str, kind: str, body: str) -> int:
+    try:
+        with session.begin_nested():
+            session.add(
+                OutboxMessage(
+                    customer_id=booking.customer_id, phone=phone, body=body, kind=kind, booking_id=booking.id
+                )
+            )
+        return 1
+    except IntegrityError:
+        return 0  # already queued (by an earlier run, or another machine just now)
+
+
+def _text(booking: Booking, clinic: str | None, schedule: Schedule, dealership: str) -> str:
+    local = booking.starts_at.replace(tzinfo=timezone.utc).astimezone(schedule.tz)
+    if booking.kind == "clinic" and clinic in schedule.clinics:
+        what = f"your {schedule.clinics[clinic].name}"
+    else:
+        names = [schedule.services[s].name for s in booking.services or [] if s in schedule.services]
+        what = "your service appointment" + (f" ({', '.join(names)})" if names else "")
+    return (
+        f"{dealership}: reminder that {what} is on {local:%a %b %-d} at {local:%-I:%M %p}. "
+        f"Confirmation code {booking.code}. Reply STOP to opt out."
+    )
