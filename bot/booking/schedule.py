@@ -55,6 +55,7 @@ class Clinic:
     seats: int
     rules: tuple[ClinicRule, ...]
     ages: tuple[int, int] | None = None
+    aliases: tuple[str, ...] = ()
 
 
 @dataclass
@@ -65,6 +66,19 @@ class Schedule:
     bays: int
     slot_minutes: int
     tz: ZoneInfo
+
+    def clinic_in(self, text: str) -> str | None:
+        """The clinic a message names ("the teen driving class"), by name or alias; longest match wins."""
+        said = " ".join(text.lower().replace("-", " ").split())
+        names = sorted(
+            (
+                (name.lower(), clinic.id)
+                for clinic in self.clinics.values()
+                for name in (clinic.name, *clinic.aliases)
+            ),
+            key=lambda pair: -len(pair[0]),
+        )
+        return next((clinic_id for name, clinic_id in names if name in said), None)
 
     def clinic_starts(self, clinic_id: str, after: datetime, before: datetime) -> list[datetime]:
         """Local start times of a clinic's sessions in [after, before)."""
@@ -166,8 +180,16 @@ def _clinic(clinic_id: str, spec: dict[str, Any], report: Any) -> Clinic | None:
             )
         )
     ages = tuple(spec["ages"]) if spec.get("ages") else None
+    aliases = tuple(str(a) for a in spec.get("aliases") or ())
     return Clinic(
-        clinic_id, spec["name"], spec.get("for", ""), spec["minutes"], spec["seats"], tuple(rules), ages
+        clinic_id,
+        spec["name"],
+        spec.get("for", ""),
+        spec["minutes"],
+        spec["seats"],
+        tuple(rules),
+        ages,
+        aliases,
     )  # type: ignore[arg-type]
 
 

@@ -165,6 +165,27 @@ class ProfileStore:
                     return
             session.add(Vehicle(customer_id=customer_id, **vehicle.__dict__))
 
+    def add_household_member(
+        self, customer_id: int, name: str, relation: str | None, birth_year: int | None
+    ) -> None:
+        """Add someone to the household, or fill in what we learn about them (same name)."""
+        with self._sessions.begin() as session:
+            known = session.scalar(
+                select(HouseholdMember).where(
+                    HouseholdMember.customer_id == customer_id,
+                    func.lower(HouseholdMember.name) == name.lower(),
+                )
+            )
+            if known is None:
+                session.add(
+                    HouseholdMember(
+                        customer_id=customer_id, name=name, relation=relation, birth_year=birth_year
+                    )
+                )
+            else:
+                known.relation = known.relation or relation
+                known.birth_year = known.birth_year or birth_year
+
     def record_interest(self, customer_id: int, topic: str) -> None:
         """Count a feature question on the customer's interests."""
         with self._sessions.begin() as session:
