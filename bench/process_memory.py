@@ -48,15 +48,12 @@ def main(conversations: int) -> None:
     model = config.model_path()
     train(model)
     with tempfile.TemporaryDirectory() as tmp:
-        stack = start_stack(Path(tmp), model)
-        try:
+        with start_stack(Path(tmp), model) as stack:
             asyncio.run(converse(stack.rest_url, conversations))
             print(f"after {conversations} conversations of {len(SCRIPT)} turns:")
             print(f"  supervisor: {rss_mib(stack.process.pid):7.1f} MiB")
             for pid, command in sorted(children_of(stack.process.pid), key=lambda c: c[1]):
                 print(f"  {command.split(' -m bot ')[-1].strip():10s}: {rss_mib(pid):7.1f} MiB")
-        finally:
-            stack.stop()
 
 
 if __name__ == "__main__":

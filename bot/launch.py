@@ -39,6 +39,12 @@ class Stack:
     def staff_headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.env['STAFF_TOKEN']}"}
 
+    def __enter__(self) -> Stack:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()  # also when a test fails half-way: no servers left running
+
     def stop(self) -> int:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)

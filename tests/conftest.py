@@ -62,6 +62,5 @@ def trained_model() -> Path:
 
 @pytest.fixture(scope="session")
 def stack(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    running = start_stack(tmp_path_factory.mktemp("stack"), trained_model)
-    yield running
-    running.stop()
+    with start_stack(tmp_path_factory.mktemp("stack"), trained_model) as running:
+        yield running

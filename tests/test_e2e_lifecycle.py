@@ -33,24 +33,23 @@ async def tracker(stack: Stack, sender: str) -> dict:
 
 
 async def test_sigterm_stops_everything_and_a_restart_restores_the_conversation(trained_model, tmp_path):
-    stack = start_stack(tmp_path / "var", trained_model)
-    parts = children_of(stack.process.pid)
-    assert len(parts) == 3
-    async with aiohttp.ClientSession() as http:
-        await say(http, stack.rest_url, "lifecycle", "hi")
-        assert "name" in texts(
-            await say(http, stack.rest_url, "lifecycle", "I want to leave my contact details")
-        )
-        assert "mobile number" in texts(await say(http, stack.rest_url, "lifecycle", "Robin"))
+    with start_stack(tmp_path / "var", trained_model) as stack:
+        parts = children_of(stack.process.pid)
+        assert len(parts) == 3
+        async with aiohttp.ClientSession() as http:
+            await say(http, stack.rest_url, "lifecycle", "hi")
+            assert "name" in texts(
+                await say(http, stack.rest_url, "lifecycle", "I want to leave my contact details")
+            )
+            assert "mobile number" in texts(await say(http, stack.rest_url, "lifecycle", "Robin"))
 
-    assert stack.stop() == 0
-    for pid, _ in parts:
-        assert not Path(f"/proc/{pid}").exists(), "a child outlived the supervisor"
-    assert not any(listening(port) for port in (stack.rasa_port, stack.web_port, stack.actions_port))
-    assert "Stopped." in stack.log.read_text()
+        assert stack.stop() == 0
+        for pid, _ in parts:
+            assert not Path(f"/proc/{pid}").exists(), "a child outlived the supervisor"
+        assert not any(listening(port) for port in (stack.rasa_port, stack.web_port, stack.actions_port))
+        assert "Stopped." in stack.log.read_text()
 
-    restarted = start_stack(tmp_path / "var", trained_model, database_url=stack.env["DATABASE_URL"])
-    try:
+    with start_stack(tmp_path / "var", trained_model, database_url=stack.env["DATABASE_URL"]) as restarted:
         restored = await tracker(restarted, "lifecycle")
         assert restored["slots"]["customer_name"] == "Robin"
         assert restored["active_loop"]["name"] == "contact_form"
@@ -58,13 +57,10 @@ async def test_sigterm_stops_everything_and_a_restart_restores_the_conversation(
             # The form picks up where it left off: the phone is next.
             reply = texts(await say(http, restarted.rest_url, "lifecycle", "555-010-3344"))
         assert "email" in reply.lower()
-    finally:
-        restarted.stop()
 
 
 def test_if_one_part_dies_the_supervisor_stops_the_rest(trained_model, tmp_path):
-    stack = start_stack(tmp_path / "var", trained_model)
-    try:
+    with start_stack(tmp_path / "var", trained_model) as stack:
         [(action_pid, _)] = [p for p in children_of(stack.process.pid) if "bot actions" in p[1]]
         os.kill(action_pid, signal.SIGKILL)
         deadline = time.monotonic() + 60
@@ -74,5 +70,3 @@ def test_if_one_part_dies_the_supervisor_stops_the_rest(trained_model, tmp_path)
         log = stack.log.read_text()
         assert "action server exited" in log and "stopping the rest" in log
         assert not listening(stack.rasa_port) and not listening(stack.web_port)
-    finally:
-        stack.stop()
