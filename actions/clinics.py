@@ -18,6 +18,7 @@ from bot.booking.attendees import parse_attendees
 from bot.profile import default_store
 
 SHOWN_SESSIONS = 4
+WAITLIST_BUTTON = {"title": "Join the waitlist", "payload": "/join_waitlist"}
 FORM_SLOTS = ("clinic", "clinic_session", "attendees", "clinic_confirm")
 
 
@@ -65,11 +66,19 @@ class ActionAskClinicSession(Action):
         clinic = default_bookings().schedule.clinics[tracker.get_slot("clinic")]
         sessions = await asyncio.to_thread(_open_sessions, clinic.id)
         if not sessions:
+            upcoming = await asyncio.to_thread(default_bookings().clinic_sessions, clinic.id, _now())
+            if not upcoming:
+                dispatcher.utter_message(
+                    text=f"The {clinic.name} has no sessions in the next three weeks. "
+                    'Say "talk to a person" and our team will let you know when the next one opens.'
+                )
+                return []
             dispatcher.utter_message(
-                text=f"The {clinic.name} has no open sessions in the next three weeks. "
-                'Say "talk to a person" and our team will let you know when the next one opens.'
+                text=f"Every {clinic.name} session in the next three weeks is full. I can put you on the "
+                f"waitlist for {_label(upcoming[0])}: if a place opens, it's yours and we'll let you know.",
+                buttons=[WAITLIST_BUTTON, {"title": "No thanks", "payload": "/stop"}],
             )
-            return []
+            return [SlotSet("waitlist_offer", json.dumps({"session_id": upcoming[0].id}))]
         dispatcher.utter_message(
             text=f"The {clinic.name} ({clinic.minutes} minutes, for {clinic.audience}). Which session?",
             buttons=[
@@ -168,7 +177,7 @@ class ActionBookClinic(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        reset = [SlotSet(slot, None) for slot in FORM_SLOTS]
+        reset = [SlotSet(slot, None) for slot in (*FORM_SLOTS, "replacing_code")]
         if not tracker.get_slot("clinic_confirm"):
             dispatcher.utter_message(response="utter_clinic_form_stopped")
             return reset
@@ -190,9 +199,15 @@ class ActionBookClinic(Action):
         if not result.ok:
             others = ", ".join(_label(s) for s in result.alternatives) or "none in the next three weeks"
             dispatcher.utter_message(
-                text=f'{result.reason} Other sessions with room: {others}. Say "book a clinic" to pick one.'
+                text=f"{result.reason} Other sessions with room: {others}. Or join this one's waitlist: "
+                "if a place opens, it's yours and we'll let you know.",
+                buttons=[
+                    WAITLIST_BUTTON,
+                    {"title": "Pick another session", "payload": f"book the {clinic.name}"},
+                ],
             )
-            return reset
+            offer = {"session_id": chosen.id, "attendees": attendees}
+            return [*reset, SlotSet("waitlist_offer", json.dumps(offer))]
         store = default_store()
         this_year = _now().year
         for attendee in who:
@@ -201,10 +216,53 @@ class ActionBookClinic(Action):
                 await asyncio.to_thread(
                     store.add_household_member, customer, attendee.name, attendee.relation, birth_year
                 )
+        moved = ""
+        if tracker.get_slot("replacing_code"):
+            cancelled = await asyncio.to_thread(bookings.cancel, tracker.get_slot("replacing_code"), customer)
+            moved = (
+                f" Your earlier booking {tracker.get_slot('replacing_code')} is cancelled."
+                if cancelled.ok
+                else ""
+            )
         dispatcher.utter_message(
             text=f"You're booked: {clinic.name}, {_label(chosen)}, for {len(who)}. Your confirmation code is "
-            f"{result.code}. It's free. We'll see you there!",
+            f"{result.code}. It's free. We'll see you there!{moved}",
             booking_id=result.code,
             topic=f"clinic:{clinic.id}",
         )
         return reset
+
+
+class ActionJoinWaitlist(Action):
+    """A place on the waitlist of the full session just offered; the first to free up is theirs."""
+
+    def name(self) -> str:
+        return "action_join_waitlist"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        offer = json.loads(tracker.get_slot("waitlist_offer") or "null")
+        done = [SlotSet(slot, None) for slot in (*FORM_SLOTS, "waitlist_offer", "replacing_code")]
+        if not offer:
+            dispatcher.utter_message(
+                text="There's no full session to wait for just now. Say \"book a clinic\" to see what's open."
+            )
+            return done
+        attendees = offer.get("attendees") or [
+            {"name": tracker.get_slot("customer_name") or "You", "relation": None, "age": None}
+        ]
+        customer = await customer_id(tracker)
+        result = await asyncio.to_thread(
+            default_bookings().join_waitlist, customer, offer["session_id"], len(attendees), attendees
+        )
+        if not result.ok:
+            dispatcher.utter_message(text=result.reason)
+            return done
+        dispatcher.utter_message(
+            text=f"You're on the waitlist for {len(attendees)} (code {result.code}). If a place opens, it's "
+            "yours and we'll text you if you've agreed to texts; otherwise check back here with your code.",
+            booking_id=result.code,
+            topic="waitlist",
+        )
+        return done

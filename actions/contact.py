@@ -59,20 +59,20 @@ class ValidateContactForm(FormValidationAction):
     def validate_customer_name(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        return _validate_optional("customer_name", normalise_name, value, dispatcher, tracker)
+        return validate_optional("customer_name", normalise_name, value, dispatcher, tracker)
 
     def validate_phone(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        return _validate_optional("phone", normalise_phone, value, dispatcher, tracker)
+        return validate_optional("phone", normalise_phone, value, dispatcher, tracker)
 
     def validate_email(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        return _validate_optional("email", normalise_email, value, dispatcher, tracker)
+        return validate_optional("email", normalise_email, value, dispatcher, tracker)
 
 
-def _validate_optional(
+def validate_optional(
     slot: str,
     normalise: Callable[[str], str],
     value: Any,

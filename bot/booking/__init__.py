@@ -4,7 +4,15 @@ from functools import lru_cache
 
 from bot import config, dealership
 from bot.booking.schedule import Clinic, Schedule, Service, load
-from bot.booking.store import BookingResult, BookingStore, CancelResult, SessionInfo
+from bot.booking.store import (
+    BookingResult,
+    BookingStore,
+    CancelResult,
+    ServiceOffer,
+    SessionInfo,
+    UpcomingBooking,
+)
+from bot.booking.when import Preference, UnreadableTime, mentions_time, read_preference
 from bot.db import session_factory
 
 
@@ -22,7 +30,13 @@ __all__ = [
     "Clinic",
     "Schedule",
     "Service",
+    "Preference",
+    "ServiceOffer",
     "SessionInfo",
+    "UnreadableTime",
+    "UpcomingBooking",
     "default_bookings",
     "load",
+    "mentions_time",
+    "read_preference",
 ]

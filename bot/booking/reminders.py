@@ -48,28 +48,30 @@ def queue_reminders(
             )
         ).all()
         for booking, clinic in due:
-            phones = session.scalars(
-                select(Phone.e164)
-                .join(Contact)
-                .where(
-                    Contact.customer_id == booking.customer_id,
-                    Phone.sms_consent.is_(True),
-                    Phone.opted_out_at.is_(None),
-                )
-                .order_by(Phone.id)
-            ).all()
-            if not phones:
-                continue
             left = booking.starts_at - utc_now
             for lead in LEADS:
                 if lead.until < left <= lead.before:
-                    queued += _queue(
-                        session, booking, phones[0], lead.kind, _text(booking, clinic, schedule, dealership)
-                    )
+                    body = _text(booking, clinic, schedule, dealership)
+                    queued += queue_sms(session, booking, lead.kind, body)
     return queued
 
 
-def _queue(session: Session, booking: Booking, phone: str, kind: str, body: str) -> int:
+def queue_sms(session: Session, booking: Booking, kind: str, body: str) -> int:
+    """Queue one text about a booking to the customer's consented, not opted-out phone; 0 if there
+    is none or this kind of text about this booking was queued before."""
+    phone = session.scalar(
+        select(Phone.e164)
+        .join(Contact)
+        .where(
+            Contact.customer_id == booking.customer_id,
+            Phone.sms_consent.is_(True),
+            Phone.opted_out_at.is_(None),
+        )
+        .order_by(Phone.id)
+        .limit(1)
+    )
+    if phone is None:
+        return 0
     try:
         with session.begin_nested():
             session.add(

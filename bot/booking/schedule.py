@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -69,16 +70,12 @@ class Schedule:
 
     def clinic_in(self, text: str) -> str | None:
         """The clinic a message names ("the teen driving class"), by name or alias; longest match wins."""
-        said = " ".join(text.lower().replace("-", " ").split())
-        names = sorted(
-            (
-                (name.lower(), clinic.id)
-                for clinic in self.clinics.values()
-                for name in (clinic.name, *clinic.aliases)
-            ),
-            key=lambda pair: -len(pair[0]),
-        )
-        return next((clinic_id for name, clinic_id in names if name in said), None)
+        found = _named_in(text, {c.id: (c.name, *c.aliases) for c in self.clinics.values()})
+        return found[0] if found else None
+
+    def services_in(self, text: str) -> list[str]:
+        """The menu services a message names ("oil change and rotate tires", "my brakes are squeaking")."""
+        return _named_in(text, {s.id: (s.name, *s.aliases) for s in self.services.values()})
 
     def clinic_starts(self, clinic_id: str, after: datetime, before: datetime) -> list[datetime]:
         """Local start times of a clinic's sessions in [after, before)."""
@@ -91,6 +88,22 @@ class Schedule:
             for at in rule.times
         )
         return [s for s in starts if after <= s < before]
+
+
+def _named_in(text: str, names_of: dict[str, tuple[str, ...]]) -> list[str]:
+    """Ids whose name or alias appears in `text` as whole words, longest names first, each text
+    span used once ("battery health check" is the EV check, not also the battery test)."""
+    said = f" {' '.join(re.sub(r'[^a-z0-9 ]', ' ', text.lower().replace('-', ' ')).split())} "
+    found: list[str] = []
+    for name, item in sorted(
+        ((" ".join(n.lower().replace("-", " ").split()), i) for i, names in names_of.items() for n in names),
+        key=lambda pair: -len(pair[0]),
+    ):
+        if f" {name} " in said:
+            said = said.replace(f" {name} ", " | ", 1)
+            if item not in found:
+                found.append(item)
+    return found
 
 
 def load(path: Path, tz: ZoneInfo) -> tuple[Schedule, list[Problem]]:

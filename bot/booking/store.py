@@ -11,15 +11,17 @@ from __future__ import annotations
 import math
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.booking.reminders import queue_sms
 from bot.booking.schedule import Schedule
-from bot.profile.models import Booking, ClinicSession, ServiceSlot
+from bot.booking.when import Preference
+from bot.profile.models import Booking, ClinicSession, EngagementEvent, ServiceSlot
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I/L to misread
 CODE_LENGTH = 6
@@ -40,6 +42,35 @@ class BookingResult:
     code: str | None = None
     reason: str | None = None  # what to tell the customer when not ok
     alternatives: list[Any] = field(default_factory=list)  # SessionInfo or local datetimes
+
+
+@dataclass(frozen=True)
+class ServiceOffer:
+    """The answer to "when can I come in?": the exact time asked for, or why not and what's free."""
+
+    start: datetime | None
+    reason: str | None = None
+    alternatives: list[datetime] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class UpcomingBooking:
+    """One of a customer's bookings, as the conversation shows it ("Oil change, Tue Dec 1, 9:00 AM")."""
+
+    code: str
+    kind: str
+    status: str
+    starts_at: datetime  # dealership-local
+    what: str
+    services: list[str] = field(default_factory=list)
+    vehicle: dict[str, Any] = field(default_factory=dict)
+    transport: str | None = None
+    clinic: str | None = None
+    attendees: list[dict[str, Any]] = field(default_factory=list)
+
+    def label(self) -> str:
+        waiting = " (waitlist)" if self.status == "waitlisted" else ""
+        return f"{self.what}, {self.starts_at:%a %b %-d, %-I:%M %p}{waiting} [{self.code}]"
 
 
 @dataclass(frozen=True)
@@ -212,16 +243,28 @@ class BookingStore:
             alternatives = self.free_service_starts(minutes, start)
             return BookingResult(False, reason="Sorry, that time just filled up.", alternatives=alternatives)
 
-    def free_service_starts(self, minutes: int, after: datetime, limit: int = 3) -> list[datetime]:
-        """The nearest local start times after `after` with a bay free for the whole visit."""
-        horizon = after + timedelta(days=SEARCH_DAYS)
+    def free_service_starts(
+        self,
+        minutes: int,
+        after: datetime,
+        limit: int = 3,
+        before: datetime | None = None,
+        spacing: int = 0,
+    ) -> list[datetime]:
+        """The nearest local start times after `after` (and before `before`) with a bay free for
+        the whole visit; `spacing` minutes apart so the choices are real alternatives."""
+        horizon = (
+            min(before, after + timedelta(days=SEARCH_DAYS))
+            if before
+            else after + timedelta(days=SEARCH_DAYS)
+        )
         with self._sessions() as session:
             busy = {
                 row.starts_at
                 for row in session.scalars(
                     select(ServiceSlot).where(
                         ServiceSlot.starts_at >= _utc(after),
-                        ServiceSlot.starts_at < _utc(horizon),
+                        ServiceSlot.starts_at < _utc(horizon + timedelta(minutes=minutes)),
                         ServiceSlot.bays_used >= self.schedule.bays,
                     )
                 )
@@ -237,8 +280,49 @@ class BookingStore:
                 self._slot_starts(candidate, minutes)
             ):
                 found.append(candidate)
-            candidate += step
+                candidate += max(step, timedelta(minutes=spacing))
+            else:
+                candidate += step
         return found
+
+    def service_offers(self, wanted: Preference, minutes: int, now: datetime) -> ServiceOffer:
+        """The customer's preferred time if it's free; otherwise why not, and the nearest free times
+        (that day if possible, then the following days)."""
+        tz = self.schedule.tz
+        hours = self.schedule.hours.get(wanted.day.weekday())
+        if wanted.at is not None:
+            start = datetime.combine(wanted.day, wanted.at, tzinfo=tz)
+            reason = self.why_not_open(start, minutes, now)
+            if reason is None:
+                if self.free_service_starts(
+                    minutes, start - timedelta(minutes=1), 1, start + timedelta(minutes=1)
+                ):
+                    return ServiceOffer(start)
+                reason = f"{wanted.describe()} is fully booked."
+        elif hours is None:
+            reason = f"The service department is closed on {wanted.day:%A}s."
+        else:
+            reason = None
+        if hours is None:
+            day_alternatives: list[datetime] = []
+        else:
+            opens, closes = wanted.window or hours
+            day_start = datetime.combine(wanted.day, max(opens, hours[0]), tzinfo=tz)
+            day_end = datetime.combine(wanted.day, min(closes, hours[1]), tzinfo=tz)
+            same_day = self.free_service_starts(
+                minutes, max(now, day_start - timedelta(minutes=1)), 48, day_end
+            )
+            if wanted.at is not None:
+                target = datetime.combine(wanted.day, wanted.at, tzinfo=tz)
+                same_day = sorted(same_day, key=lambda s: abs(s - target))
+            day_alternatives = sorted(_spread(same_day, 60)[:3])
+            if not day_alternatives and reason is None:
+                reason = f"Nothing's free then on {wanted.day:%A %b} {wanted.day.day}."
+        if day_alternatives and wanted.at is None:
+            return ServiceOffer(None, None, day_alternatives)
+        later = datetime.combine(wanted.day + timedelta(days=1), time(0), tzinfo=tz)
+        alternatives = day_alternatives or self.free_service_starts(minutes, max(now, later), 3, spacing=60)
+        return ServiceOffer(None, reason, alternatives)
 
     # --- both ------------------------------------------------------------------------------
 
@@ -275,8 +359,52 @@ class BookingStore:
                     .where(ClinicSession.id == booking.clinic_session_id)
                     .values(booked=ClinicSession.booked - booking.party_size)
                 )
-                promoted = _promote_waitlist(session, booking.clinic_session_id)
+                promoted = _promote_waitlist(session, booking.clinic_session_id, self.schedule)
         return CancelResult(True, promoted=promoted)
+
+    def upcoming_of(self, customer_id: int, now: datetime) -> list[UpcomingBooking]:
+        """A customer's own bookings still ahead (confirmed or waitlisted), soonest first."""
+        with self._sessions() as session:
+            rows = session.scalars(
+                select(Booking)
+                .where(
+                    Booking.customer_id == customer_id,
+                    Booking.status.in_(("confirmed", "waitlisted")),
+                    Booking.starts_at > _utc(now),
+                )
+                .order_by(Booking.starts_at)
+            ).all()
+            clinics = {
+                row.id: row.clinic
+                for row in session.scalars(
+                    select(ClinicSession).where(ClinicSession.id.in_({b.clinic_session_id for b in rows}))
+                )
+            }
+            return [
+                UpcomingBooking(
+                    code=b.code,
+                    kind=b.kind,
+                    status=b.status,
+                    starts_at=_local(b.starts_at, self.schedule),
+                    what=self._what(b, clinics.get(b.clinic_session_id)),
+                    services=list(b.services or []),
+                    vehicle=dict(b.vehicle or {}),
+                    transport=b.transport,
+                    clinic=clinics.get(b.clinic_session_id),
+                    attendees=list(b.attendees or []),
+                )
+                for b in rows
+            ]
+
+    def _what(self, booking: Booking, clinic: str | None) -> str:
+        if booking.kind == "clinic":
+            known = self.schedule.clinics.get(clinic or "")
+            return known.name if known else "Clinic"
+        names = [
+            self.schedule.services[s].name if s in self.schedule.services else s
+            for s in booking.services or []
+        ]
+        return " + ".join(names) or "Service"
 
     # --- staff -----------------------------------------------------------------------------
 
@@ -400,7 +528,9 @@ class BookingStore:
         return [_utc(start) + timedelta(minutes=offset) for offset in range(0, minutes, step)]
 
 
-def _promote_waitlist(session: Session, session_id: int) -> list[tuple[str, int]]:
+def _promote_waitlist(session: Session, session_id: int, schedule: Schedule) -> list[tuple[str, int]]:
+    """Seat waitlisted parties in the order they asked, while they fit, and tell each of them
+    (a text if they agreed to texts; an engagement event on their profile either way)."""
     promoted = []
     waiting = session.scalars(
         select(Booking)
@@ -420,7 +550,39 @@ def _promote_waitlist(session: Session, session_id: int) -> list[tuple[str, int]
             break  # first come, first served: nobody jumps the queue
         booking.status = "confirmed"
         promoted.append((booking.code, booking.customer_id))
+        clinic = session.get(ClinicSession, session_id).clinic
+        name = schedule.clinics[clinic].name if clinic in schedule.clinics else "clinic"
+        when = _local(booking.starts_at, schedule)
+        body = (
+            f"Good news: a place opened up at the {name} on {when:%a %b %-d} at {when:%-I:%M %p}, and it's "
+            f"yours (code {booking.code}). Can't make it? Reply to cancel. Reply STOP to opt out."
+        )
+        queue_sms(session, booking, "waitlist_promoted", body)
+        session.add(_booking_event(booking, body, "waitlist_promoted"))
     return promoted
+
+
+def _booking_event(booking: Booking, text: str, action: str) -> EngagementEvent:
+    """A booking change that happened outside the customer's conversation, on their timeline."""
+    return EngagementEvent(
+        customer_id=booking.customer_id,
+        sender_id="system",
+        ts=datetime.now(timezone.utc).replace(tzinfo=None),
+        channel="system",
+        direction="out",
+        text=text,
+        action=action,
+        booking_id=booking.code,
+    )
+
+
+def _spread(starts: list[datetime], minutes: int) -> list[datetime]:
+    """Keep start times at least `minutes` apart, in the given order of preference."""
+    kept: list[datetime] = []
+    for start in starts:
+        if all(abs(start - other) >= timedelta(minutes=minutes) for other in kept):
+            kept.append(start)
+    return kept
 
 
 def _insert_if_missing(session: Session, row: Any) -> None:

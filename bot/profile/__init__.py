@@ -11,6 +11,7 @@ from bot.profile.contact_details import (
     normalise_phone,
 )
 from bot.profile.store import ContactDetails, EngagementRecord, ProfileStore, VehicleDetails
+from bot.profile.vin import InvalidVin, normalise_vin
 
 
 @lru_cache(maxsize=1)
@@ -23,6 +24,7 @@ __all__ = [
     "ContactDetails",
     "EngagementRecord",
     "InvalidContactDetail",
+    "InvalidVin",
     "ProfileStore",
     "VehicleDetails",
     "default_store",
@@ -30,4 +32,5 @@ __all__ = [
     "normalise_name",
     "normalise_email",
     "normalise_phone",
+    "normalise_vin",
 ]

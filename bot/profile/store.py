@@ -121,6 +121,17 @@ class ProfileStore:
                 contact.emails.append(Email(address=details.email))
             return survivor
 
+    def reachable_phone(self, customer_id: int) -> str | None:
+        """A mobile number on the profile that hasn't opted out (so we needn't ask for one)."""
+        with self._sessions() as session:
+            return session.scalar(
+                select(Phone.e164)
+                .join(Contact)
+                .where(Contact.customer_id == customer_id, Phone.opted_out_at.is_(None))
+                .order_by(Phone.id)
+                .limit(1)
+            )
+
     def open_handoff(
         self, customer_id: int, sender_id: str, channel: str, reason: str, message: str | None
     ) -> int:

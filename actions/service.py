@@ -1,0 +1,499 @@
+"""Booking a service appointment: what needs doing, on which car, when, getting home, confirm.
+
+The customer may say everything at once ("oil change for my 2023 Lumen next Tuesday
+morning") or piece by piece, and may change any of it mid-way ("actually make it Thursday").
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from datetime import datetime
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.common import channel_of, customer_id
+from actions.contact import validate_optional
+from bot.booking import Preference, UnreadableTime, default_bookings, mentions_time, read_preference
+from bot.knowledge import current
+from bot.profile import (
+    ContactDetails,
+    InvalidVin,
+    VehicleDetails,
+    default_store,
+    normalise_phone,
+    normalise_vin,
+)
+
+FORM_SLOTS = (
+    "service_items",
+    "service_vehicle",
+    "vin",
+    "service_when",
+    "service_offers",
+    "service_transport",
+    "service_confirm",
+    "phone",
+    "sms_consent",
+    "phone_declined",
+    "replacing_code",
+    "service_wish",
+)
+TRANSPORT = {
+    "loaner": ("loaner", "courtesy", "rental", "borrow", "another car", "car to drive"),
+    "shuttle": ("shuttle", "ride", "drop me", "drive me", "lift"),
+    "wait": ("wait", "i'll wait", "stay", "lounge", "hang out", "waiting"),
+}
+TRANSPORT_WORDS = {"loaner": "a loaner car", "shuttle": "a shuttle ride", "wait": "waiting at the dealership"}
+ORDINALS = ("first", "second", "third")
+SIDE_INTENTS = {"ask_vehicle", "tell_more", "ask_price", "human_handoff", "escalate", "stop", "bot_challenge"}
+
+
+def _now() -> datetime:
+    return datetime.now(default_bookings().schedule.tz)
+
+
+def _label(start: datetime) -> str:
+    return f"{start:%a %b %-d, %-I:%M %p}"
+
+
+def _said(tracker: Tracker, slot: str) -> str:
+    """The customer's words, where they may fill `slot`: the answer to its question whatever the
+    classifier thought of it, or any message that isn't a question on the side ("does the Tessa
+    have heated seats?"); never a button payload like '/book_service{...}'."""
+    text = tracker.latest_message.get("text") or ""
+    if text.startswith("/"):
+        return ""
+    if tracker.get_slot("requested_slot") == slot:
+        return text
+    return "" if tracker.latest_message.get("intent", {}).get("name") in SIDE_INTENTS else text
+
+
+def _services(tracker: Tracker) -> list[str]:
+    return [s for s in (tracker.get_slot("service_items") or "").split(",") if s]
+
+
+def _minutes(tracker: Tracker) -> int:
+    return default_bookings().service_minutes(_services(tracker))
+
+
+def _vehicle(tracker: Tracker) -> VehicleDetails | None:
+    found = current().vehicle_in(tracker.get_slot("service_vehicle") or "")
+    return VehicleDetails(found.model, found.trim, found.year) if found else None
+
+
+def _vehicle_label(vehicle: VehicleDetails) -> str:
+    return " ".join(str(part) for part in (vehicle.year, vehicle.model, vehicle.trim) if part)
+
+
+def _misfits(service_ids: list[str], model: str) -> list[str]:
+    """Why each service doesn't apply to this model, in words ("no oil change for an Ion")."""
+    schedule = default_bookings().schedule
+    reasons = []
+    for service_id in service_ids:
+        service = schedule.services[service_id]
+        if model in service.not_for:
+            fitting = [s.name for s in schedule.services.values() if model in s.only_for]
+            instead = f" For your {model}, we'd suggest the {fitting[0]}." if fitting else ""
+            reasons.append(f"The {model} doesn't need an {service.name.lower()}.{instead}")
+        elif service.only_for and model not in service.only_for:
+            reasons.append(f"The {service.name} is only for the {' and '.join(service.only_for)}.")
+    return reasons
+
+
+def _fitting(service_ids: list[str], model: str | None) -> list[str]:
+    schedule = default_bookings().schedule
+    return [
+        s
+        for s in service_ids
+        if model is None
+        or (
+            model not in schedule.services[s].not_for
+            and (not schedule.services[s].only_for or model in schedule.services[s].only_for)
+        )
+    ]
+
+
+class ValidateServiceForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_service_form"
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        """A VIN only for a recall; a phone only if we have none (and not on SMS, where we do)."""
+        schedule = default_bookings().schedule
+        needed = list(domain_slots)
+        if not any(schedule.services[s].needs_vin for s in _services(tracker) if s in schedule.services):
+            needed.remove("vin")
+        has_phone = channel_of(tracker) == "sms" or await asyncio.to_thread(
+            default_store().reachable_phone, await customer_id(tracker)
+        )
+        if has_phone or tracker.get_slot("phone_declined"):
+            needed = [s for s in needed if s not in ("phone", "sms_consent")]
+        return needed
+
+    # --- what needs doing ------------------------------------------------------------------
+
+    async def extract_service_items(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Services named in any message; "also rotate the tires" adds, "just the oil change" replaces."""
+        said = _said(tracker, "service_items")
+        named = default_bookings().schedule.services_in(said)
+        if not named:
+            return {}  # an answer that names no service is explained by validate_service_items
+        replace = tracker.get_slot("requested_slot") == "service_items" or any(
+            w in said.lower() for w in ("just", "only", "instead")
+        )
+        keep = [] if replace else _services(tracker)
+        return {"service_items": ",".join(dict.fromkeys([*keep, *named]))}
+
+    async def validate_service_items(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        schedule = default_bookings().schedule
+        text = str(value or "")
+        chosen = [s for s in text.split(",") if s in schedule.services] or schedule.services_in(text)
+        if not chosen:
+            dispatcher.utter_message(
+                text="Sorry, I couldn't match that to our service menu. Pick from the list, or "
+                'describe the problem (like "squeaky brakes"). For anything else, say "talk to a person".'
+            )
+            return {"service_items": None}
+        vehicle = _vehicle(tracker)
+        slots = self._fit(chosen, vehicle, dispatcher) if vehicle else {"service_items": ",".join(chosen)}
+        wish = tracker.get_slot("service_wish")
+        if wish and slots["service_items"]:  # a day said before we knew how long the visit takes
+            services = slots["service_items"].split(",")
+            slots.update(await _resolve_when(wish, services, tracker, dispatcher), service_wish=None)
+        return slots
+
+    # --- which car -------------------------------------------------------------------------
+
+    async def extract_service_vehicle(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """A car named in any message ("... for my 2023 Lumen", "actually it's the Tessa")."""
+        found = current().vehicle_in(_said(tracker, "service_vehicle"))
+        if found is None:
+            return {}
+        return {"service_vehicle": _vehicle_label(VehicleDetails(found.model, found.trim, found.year))}
+
+    def validate_service_vehicle(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        found = current().vehicle_in(str(value or ""))
+        if found is None:
+            models = ", ".join(current().base.lineup.models)
+            dispatcher.utter_message(
+                text=f'Which Corvane is it? We service the {models}. For example: "2023 Lumen".'
+            )
+            return {"service_vehicle": None}
+        vehicle = VehicleDetails(found.model, found.trim, found.year)
+        slots = {"service_vehicle": _vehicle_label(vehicle)}
+        if _services(tracker):
+            slots.update(self._fit(_services(tracker), vehicle, dispatcher))
+        return slots
+
+    @staticmethod
+    def _fit(
+        service_ids: list[str], vehicle: VehicleDetails, dispatcher: CollectingDispatcher
+    ) -> dict[str, Any]:
+        """Services that don't apply to the car are explained and dropped; none left means ask again."""
+        for reason in _misfits(service_ids, vehicle.model):
+            dispatcher.utter_message(text=reason)
+        kept = _fitting(service_ids, vehicle.model)
+        return {"service_items": ",".join(kept) if kept else None}
+
+    # --- recall: the VIN -------------------------------------------------------------------
+
+    def validate_vin(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        try:
+            return {"vin": normalise_vin(str(value or ""))}
+        except InvalidVin as reason:
+            dispatcher.utter_message(text=str(reason))
+            return {"vin": None}
+
+    # --- when ------------------------------------------------------------------------------
+
+    async def extract_service_when(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """A day or time in any message, e.g. "actually make it Thursday" at the last step."""
+        said = _said(tracker, "service_when")
+        return {"service_when": said} if said and mentions_time(said) else {}
+
+    async def validate_service_when(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if not _services(tracker):  # how long it takes decides what's free: keep the wish till then
+            return {"service_when": None, "service_wish": str(value or "")}
+        return await _resolve_when(str(value or ""), _services(tracker), tracker, dispatcher)
+
+    # --- getting home ----------------------------------------------------------------------
+
+    async def extract_service_transport(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        choice = _transport(_said(tracker, "service_transport"))
+        if choice == "wait" and tracker.get_slot("requested_slot") != "service_transport":
+            return {}  # "wait, make it Thursday" isn't an answer to how they'll get around
+        return {"service_transport": choice} if choice else {}
+
+    def validate_service_transport(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        choice = str(value) if value in TRANSPORT else _transport(str(value or ""))
+        if choice is None:
+            dispatcher.utter_message(
+                text="Sorry, I didn't catch that. A loaner car, a shuttle ride, or will you wait?"
+            )
+        return {"service_transport": choice}
+
+    # --- a number for the service desk -----------------------------------------------------
+
+    def validate_phone(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """As in the contact form: checked, or skipped with "skip"/"no" (then no reminders)."""
+        return validate_optional("phone", normalise_phone, value, dispatcher, tracker)
+
+
+def _transport(text: str) -> str | None:
+    said = " " + " ".join(re.findall(r"[a-z']+", text.lower())) + " "
+    return next((choice for choice, words in TRANSPORT.items() if any(f" {w} " in said for w in words)), None)
+
+
+def _chosen_start(text: str, offered: list[datetime]) -> datetime | None:
+    """A button's time, "the second one", "2", or "9:30" among the times just offered."""
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        pass
+    said = text.lower().strip(" .!")
+    for index, start in enumerate(offered):
+        if said in (str(index + 1), ORDINALS[index], f"the {ORDINALS[index]}", f"the {ORDINALS[index]} one"):
+            return start
+    same_time = [
+        s for s in offered if said and said in (_label(s).lower(), f"{s:%-I:%M}", f"{s:%-I:%M %p}".lower())
+    ]
+    return same_time[0] if same_time else None
+
+
+async def _resolve_when(
+    text: str, services: list[str], tracker: Tracker, dispatcher: CollectingDispatcher
+) -> dict[str, Any]:
+    """The chosen start if it's free; otherwise the reason, and the alternatives for the next question."""
+    bookings = default_bookings()
+    offered = [datetime.fromisoformat(o) for o in json.loads(tracker.get_slot("service_offers") or "[]")]
+    start = _chosen_start(text.strip(), offered)
+    try:
+        wanted = Preference(start.date(), start.time()) if start else read_preference(text, _now())
+    except UnreadableTime as reason:
+        dispatcher.utter_message(text=str(reason))
+        return {"service_when": None}
+    offer = await asyncio.to_thread(
+        bookings.service_offers, wanted, bookings.service_minutes(services), _now()
+    )
+    if offer.start is not None:
+        return {"service_when": offer.start.isoformat(), "service_offers": None}
+    if offer.reason:
+        dispatcher.utter_message(text=offer.reason)
+    return {"service_when": None, "service_offers": json.dumps([a.isoformat() for a in offer.alternatives])}
+
+
+class ActionAskServiceItems(Action):
+    def name(self) -> str:
+        return "action_ask_service_items"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        menu = default_bookings().schedule.services.values()
+        dispatcher.utter_message(
+            text="What does your car need? Pick a service, or tell me what's going on.",
+            buttons=[{"title": s.name, "payload": s.name} for s in menu],
+        )
+        return []
+
+
+class ActionAskServiceVehicle(Action):
+    def name(self) -> str:
+        return "action_ask_service_vehicle"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        known = await asyncio.to_thread(default_store().vehicles_of, await customer_id(tracker))
+        labels = list(dict.fromkeys(_vehicle_label(v) for v in known))
+        if labels:
+            dispatcher.utter_message(
+                text="Which car is it for? Pick one, or tell me the year and model of another.",
+                buttons=[{"title": label, "payload": label} for label in labels],
+            )
+        else:
+            dispatcher.utter_message(text='Which Corvane is it for? The year and model, like "2023 Lumen".')
+        return []
+
+
+class ActionAskVin(Action):
+    def name(self) -> str:
+        return "action_ask_vin"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        dispatcher.utter_message(
+            text="For a recall repair we need the car's VIN (17 characters) to order the right parts. "
+            "It's on your registration or insurance card. What is it?"
+        )
+        return []
+
+
+class ActionAskServiceWhen(Action):
+    def name(self) -> str:
+        return "action_ask_service_when"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        offered = [datetime.fromisoformat(o) for o in json.loads(tracker.get_slot("service_offers") or "[]")]
+        minutes = _minutes(tracker)
+        if not offered:
+            offered = await asyncio.to_thread(
+                default_bookings().free_service_starts, minutes, _now(), 3, None, 120
+            )
+        if not offered:
+            dispatcher.utter_message(
+                text='We\'re fully booked for the next three weeks, sorry. Say "talk to a person" and '
+                "the service desk will find you a time."
+            )
+            return []
+        dispatcher.utter_message(
+            text=f"The visit takes about {minutes} minutes. The nearest free times are below, "
+            'or tell me a day and time that suits you (like "Saturday morning").',
+            buttons=[{"title": _label(s), "payload": _when_payload(s)} for s in offered],
+        )
+        return [SlotSet("service_offers", json.dumps([s.isoformat() for s in offered]))]
+
+
+def _when_payload(start: datetime) -> str:
+    """A button that fills the slot directly, whatever the classifier would make of the text."""
+    return "/book_service" + json.dumps({"service_when": start.isoformat()})
+
+
+class ActionAskServiceTransport(Action):
+    def name(self) -> str:
+        return "action_ask_service_transport"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        dispatcher.utter_message(
+            text="How will you get around while we work on it?",
+            buttons=[
+                {"title": "Loaner car", "payload": "loaner"},
+                {"title": "Shuttle ride", "payload": "shuttle"},
+                {"title": "I'll wait", "payload": "wait"},
+            ],
+        )
+        return []
+
+
+class ActionAskServiceConfirm(Action):
+    def name(self) -> str:
+        return "action_ask_service_confirm"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        dispatcher.utter_message(
+            text=f"To confirm: {_summary(tracker)}. Shall I book it?",
+            buttons=[{"title": "Yes, book it", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}],
+        )
+        return []
+
+
+def _summary(tracker: Tracker) -> str:
+    schedule = default_bookings().schedule
+    services = " + ".join(schedule.services[s].name for s in _services(tracker))
+    start = datetime.fromisoformat(tracker.get_slot("service_when"))
+    free = (
+        " (a multi-point inspection is included free)"
+        if "multi-point-inspection" not in _services(tracker)
+        else ""
+    )
+    transport = TRANSPORT_WORDS.get(tracker.get_slot("service_transport") or "", "")
+    return (
+        f"{services}{free} for your {tracker.get_slot('service_vehicle')}, {_label(start)} "
+        f"(about {_minutes(tracker)} minutes), with {transport}"
+    )
+
+
+class ActionBookService(Action):
+    def name(self) -> str:
+        return "action_book_service"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        reset = [SlotSet(slot, None) for slot in FORM_SLOTS]
+        if not tracker.get_slot("service_confirm"):
+            dispatcher.utter_message(response="utter_service_form_stopped")
+            return reset
+        bookings, store = default_bookings(), default_store()
+        customer = await customer_id(tracker)
+        vehicle = _vehicle(tracker)
+        vin = tracker.get_slot("vin")
+        booked_vehicle = (
+            VehicleDetails(vehicle.model, vehicle.trim, vehicle.year, vin=vin) if vehicle else None
+        )
+        start = datetime.fromisoformat(tracker.get_slot("service_when"))
+        result = await asyncio.to_thread(
+            bookings.book_service,
+            customer,
+            start,
+            _services(tracker),
+            {k: v for k, v in (booked_vehicle.__dict__ if booked_vehicle else {}).items() if v is not None},
+            tracker.get_slot("service_transport") or "wait",
+            _now(),
+        )
+        if not result.ok:
+            others = ", ".join(_label(s) for s in result.alternatives) or "none in the next three weeks"
+            dispatcher.utter_message(
+                text=f'{result.reason} The nearest free times: {others}. Say "book service" to pick one.'
+            )
+            return reset
+        if booked_vehicle:
+            await asyncio.to_thread(store.add_vehicle, customer, booked_vehicle)
+        if tracker.get_slot("phone"):
+            details = ContactDetails(
+                phone=normalise_phone(tracker.get_slot("phone")),
+                sms_consent=tracker.get_slot("sms_consent"),
+                source=channel_of(tracker),
+            )
+            await asyncio.to_thread(store.record_contact_details, customer, details)
+        replaced = tracker.get_slot("replacing_code")
+        moved = ""
+        if replaced:
+            cancelled = await asyncio.to_thread(bookings.cancel, replaced, customer)
+            moved = f" Your old appointment {replaced} is cancelled." if cancelled.ok else ""
+        dispatcher.utter_message(
+            text=f"You're booked: {_summary(tracker)}. Your confirmation code is {result.code}.{moved} "
+            "Prices are confirmed by the service desk at drop-off.",
+            booking_id=result.code,
+            topic="service",
+        )
+        return reset

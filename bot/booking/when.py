@@ -1,0 +1,194 @@
+"""Reading when a customer would like to come in: "tomorrow at 3", "next Tue morning", "the 14th".
+
+Dealership customers say days and times in a handful of ways; the common ones are read here
+directly (so "at 3" means 3 PM, "the 14th" means the next 14th, and "Feb 30" is an error, not
+a guess), and `dateparser` reads the rest ("in a fortnight", "December the third").
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+import dateparser
+from dateparser.search import search_dates
+
+WEEKDAYS = {
+    name: i
+    for i, names in enumerate(
+        (
+            "monday mon",
+            "tuesday tue tues",
+            "wednesday wed weds",
+            "thursday thu thur thurs",
+            "friday fri",
+            "saturday sat",
+            "sunday sun",
+        )
+    )
+    for name in names.split()
+}
+MONTHS = {
+    name: i
+    for i in range(1, 13)
+    for name in (
+        calendar.month_name[i].lower(),
+        calendar.month_abbr[i].lower(),
+        calendar.month_abbr[i].lower() + ".",
+    )
+}
+MONTHS["sept"] = 9
+PARTS_OF_DAY = {
+    "first thing": (time(7), time(9)),
+    "early morning": (time(7), time(9)),
+    "morning": (time(7), time(12)),
+    "lunchtime": (time(11, 30), time(13, 30)),
+    "lunch": (time(11, 30), time(13, 30)),
+    "midday": (time(11, 30), time(13, 30)),
+    "afternoon": (time(12), time(17)),
+    "after work": (time(16), time(18)),
+    "evening": (time(16), time(18)),
+}
+_MONTH = "|".join(sorted((re.escape(m) for m in MONTHS), key=len, reverse=True))
+_WEEKDAY = "|".join(sorted(WEEKDAYS, key=len, reverse=True))
+_ORDINAL = r"(\d{1,2})(?:st|nd|rd|th)?"
+
+
+class UnreadableTime(ValueError):
+    """The message names no day or time we can use; the text says why, for the customer."""
+
+
+@dataclass(frozen=True)
+class Preference:
+    """What the customer asked for: a day, maybe an exact time or a part of the day."""
+
+    day: date
+    at: time | None = None
+    window: tuple[time, time] | None = None
+
+    def describe(self) -> str:
+        when = f"{self.day:%A %b} {self.day.day}"
+        if self.at:
+            return f"{when} at {_clock(self.at)}"
+        return when
+
+
+def _clock(at: time) -> str:
+    return f"{at:%-I:%M %p}".replace(":00 ", " ")
+
+
+def mentions_time(text: str) -> bool:
+    """Whether a message talks about a day or time at all ("actually make it Thursday")."""
+    said = text.lower()
+    return bool(
+        re.search(rf"\b({_WEEKDAY}|today|tomorrow|tmrw|tonight|yesterday|next week|noon)\b", said)
+        or re.search(rf"\b({_MONTH})\s+\d|\bthe\s+{_ORDINAL}\b|\b\d{{1,2}}/\d{{1,2}}\b", said)
+        or re.search(r"\bin (a|an|\d+|one|two|three) (days?|weeks?|fortnight)\b", said)
+        or re.search(r"\b\d{1,2}(:\d\d)?\s*(am|pm|a\.m\.|p\.m\.)|\bat\s+\d{1,2}\b", said)
+        or any(part in said for part in PARTS_OF_DAY)
+    )
+
+
+def read_preference(text: str, now: datetime) -> Preference:
+    """The day and time in `text`, relative to `now` (dealership-local); raises UnreadableTime."""
+    said = " ".join(text.lower().replace(",", " ").split())
+    today = now.date()
+    day = _day(said, today)
+    at = _time_of_day(said)
+    window = next((span for part, span in PARTS_OF_DAY.items() if part in said), None)
+    if day is None and (at or window):
+        day = today if (at or window[1]) > now.time() else today + timedelta(days=1)
+    if day is None:
+        raise UnreadableTime(
+            'Sorry, I couldn\'t read a day in that. Try something like "tomorrow at 3", '
+            '"next Tuesday morning" or "the 14th".'
+        )
+    if day < today or (day == today and at is not None and at <= now.time()):
+        raise UnreadableTime("That's already in the past. Which day would suit you?")
+    return Preference(day, at, window)
+
+
+def _day(said: str, today: date) -> date | None:
+    if re.search(r"\byesterday\b|\blast (week|" + _WEEKDAY + r")\b", said):
+        return today - timedelta(days=1)  # read, so the customer hears it's in the past
+    if "day after tomorrow" in said:
+        return today + timedelta(days=2)
+    if re.search(r"\b(tomorrow|tmrw|tmr)\b", said):
+        return today + timedelta(days=1)
+    if re.search(r"\b(today|tonight|this (morning|afternoon|evening))\b", said):
+        return today
+    named = re.search(rf"\b({_MONTH})\s+(?:the\s+)?{_ORDINAL}\b|\b{_ORDINAL}\s+(?:of\s+)?({_MONTH})\b", said)
+    if named:
+        month_name, day_number = (named[1], named[2]) if named[1] else (named[4], named[3])
+        return _month_day(MONTHS[month_name], int(day_number), today)
+    numeric = re.search(r"\b(\d{1,2})/(\d{1,2})\b", said)  # US style: 12/3 is December 3
+    if numeric:
+        return _month_day(int(numeric[1]), int(numeric[2]), today)
+    weekday = re.search(rf"\b(next\s+)?({_WEEKDAY})\b", said)
+    if weekday:
+        ahead = (WEEKDAYS[weekday[2]] - today.weekday()) % 7 or 7
+        return today + timedelta(days=ahead)
+    ordinal = re.search(rf"\bthe\s+{_ORDINAL}\b|\b(\d{{1,2}})(?:st|nd|rd|th)\b", said)
+    if ordinal:
+        number = int(ordinal[1] or ordinal[2])
+        month = today.replace(day=1)
+        for _ in range(3):
+            if number <= calendar.monthrange(month.year, month.month)[1]:
+                candidate = month.replace(day=number)
+                if candidate >= today:
+                    return candidate
+            month = (month + timedelta(days=32)).replace(day=1)
+        raise UnreadableTime(f"There's no {number}th in the coming months. Which day did you mean?")
+    if "next week" in said:
+        return today + timedelta(days=7 - today.weekday())  # Monday
+    return _dateparser_day(said, today)
+
+
+def _month_day(month: int, number: int, today: date) -> date:
+    if not 1 <= month <= 12:
+        raise UnreadableTime("I couldn't read that date. Could you give the month's name, like \"Dec 3\"?")
+    year = today.year if (month, number) >= (today.month, today.day) else today.year + 1
+    if not 1 <= number <= calendar.monthrange(year, month)[1]:
+        raise UnreadableTime(
+            f"{calendar.month_name[month]} doesn't have a {number}{_suffix(number)}. Which day did you mean?"
+        )
+    return date(year, month, number)
+
+
+def _suffix(number: int) -> str:
+    return "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+
+
+def _time_of_day(said: str) -> time | None:
+    if re.search(r"\bnoon\b|\bmidday\b", said):
+        return time(12)
+    clock = (
+        re.search(r"\b(\d{1,2})(?::(\d\d))?\s*(am|pm|a\.m\.|p\.m\.)", said)
+        or re.search(r"\b(?:at|@|around|by)\s+(\d{1,2})(?::(\d\d))?\b", said)
+        or re.search(r"\b(\d{1,2}):(\d\d)\b", said)
+    )
+    if not clock:
+        return None
+    hour, minute = int(clock[1]), int(clock[2] or 0)
+    marker = clock[3] if clock.re.groups >= 3 else None
+    if hour > 23 or minute > 59:
+        raise UnreadableTime('I couldn\'t read that time. Try something like "9am" or "2:30 pm".')
+    if marker and marker.startswith("p") and hour < 12:
+        hour += 12
+    elif marker and marker.startswith("a") and hour == 12:
+        hour = 0
+    elif not marker and 1 <= hour <= 6:
+        hour += 12  # nobody books a car in at 3 in the morning
+    return time(hour, minute)
+
+
+def _dateparser_day(said: str, today: date) -> date | None:
+    base = datetime.combine(today, time(12))
+    settings = {"PREFER_DATES_FROM": "future", "RELATIVE_BASE": base, "RETURN_AS_TIMEZONE_AWARE": False}
+    found = dateparser.parse(said, languages=["en"], settings=settings)  # type: ignore[arg-type]
+    if found is None:
+        matches = search_dates(said, languages=["en"], settings=settings) or []  # type: ignore[arg-type]
+        found = next((moment for phrase, moment in matches if not phrase.strip().isdigit()), None)
+    return found.date() if found else None
