@@ -16,10 +16,12 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions import clinics, service
 from actions.common import customer_id
 from bot.booking import UpcomingBooking, default_bookings
 
 FORM_SLOTS = ("booking_code", "change_confirm")
+BOOKING_SLOTS = (*FORM_SLOTS, "change_kind", *clinics.FORM_SLOTS, "waitlist_offer", *service.FORM_SLOTS)
 CODE_SHAPE = re.compile(r"\b[A-Za-z0-9]{6}\b")
 ORDINALS = ("first", "second", "third", "fourth", "fifth")
 
@@ -166,3 +168,17 @@ def _rebook(booking: UpcomingBooking, dispatcher: CollectingDispatcher) -> list[
         SlotSet("replacing_code", booking.code),
         FollowupAction("clinic_form"),
     ]
+
+
+class ActionStopBooking(Action):
+    """ "Never mind" during any booking: nothing is written, and nothing said so far lingers to
+    pre-fill the next booking."""
+
+    def name(self) -> str:
+        return "action_stop_booking"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        dispatcher.utter_message(response="utter_booking_stopped")
+        return [SlotSet(slot, None) for slot in BOOKING_SLOTS]

@@ -14,7 +14,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import customer_id
 from bot.booking import SessionInfo, default_bookings
-from bot.booking.attendees import parse_attendees
+from bot.booking.attendees import headcount, parse_attendees
 from bot.profile import default_store
 
 SHOWN_SESSIONS = 4
@@ -149,16 +149,20 @@ class ValidateClinicForm(FormValidationAction):
     ) -> dict[str, Any]:
         clinic = default_bookings().schedule.clinics[tracker.get_slot("clinic")]
         who = parse_attendees(str(value or ""), tracker.get_slot("customer_name"))
-        if not who:
+        party = max(len(who), headcount(str(value or "")) or 0)
+        if party > clinic.seats:
             dispatcher.utter_message(
-                text="Sorry, I didn't catch who's coming. For example: \"me and Emma, 15\"."
+                text=f"A session has {clinic.seats} seats in all, so I can't book {party}. "
+                'For a group, say "talk to a person" and our team will set something up.'
             )
             return {"attendees": None}
-        if len(who) > clinic.seats:
-            dispatcher.utter_message(
-                text=f"A session has {clinic.seats} seats in all, so I can't book {len(who)}. "
-                'For a group, say "talk to a person".'
+        if not who or headcount(str(value or "")):
+            said = (
+                f"Who are the {party}?"
+                if headcount(str(value or ""))
+                else "Sorry, I didn't catch who's coming."
             )
+            dispatcher.utter_message(text=f'{said} First names please, for example: "me and Emma, 15".')
             return {"attendees": None}
         if clinic.ages and not any(a.age and clinic.ages[0] <= a.age <= clinic.ages[1] for a in who):
             low, high = clinic.ages
@@ -179,7 +183,7 @@ class ActionBookClinic(Action):
     ) -> list[EventType]:
         reset = [SlotSet(slot, None) for slot in (*FORM_SLOTS, "replacing_code")]
         if not tracker.get_slot("clinic_confirm"):
-            dispatcher.utter_message(response="utter_clinic_form_stopped")
+            dispatcher.utter_message(response="utter_booking_stopped")
             return reset
         bookings = default_bookings()
         clinic = bookings.schedule.clinics[tracker.get_slot("clinic")]

@@ -267,7 +267,10 @@ class ValidateServiceForm(FormValidationAction):
     def validate_phone(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """As in the contact form: checked, or skipped with "skip"/"no" (then no reminders)."""
+        """As in the contact form: checked, or skipped with "skip"/"no" (then no reminders). A new
+        day or time said instead ("actually make it Friday") is taken by the when-question."""
+        if mentions_time(str(value or "")):
+            return {"phone": None}
         return validate_optional("phone", normalise_phone, value, dispatcher, tracker)
 
 
@@ -451,7 +454,7 @@ class ActionBookService(Action):
     ) -> list[EventType]:
         reset = [SlotSet(slot, None) for slot in FORM_SLOTS]
         if not tracker.get_slot("service_confirm"):
-            dispatcher.utter_message(response="utter_service_form_stopped")
+            dispatcher.utter_message(response="utter_booking_stopped")
             return reset
         bookings, store = default_bookings(), default_store()
         customer = await customer_id(tracker)

@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from sqlalchemy.engine import make_url
+
+from bot import db
+from bot.booking import BookingStore, default_bookings
+from bot.profile import ProfileStore
 from tests.chat import say, texts, wait_for
 from tests.test_e2e_conversation import http, profile_of  # noqa: F401 - fixtures shared
 
@@ -46,3 +53,32 @@ async def test_choosing_a_clinic_then_changing_ones_mind(stack, http):  # noqa: 
     assert "Which session" in sessions
     assert "couldn't match" in texts(await say(http, stack.rest_url, sender, "banana"))
     assert "nothing's booked" in texts(await say(http, stack.rest_url, sender, "never mind"))
+
+
+async def test_a_full_clinic_offers_the_waitlist_and_a_cancellation_seats_the_waiting_party(stack, http):  # noqa: F811
+    bookings = BookingStore(
+        db.session_factory(make_url(stack.env["DATABASE_URL"])), default_bookings().schedule
+    )
+    profiles = ProfileStore(db.session_factory(make_url(stack.env["DATABASE_URL"])))
+    now = datetime.now(bookings.schedule.tz)
+    filler = profiles.customer_for_sender("rest", "car-seat-filler")
+    held = [
+        bookings.book_clinic(filler, s.id, 1, [{"name": "Kim"}], now).code
+        for s in bookings.clinic_sessions("child-car-seat-check", now)
+        if s.seats_left
+    ]
+    sender = "car-seat-waiter"
+    offer = (await say(http, stack.rest_url, sender, "can i book a car seat check?"))[-1]
+    assert "is full" in offer["text"] and "waitlist" in offer["text"]
+    joined = texts(await say(http, stack.rest_url, sender, offer["buttons"][0]["payload"]))
+    assert "You're on the waitlist" in joined
+    code = joined.split("(code ")[1][:6]
+
+    assert bookings.cancel(held[0], filler).promoted == [(code, profiles.customer_for_sender("rest", sender))]
+
+    async def seated():
+        profile = await profile_of(http, stack, sender)
+        return [e for e in profile["engagement"] if e["action"] == "waitlist_promoted"] if profile else None
+
+    [event] = await wait_for(seated)
+    assert event["booking_id"] == code and "it's yours" in event["text"]

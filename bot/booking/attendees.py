@@ -14,6 +14,11 @@ MYSELF = {"me", "myself", "i", "i'll", "me too", "just me", "myself too"}
 _SPLIT = re.compile(r",|\band\b|&|\+|\bplus\b|\bwith\b", re.I)
 _AGE = re.compile(r"\b(\d{1,2})\b")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
+_HEADCOUNT = re.compile(
+    r"\b(?:party|group|family|team|class) of (\d+)\b"
+    r"|\b(\d+) (?:of us|people|persons|adults|kids|guests|seats)\b",
+    re.I,
+)
 _FILLER = {
     "my",
     "our",
@@ -68,3 +73,9 @@ def parse_attendees(text: str, own_name: str | None = None) -> list[Attendee]:
         )
         attendees.append(Attendee(name, relation or "family", ages[0] if ages else None))
     return attendees
+
+
+def headcount(text: str) -> int | None:
+    """A number of people said outright ("a party of 40", "6 of us"), which names don't tell."""
+    found = _HEADCOUNT.search(text or "")
+    return int(found[1] or found[2]) if found else None

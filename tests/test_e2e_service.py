@@ -1,0 +1,160 @@
+"""Service appointments, cancelling and moving bookings, end to end over the REST channel."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+from tests.chat import say, texts, wait_for
+from tests.test_e2e_conversation import http, profile_of  # noqa: F401 - fixtures shared
+
+
+def chat(http, stack, sender):  # noqa: F811
+    """A customer: each call sends one message and returns the replies."""
+
+    async def turn(message: str) -> list[dict]:
+        return await say(http, stack.rest_url, sender, message)
+
+    return turn
+
+
+def offered(button: dict) -> datetime:
+    """The time a slot button books: its payload is /book_service{"service_when": "<ISO time>"}."""
+    return datetime.fromisoformat(json.loads(button["payload"].removeprefix("/book_service"))["service_when"])
+
+
+def code_in(reply: str) -> str:
+    return reply.split("confirmation code is ")[1][:6]
+
+
+async def bookings_of(http, stack, kind: str = "service") -> list[dict]:  # noqa: F811
+    async with http.get(
+        f"{stack.web_url}/api/bookings", params={"kind": kind}, headers=stack.staff_headers
+    ) as r:
+        assert r.status == 200
+        return await r.json()
+
+
+async def test_everything_in_one_message_then_a_time_button_and_a_new_phone(stack, http):  # noqa: F811
+    turn = chat(http, stack, "service-lumen")
+    offers = (await turn("I need an oil change for my 2023 Lumen next Tuesday morning"))[-1]
+    times = [
+        datetime.fromisoformat(b["payload"].split('"service_when": "')[1][:-2]) for b in offers["buttons"]
+    ]
+    assert times and all(t.weekday() == 1 and 7 <= t.hour < 12 for t in times)
+    assert "45 minutes" in offers["text"]
+
+    assert "get around" in texts(await turn(offers["buttons"][0]["payload"]))
+    assert "mobile number" in texts(await turn("a loaner would be great"))
+    assert "text you" in texts(await turn("555 010 4411"))
+    confirm = texts(await turn("yes"))
+    assert "To confirm: Oil change" in confirm and "2023 Lumen" in confirm and "a loaner car" in confirm
+    assert f"{times[0]:%a %b %-d, %-I:%M %p}" in confirm
+    booked = texts(await turn("yes please"))
+    assert "You're booked" in booked and "Prices are confirmed by the service desk" in booked
+    code = code_in(booked)
+
+    [mine] = [b for b in await bookings_of(http, stack) if b["code"] == code]
+    assert mine["services"] == ["oil-change"] and mine["transport"] == "loaner"
+    assert mine["vehicle"] == {"model": "Lumen", "year": 2023, "make": "Corvane"}
+    assert datetime.fromisoformat(mine["start"]) == times[0]
+    assert datetime.fromisoformat(mine["end"]) - times[0] == timedelta(minutes=45)
+
+    async def saved():
+        profile = await profile_of(http, stack, "service-lumen")
+        events = [e for e in profile["engagement"] if e["booking_id"] == code] if profile else []
+        return profile if events and profile["vehicles"] else None
+
+    profile = await wait_for(saved)
+    assert [(v["model"], v["year"]) for v in profile["vehicles"]] == [("Lumen", 2023)]
+    [phone] = [p for c in profile["contacts"] for p in c["phones"]]
+    assert phone["e164"] == "+15550104411" and phone["sms_consent"] is True
+
+
+async def test_piece_by_piece_with_typos_a_detour_and_a_change_of_mind(stack, http):  # noqa: F811
+    turn = chat(http, stack, "service-piecemeal")
+    await turn("hi")
+    assert "What does your car need" in texts(await turn("i need to book servce"))
+    assert "service menu" in texts(await turn("banana"))
+    assert "Which Corvane" in texts(await turn("brakes are squeaking"))
+    assert "Which Corvane is it" in texts(await turn("a blue one"))
+    assert "60 minutes" in texts(await turn("2021 tessa"))
+    assert "February doesn't have a 30th" in texts(await turn("Feb 30"))
+    assert "in the past" in texts(await turn("yesterday"))
+    closed = await turn("sunday at 10")
+    assert "closed on Sundays" in texts(closed) and all(
+        offered(b).weekday() != 6 for b in closed[-1]["buttons"]
+    )
+    detour = await turn("does the Tessa XLE have a head-up display?")
+    assert "head-up" in texts(detour).lower() and "nearest free times" in detour[-1]["text"]  # then back
+    assert "get around" in texts(await turn(detour[-1]["buttons"][0]["payload"]))
+    assert "mobile number" in texts(await turn("I'll wait"))
+    friday = (await turn("actually make it Friday afternoon"))[-1]
+    assert friday["buttons"] and all(
+        offered(b).weekday() == 4 and 12 <= offered(b).hour < 17 for b in friday["buttons"]
+    )
+    assert "mobile number" in texts(await turn(friday["buttons"][-1]["payload"]))
+    confirm = texts(await turn("skip"))
+    assert "To confirm: Brake inspection" in confirm and "2021 Tessa" in confirm and "waiting" in confirm
+    assert f"{offered(friday['buttons'][-1]):%a %b %-d, %-I:%M %p}" in confirm
+    assert "nothing's booked" in texts(await turn("never mind"))
+    assert not [b for b in await bookings_of(http, stack) if b["vehicle"].get("model") == "Tessa"]
+    restarted = texts(await turn("book service"))  # nothing said before lingers
+    assert "What does your car need" in restarted
+
+
+async def test_an_ion_gets_no_oil_change_and_a_recall_needs_a_valid_vin(stack, http):  # noqa: F811
+    turn = chat(http, stack, "service-ion")
+    reply = texts(await turn("can I get an oil change on my 2024 Ion"))
+    assert "doesn't need an oil change" in reply and "EV battery health check" in reply
+    assert "What does your car need" in reply
+    assert "VIN" in texts(await turn("ok the recall then"))
+    assert "17 characters" in texts(await turn("1M8GDM9AXKP04278"))
+    assert "check digit" in texts(await turn("1M8GDM9A1KP042788"))
+    assert "120 minutes" in texts(await turn("1M8GDM9AXKP042788"))
+
+
+async def test_cancel_by_picking_from_ones_bookings_and_codes_of_others_reveal_nothing(stack, http):  # noqa: F811
+    owner = chat(http, stack, "service-canceller")
+    offers = (await owner("oil change for my 2022 Lumen on the 14th"))[-1]
+    await owner(offers["buttons"][0]["payload"])
+    await owner("shuttle")
+    await owner("skip")  # no phone: still bookable
+    code = code_in(texts(await owner("yes")))
+
+    stranger = chat(http, stack, "service-stranger")
+    refused = texts(await stranger(f"cancel booking {code}"))
+    assert "couldn't find" in refused.lower() or "don't see any upcoming" in refused
+    refused = texts(await stranger(code))
+    assert "couldn't find an upcoming booking with that code" in refused and "Lumen" not in refused
+    await stranger("never mind")
+    assert [b["status"] for b in await bookings_of(http, stack) if b["code"] == code] == ["confirmed"]
+
+    listed = (await owner("I need to cancel my appointment"))[-1]
+    assert [b["payload"] for b in listed["buttons"]] == [code]
+    assert "Cancel Oil change" in texts(await owner(listed["buttons"][0]["payload"]))
+    cancelled = texts(await owner("yes"))
+    assert "is cancelled" in cancelled
+    assert [b["status"] for b in await bookings_of(http, stack) if b["code"] == code] == ["cancelled"]
+
+
+async def test_rescheduling_moves_the_booking_and_keeps_what_was_asked(stack, http):  # noqa: F811
+    turn = chat(http, stack, "service-mover")
+    offers = (await turn("tire rotation for my 2020 forge next monday"))[-1]
+    await turn(offers["buttons"][0]["payload"])
+    await turn("wait")
+    await turn("skip")
+    old = code_in(texts(await turn("yes")))
+
+    asked = texts(await turn(f"can I reschedule {old}"))
+    assert "Move Tire rotation" in asked
+    new_times = (await turn("yes"))[-1]
+    assert "new time" in texts([new_times]) or new_times["buttons"]
+    choice = await turn("next wednesday at 11am")
+    confirm = texts(choice)
+    assert "To confirm: Tire rotation" in confirm and "2020 Forge" in confirm and "Wed" in confirm
+    moved = texts(await turn("yes"))
+    new = code_in(moved)
+    assert f"old appointment {old} is cancelled" in moved
+    statuses = {b["code"]: b["status"] for b in await bookings_of(http, stack)}
+    assert statuses[old] == "cancelled" and statuses[new] == "confirmed"
