@@ -30,6 +30,10 @@ from bot.profile.models import (
     utcnow,
 )
 
+# Channels whose sender id is the customer's phone (E.164): such a conversation belongs to the
+# customer with that phone (created with it if new), so SMS and web meet on one profile.
+PHONE_CHANNELS = frozenset({"sms"})
+
 
 @dataclass(frozen=True)
 class ContactDetails:
@@ -120,6 +124,36 @@ class ProfileStore:
             if details.email and not session.scalar(select(Email).where(Email.address == details.email)):
                 contact.emails.append(Email(address=details.email))
             return survivor
+
+    def opt_out(self, phone: str, source: str) -> bool:
+        """Record an SMS opt-out on the number; False if it was already opted out (nothing changes)."""
+        with self._sessions.begin() as session:
+            changed = session.execute(
+                update(Phone)
+                .where(Phone.e164 == phone, Phone.opted_out_at.is_(None))
+                .values(opted_out_at=utcnow(), opt_out_source=source)
+            ).rowcount
+            return changed == 1
+
+    def opt_in(self, phone: str, source: str) -> bool:
+        """Undo an opt-out (the customer texted START); texting it is consent to texts again."""
+        with self._sessions.begin() as session:
+            changed = session.execute(
+                update(Phone)
+                .where(Phone.e164 == phone, Phone.opted_out_at.is_not(None))
+                .values(
+                    opted_out_at=None,
+                    opt_out_source=None,
+                    sms_consent=True,
+                    sms_consent_at=utcnow(),
+                    sms_consent_source=source,
+                )
+            ).rowcount
+            return changed == 1
+
+    def is_opted_out(self, phone: str) -> bool:
+        with self._sessions() as session:
+            return session.scalar(select(Phone.opted_out_at).where(Phone.e164 == phone)) is not None
 
     def open_handoff(
         self, customer_id: int, sender_id: str, channel: str, reason: str, message: str | None
@@ -304,14 +338,22 @@ def _customer_for_sender(session: Session, channel: str, sender_id: str) -> int:
     customer_id = session.scalar(lookup)
     if customer_id is not None:
         return customer_id
+    phone = sender_id if channel in PHONE_CHANNELS else None
     try:
         with session.begin_nested():
-            customer = Customer()
-            session.add(customer)
+            if phone:
+                owner = select(Contact.customer_id).join(Phone).where(Phone.e164 == phone)
+                customer_id = session.scalar(owner)
+            if customer_id is None:
+                customer = Customer()
+                session.add(customer)
+                session.flush()
+                customer_id = customer.id
+                if phone:
+                    session.add(Contact(customer_id=customer_id, phones=[Phone(e164=phone)]))
+            session.add(ChannelIdentity(customer_id=customer_id, channel=channel, sender_id=sender_id))
             session.flush()
-            session.add(ChannelIdentity(customer_id=customer.id, channel=channel, sender_id=sender_id))
-            session.flush()
-            return customer.id
+            return customer_id
     except IntegrityError:
         # Another process created it between our read and write: use theirs.
         return session.scalar(lookup)
