@@ -339,11 +339,12 @@ def _customer_for_sender(session: Session, channel: str, sender_id: str) -> int:
     if customer_id is not None:
         return customer_id
     phone = sender_id if channel in PHONE_CHANNELS else None
+    if phone:
+        customer_id = session.scalar(select(Contact.customer_id).join(Phone).where(Phone.e164 == phone))
+    # Reads stay outside the savepoint: on SQLite a transaction that reads and then writes fails
+    # at once ("database is locked") instead of waiting when another process wrote meanwhile.
     try:
         with session.begin_nested():
-            if phone:
-                owner = select(Contact.customer_id).join(Phone).where(Phone.e164 == phone)
-                customer_id = session.scalar(owner)
             if customer_id is None:
                 customer = Customer()
                 session.add(customer)
@@ -355,8 +356,9 @@ def _customer_for_sender(session: Session, channel: str, sender_id: str) -> int:
             session.flush()
             return customer_id
     except IntegrityError:
-        # Another process created it between our read and write: use theirs.
-        return session.scalar(lookup)
+        # Another process created it between our read and write: use theirs (found by the
+        # conversation, or by the phone if that is what it added).
+        return session.scalar(lookup) or _customer_for_sender(session, channel, sender_id)
 
 
 def _contact_for(session: Session, customer_id: int, details: ContactDetails) -> Contact:
