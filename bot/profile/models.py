@@ -32,6 +32,11 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
+def iso_utc(moment: datetime | None) -> str | None:
+    """A stored (naive UTC) time as the API shows it: ISO 8601 with a Z."""
+    return None if moment is None else moment.isoformat(timespec="milliseconds") + "Z"
+
+
 def _owned_by_customer() -> Column:
     return Column(Integer, ForeignKey("customers.id", ondelete="CASCADE"), nullable=False, index=True)
 

@@ -27,6 +27,7 @@ from bot.profile.models import (
     KnowledgeGap,
     Phone,
     Vehicle,
+    iso_utc,
     utcnow,
 )
 
@@ -248,7 +249,7 @@ class ProfileStore:
                     "sender_id": g.sender_id,
                     "text": g.text,
                     "outcome": g.outcome,
-                    "created_at": _iso(g.created_at),
+                    "created_at": iso_utc(g.created_at),
                 }
                 for g in rows
             ]
@@ -309,7 +310,7 @@ class ProfileStore:
             )
             profile["engagement"] = [
                 {
-                    "ts": _iso(event.ts),
+                    "ts": iso_utc(event.ts),
                     "channel": event.channel,
                     "direction": event.direction,
                     "sender_id": event.sender_id,
@@ -467,7 +468,7 @@ def _summary(session: Session, customer_id: int) -> dict[str, Any]:
     )
     return {
         "id": customer.id,
-        "created_at": _iso(customer.created_at),
+        "created_at": iso_utc(customer.created_at),
         "contacts": [
             {
                 "id": c.id,
@@ -476,9 +477,9 @@ def _summary(session: Session, customer_id: int) -> dict[str, Any]:
                     {
                         "e164": p.e164,
                         "sms_consent": p.sms_consent,
-                        "sms_consent_at": _iso(p.sms_consent_at),
+                        "sms_consent_at": iso_utc(p.sms_consent_at),
                         "sms_consent_source": p.sms_consent_source,
-                        "opted_out_at": _iso(p.opted_out_at),
+                        "opted_out_at": iso_utc(p.opted_out_at),
                         "opt_out_source": p.opt_out_source,
                     }
                     for p in c.phones
@@ -504,7 +505,7 @@ def _summary(session: Session, customer_id: int) -> dict[str, Any]:
             for v in customer.vehicles
         ],
         "channels": [
-            {"channel": i.channel, "sender_id": i.sender_id, "since": _iso(i.created_at)}
+            {"channel": i.channel, "sender_id": i.sender_id, "since": iso_utc(i.created_at)}
             for i in customer.identities
         ],
         "handoffs": [
@@ -515,18 +516,19 @@ def _summary(session: Session, customer_id: int) -> dict[str, Any]:
                 "channel": h.channel,
                 "sender_id": h.sender_id,
                 "message": h.message,
-                "created_at": _iso(h.created_at),
-                "closed_at": _iso(h.closed_at),
+                "created_at": iso_utc(h.created_at),
+                "closed_at": iso_utc(h.closed_at),
             }
             for h in customer.handoffs
         ],
         "interests": [
-            {"topic": i.topic, "count": i.count, "first_at": _iso(i.first_at), "last_at": _iso(i.last_at)}
+            {
+                "topic": i.topic,
+                "count": i.count,
+                "first_at": iso_utc(i.first_at),
+                "last_at": iso_utc(i.last_at),
+            }
             for i in sorted(customer.interests, key=lambda i: (-i.count, i.topic))
         ],
         "engagement_count": engagement_count,
     }
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.isoformat(timespec="milliseconds") + "Z"
