@@ -127,6 +127,7 @@ def _print_ready() -> None:
         "\nMobility Concierge is ready:\n"
         f"  chat (REST):  POST http://localhost:{ports.rasa}/webhooks/rest/webhook\n"
         f"  socket.io:    http://localhost:{ports.rasa}/socket.io\n"
+        f"  SMS webhook:  POST http://localhost:{ports.rasa}/webhooks/sms/webhook (Twilio, signed)\n"
         f"  web app:      http://localhost:{ports.web}/  (health: /healthz, staff API: /api/)\n"
         f"  actions:      http://127.0.0.1:{ports.actions}/health\n"
         "Press Ctrl-C to stop.\n",
