@@ -67,6 +67,28 @@ def cmd_reminders(_: argparse.Namespace) -> None:
     print(f"{queued} reminder(s) queued.")
 
 
+def cmd_send_sms(_: argparse.Namespace) -> None:
+    """Send what is due in the SMS outbox once (the supervisor's sender does this every few seconds)."""
+    import asyncio
+
+    from bot.channels.outbox import send_outbox
+
+    logging.basicConfig(level=logging.INFO)
+    outcomes = asyncio.run(send_outbox(forever=False))
+    if outcomes is None:
+        raise SystemExit("SMS sending is off (no Twilio settings); nothing was sent.")
+    print(", ".join(f"{outcomes[k]} {k}" for k in ("sent", "retrying", "failed", "skipped")) + ".")
+
+
+def cmd_sms_sender(_: argparse.Namespace) -> None:
+    import asyncio
+
+    from bot.channels.outbox import send_outbox
+
+    logging.basicConfig(level=logging.INFO)
+    asyncio.run(send_outbox(forever=True))
+
+
 def cmd_actions(_: argparse.Namespace) -> None:
     """The action server, on localhost only unless ACTIONS_HOST says otherwise."""
     # spaCy's thinc imports TensorFlow and JAX when installed (they are, for Rasa). The action
@@ -149,6 +171,7 @@ def main() -> None:
     commands.add_parser("check-knowledge", help="check knowledge/ for problems").set_defaults(
         func=cmd_check_knowledge
     )
+    commands.add_parser("send-sms", help="send the SMS outbox once").set_defaults(func=cmd_send_sms)
     train = commands.add_parser("train", help="train the model if its inputs changed")
     train.add_argument("--config", default="config.yml")
     train.add_argument("--force", action="store_true")
@@ -159,6 +182,7 @@ def main() -> None:
         ("actions", cmd_actions, "run only the action server"),
         ("rasa", cmd_rasa, "run only the Rasa server"),
         ("web", cmd_web, "run only the web app"),
+        ("sms-sender", cmd_sms_sender, "run only the SMS outbox sender"),
     ):
         commands.add_parser(name, help=text).set_defaults(func=func)
     args = parser.parse_args()

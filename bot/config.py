@@ -98,3 +98,32 @@ def knowledge_dir() -> Path:
 
 def model_path() -> Path:
     return Path(os.environ.get("MODEL_PATH", PROJECT_ROOT / "models" / "concierge.tar.gz"))
+
+
+def public_url() -> str | None:
+    """The address Twilio calls (e.g. https://concierge.example.com) when behind a proxy: signatures
+    are computed over the public URL, which the server can't see for itself."""
+    return (os.environ.get("PUBLIC_URL") or "").rstrip("/") or None
+
+
+def twilio_auth_token() -> str | None:
+    """Checks Twilio's webhook signatures and authenticates outbound sends; no token, no SMS."""
+    return os.environ.get("TWILIO_AUTH_TOKEN") or None
+
+
+@dataclass(frozen=True)
+class Twilio:
+    account_sid: str
+    auth_token: str
+    from_number: str
+    api_url: str
+
+
+def twilio() -> Twilio | None:
+    """What outbound SMS needs; None (sending off) unless the account, token and number are all set."""
+    account_sid, from_number = os.environ.get("TWILIO_ACCOUNT_SID"), os.environ.get("TWILIO_FROM_NUMBER")
+    auth_token = twilio_auth_token()
+    if not (account_sid and auth_token and from_number):
+        return None
+    api_url = (os.environ.get("TWILIO_API_URL") or "https://api.twilio.com").rstrip("/")
+    return Twilio(account_sid, auth_token, from_number, api_url)

@@ -58,8 +58,17 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_stack(var_dir: Path, model: Path, database_url: str | None = None, timeout: float = 180) -> Stack:
-    """Migrate, then run the supervisor on free ports with its state in `var_dir`; wait until healthy."""
+def start_stack(
+    var_dir: Path,
+    model: Path,
+    database_url: str | None = None,
+    timeout: float = 180,
+    extra_env: dict[str, str] | None = None,
+) -> Stack:
+    """Migrate, then run the supervisor on free ports with its state in `var_dir`; wait until healthy.
+
+    `extra_env` adds settings, e.g. the Twilio ones for SMS tests.
+    """
     var_dir.mkdir(parents=True, exist_ok=True)
     ports = {name: free_port() for name in ("ACTIONS_PORT", "RASA_PORT", "WEB_PORT")}
     env = {
@@ -69,6 +78,7 @@ def start_stack(var_dir: Path, model: Path, database_url: str | None = None, tim
         "DATABASE_URL": database_url or f"sqlite:///{var_dir / 'concierge.db'}",
         "MODEL_PATH": str(model),
         "STAFF_TOKEN": secrets.token_urlsafe(16),
+        **(extra_env or {}),
     }
     subprocess.run([sys.executable, "-m", "bot", "migrate"], env=env, check=True, cwd=config.PROJECT_ROOT)
     log = var_dir / "stack.log"

@@ -25,7 +25,7 @@ STOP_GRACE_SECONDS = 30
 class Part:
     name: str
     command: str  # the `python -m bot` sub-command
-    health_url: str
+    health_url: str | None  # None: no HTTP side; ready while running
     process: subprocess.Popen[bytes] | None = None
     ready: bool = False
 
@@ -36,6 +36,8 @@ class Part:
         )
 
     def answers(self) -> bool:
+        if self.health_url is None:
+            return self.process is not None and self.process.poll() is None
         try:
             with urllib.request.urlopen(self.health_url, timeout=2):
                 return True
@@ -61,6 +63,7 @@ def parts() -> list[Part]:
         Part("action server", "actions", f"http://127.0.0.1:{ports.actions}/health"),
         Part("Rasa server", "rasa", f"http://127.0.0.1:{ports.rasa}/"),
         Part("web app", "web", f"http://127.0.0.1:{ports.web}/healthz"),
+        Part("SMS sender", "sms-sender", None),
     ]
 
 
@@ -97,7 +100,7 @@ def supervise() -> int:
                     raise _Stop(part.name)
                 if not part.ready and part.answers():
                     part.ready = True
-                    print(f"{part.name} is listening: {part.health_url}", flush=True)
+                    print(f"{part.name} is {_where(part)}", flush=True)
                     if all(p.ready for p in running):
                         _print_ready()
             time.sleep(0.5)
@@ -114,12 +117,17 @@ def supervise() -> int:
     return exit_code
 
 
+def _where(part: Part) -> str:
+    return f"listening: {part.health_url}" if part.health_url else "running"
+
+
 def _print_ready() -> None:
     ports = config.ports()
     print(
         "\nMobility Concierge is ready:\n"
         f"  chat (REST):  POST http://localhost:{ports.rasa}/webhooks/rest/webhook\n"
         f"  socket.io:    http://localhost:{ports.rasa}/socket.io\n"
+        f"  SMS webhook:  POST http://localhost:{ports.rasa}/webhooks/sms/webhook (Twilio, signed)\n"
         f"  web app:      http://localhost:{ports.web}/  (health: /healthz, staff API: /api/)\n"
         f"  actions:      http://127.0.0.1:{ports.actions}/health\n"
         "Press Ctrl-C to stop.\n",

@@ -27,8 +27,13 @@ from bot.profile.models import (
     KnowledgeGap,
     Phone,
     Vehicle,
+    iso_utc,
     utcnow,
 )
+
+# Channels whose sender id is the customer's phone (E.164): such a conversation belongs to the
+# customer with that phone (created with it if new), so SMS and web meet on one profile.
+PHONE_CHANNELS = frozenset({"sms"})
 
 
 @dataclass(frozen=True)
@@ -132,6 +137,36 @@ class ProfileStore:
                 .limit(1)
             )
 
+    def opt_out(self, phone: str, source: str) -> bool:
+        """Record an SMS opt-out on the number; False if it was already opted out (nothing changes)."""
+        with self._sessions.begin() as session:
+            changed = session.execute(
+                update(Phone)
+                .where(Phone.e164 == phone, Phone.opted_out_at.is_(None))
+                .values(opted_out_at=utcnow(), opt_out_source=source)
+            ).rowcount
+            return changed == 1
+
+    def opt_in(self, phone: str, source: str) -> bool:
+        """Undo an opt-out (the customer texted START); texting it is consent to texts again."""
+        with self._sessions.begin() as session:
+            changed = session.execute(
+                update(Phone)
+                .where(Phone.e164 == phone, Phone.opted_out_at.is_not(None))
+                .values(
+                    opted_out_at=None,
+                    opt_out_source=None,
+                    sms_consent=True,
+                    sms_consent_at=utcnow(),
+                    sms_consent_source=source,
+                )
+            ).rowcount
+            return changed == 1
+
+    def is_opted_out(self, phone: str) -> bool:
+        with self._sessions() as session:
+            return session.scalar(select(Phone.opted_out_at).where(Phone.e164 == phone)) is not None
+
     def open_handoff(
         self, customer_id: int, sender_id: str, channel: str, reason: str, message: str | None
     ) -> int:
@@ -225,7 +260,7 @@ class ProfileStore:
                     "sender_id": g.sender_id,
                     "text": g.text,
                     "outcome": g.outcome,
-                    "created_at": _iso(g.created_at),
+                    "created_at": iso_utc(g.created_at),
                 }
                 for g in rows
             ]
@@ -286,7 +321,7 @@ class ProfileStore:
             )
             profile["engagement"] = [
                 {
-                    "ts": _iso(event.ts),
+                    "ts": iso_utc(event.ts),
                     "channel": event.channel,
                     "direction": event.direction,
                     "sender_id": event.sender_id,
@@ -315,17 +350,27 @@ def _customer_for_sender(session: Session, channel: str, sender_id: str) -> int:
     customer_id = session.scalar(lookup)
     if customer_id is not None:
         return customer_id
+    phone = sender_id if channel in PHONE_CHANNELS else None
+    if phone:
+        customer_id = session.scalar(select(Contact.customer_id).join(Phone).where(Phone.e164 == phone))
+    # Reads stay outside the savepoint: on SQLite a transaction that reads and then writes fails
+    # at once ("database is locked") instead of waiting when another process wrote meanwhile.
     try:
         with session.begin_nested():
-            customer = Customer()
-            session.add(customer)
+            if customer_id is None:
+                customer = Customer()
+                session.add(customer)
+                session.flush()
+                customer_id = customer.id
+                if phone:
+                    session.add(Contact(customer_id=customer_id, phones=[Phone(e164=phone)]))
+            session.add(ChannelIdentity(customer_id=customer_id, channel=channel, sender_id=sender_id))
             session.flush()
-            session.add(ChannelIdentity(customer_id=customer.id, channel=channel, sender_id=sender_id))
-            session.flush()
-            return customer.id
+            return customer_id
     except IntegrityError:
-        # Another process created it between our read and write: use theirs.
-        return session.scalar(lookup)
+        # Another process created it between our read and write: use theirs (found by the
+        # conversation, or by the phone if that is what it added).
+        return session.scalar(lookup) or _customer_for_sender(session, channel, sender_id)
 
 
 def _contact_for(session: Session, customer_id: int, details: ContactDetails) -> Contact:
@@ -434,7 +479,7 @@ def _summary(session: Session, customer_id: int) -> dict[str, Any]:
     )
     return {
         "id": customer.id,
-        "created_at": _iso(customer.created_at),
+        "created_at": iso_utc(customer.created_at),
         "contacts": [
             {
                 "id": c.id,
@@ -443,9 +488,9 @@ def _summary(session: Session, customer_id: int) -> dict[str, Any]:
                     {
                         "e164": p.e164,
                         "sms_consent": p.sms_consent,
-                        "sms_consent_at": _iso(p.sms_consent_at),
+                        "sms_consent_at": iso_utc(p.sms_consent_at),
                         "sms_consent_source": p.sms_consent_source,
-                        "opted_out_at": _iso(p.opted_out_at),
+                        "opted_out_at": iso_utc(p.opted_out_at),
                         "opt_out_source": p.opt_out_source,
                     }
                     for p in c.phones
@@ -471,7 +516,7 @@ def _summary(session: Session, customer_id: int) -> dict[str, Any]:
             for v in customer.vehicles
         ],
         "channels": [
-            {"channel": i.channel, "sender_id": i.sender_id, "since": _iso(i.created_at)}
+            {"channel": i.channel, "sender_id": i.sender_id, "since": iso_utc(i.created_at)}
             for i in customer.identities
         ],
         "handoffs": [
@@ -482,18 +527,19 @@ def _summary(session: Session, customer_id: int) -> dict[str, Any]:
                 "channel": h.channel,
                 "sender_id": h.sender_id,
                 "message": h.message,
-                "created_at": _iso(h.created_at),
-                "closed_at": _iso(h.closed_at),
+                "created_at": iso_utc(h.created_at),
+                "closed_at": iso_utc(h.closed_at),
             }
             for h in customer.handoffs
         ],
         "interests": [
-            {"topic": i.topic, "count": i.count, "first_at": _iso(i.first_at), "last_at": _iso(i.last_at)}
+            {
+                "topic": i.topic,
+                "count": i.count,
+                "first_at": iso_utc(i.first_at),
+                "last_at": iso_utc(i.last_at),
+            }
             for i in sorted(customer.interests, key=lambda i: (-i.count, i.topic))
         ],
         "engagement_count": engagement_count,
     }
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.isoformat(timespec="milliseconds") + "Z"

@@ -15,6 +15,7 @@ from aiohttp import web
 
 from bot import config, db
 from bot.booking import BookingStore, default_bookings
+from bot.channels.outbox import STATUSES, Outbox
 from bot.profile import InvalidContactDetail, ProfileStore, default_store, normalise_email, normalise_phone
 
 logger = logging.getLogger(__name__)
@@ -23,6 +24,7 @@ STORE = web.AppKey("store", ProfileStore)
 BOOKINGS = web.AppKey("bookings", BookingStore)
 STAFF_TOKEN = web.AppKey("staff_token", str)
 RASA_URL = web.AppKey("rasa_url", str)
+OUTBOX = web.AppKey("outbox", Outbox)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -98,6 +100,17 @@ async def knowledge_gaps(request: web.Request) -> web.Response:
     return web.json_response(await asyncio.to_thread(request.app[STORE].knowledge_gaps, int(raw)))
 
 
+async def list_outbox(request: web.Request) -> web.Response:
+    """Outgoing SMS, newest first: what was sent, what waits for a retry and why, what was skipped."""
+    status = request.query.get("status") or None
+    if status not in (None, *STATUSES):
+        return json_error(400, f"status must be one of {', '.join(STATUSES)}")
+    raw = request.query.get("limit", "200")
+    if not raw.isdigit() or not 0 < int(raw) <= 1000:
+        return json_error(400, "limit must be a number from 1 to 1000")
+    return web.json_response(await asyncio.to_thread(request.app[OUTBOX].listing, status, int(raw)))
+
+
 def _date_range(request: web.Request) -> tuple[datetime, datetime]:
     """`from`/`to` as dates or date-times in the dealership's time zone (default: the next 14 days)."""
     tz = request.app[BOOKINGS].schedule.tz
@@ -170,12 +183,14 @@ def create_app(
     staff_token: str | None = None,
     rasa_url: str | None = None,
     bookings: BookingStore | None = None,
+    outbox: Outbox | None = None,
 ) -> web.Application:
     app = web.Application(middlewares=[staff_auth])
     app[STORE] = store or default_store()
     app[BOOKINGS] = bookings or default_bookings()
     app[STAFF_TOKEN] = staff_token or config.staff_token()[0]
     app[RASA_URL] = rasa_url or f"http://127.0.0.1:{config.ports().rasa}"
+    app[OUTBOX] = outbox or Outbox(db.session_factory())
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/api/customers", list_customers)
     app.router.add_get("/api/customers/{customer_id}", get_customer)
@@ -183,4 +198,5 @@ def create_app(
     app.router.add_get("/api/bookings", list_bookings)
     app.router.add_get("/api/clinics", list_clinics)
     app.router.add_post("/api/bookings/{code}/attendance", mark_attendance)
+    app.router.add_get("/api/outbox", list_outbox)
     return app

@@ -1,0 +1,186 @@
+"""Sending the SMS outbox (reminders, staff messages) through Twilio, never twice, never to a STOP.
+
+Several senders may run at once: a message is claimed by one conditional UPDATE that moves its
+`next_attempt_at` forward (a lease), so only one sends it; if that sender dies, the lease runs
+out and the message is tried again. Failures that may pass are retried with exponential backoff;
+staff see attempts, the next try and the last error in `GET /api/outbox`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import aiohttp
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot import config
+from bot.channels.twilio_api import TwilioClient, TwilioError
+from bot.db import session_factory
+from bot.profile import ProfileStore, default_store
+from bot.profile.models import OutboxMessage, iso_utc, utcnow
+
+logger = logging.getLogger(__name__)
+
+STATUSES = ("queued", "sent", "failed", "skipped")
+MAX_ATTEMPTS = 6
+FIRST_RETRY = timedelta(seconds=30)  # then 1, 2, 4, 8 minutes
+LEASE = timedelta(minutes=5)  # longer than any one send takes
+UNSUBSCRIBED = 21610  # Twilio: the recipient texted STOP to our number
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    phone: str
+    body: str
+    attempts: int
+
+
+class Outbox:
+    """The outbox table: claiming, marking and listing messages."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+
+    def due(self, now: datetime, limit: int = 100) -> list[int]:
+        with self._sessions() as session:
+            return list(
+                session.scalars(
+                    select(OutboxMessage.id)
+                    .where(OutboxMessage.status == "queued", _ready(now))
+                    .order_by(OutboxMessage.id)
+                    .limit(limit)
+                )
+            )
+
+    def claim(self, message_id: int, now: datetime) -> Claimed | None:
+        """Take a due message for one send attempt; None if another sender has it."""
+        with self._sessions.begin() as session:
+            taken = session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == message_id, OutboxMessage.status == "queued", _ready(now))
+                .values(next_attempt_at=now + LEASE, attempts=OutboxMessage.attempts + 1)
+            ).rowcount
+            if taken != 1:
+                return None
+            row = session.get(OutboxMessage, message_id)
+            return Claimed(row.id, row.phone, row.body, row.attempts)
+
+    def mark(self, message_id: int, **values: Any) -> None:
+        with self._sessions.begin() as session:
+            session.execute(update(OutboxMessage).where(OutboxMessage.id == message_id).values(**values))
+
+    def listing(self, status: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+        """Newest first, for staff."""
+        query = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
+        if status:
+            query = query.where(OutboxMessage.status == status)
+        with self._sessions() as session:
+            return [
+                {
+                    "id": m.id,
+                    "customer_id": m.customer_id,
+                    "phone": m.phone,
+                    "kind": m.kind,
+                    "booking_id": m.booking_id,
+                    "body": m.body,
+                    "status": m.status,
+                    "attempts": m.attempts,
+                    "next_attempt_at": iso_utc(m.next_attempt_at) if m.status == "queued" else None,
+                    "last_error": m.last_error,
+                    "skip_reason": m.skip_reason,
+                    "twilio_sid": m.twilio_sid,
+                    "created_at": iso_utc(m.created_at),
+                    "sent_at": iso_utc(m.sent_at),
+                }
+                for m in session.scalars(query)
+            ]
+
+
+class OutboxSender:
+    def __init__(self, outbox: Outbox, profiles: ProfileStore, client: TwilioClient) -> None:
+        self._outbox = outbox
+        self._profiles = profiles
+        self._client = client
+
+    async def send_due(self, now: datetime | None = None) -> Counter[str]:
+        """One pass over what is due; counts outcomes (sent, retrying, failed, skipped)."""
+        outcomes: Counter[str] = Counter()
+        now = now or utcnow()
+        for message_id in await asyncio.to_thread(self._outbox.due, now):
+            message = await asyncio.to_thread(self._outbox.claim, message_id, now)
+            if message is not None:
+                outcomes[await self._send(message, now)] += 1
+        return outcomes
+
+    async def _send(self, message: Claimed, now: datetime) -> str:
+        mark = self._outbox.mark
+        if await asyncio.to_thread(self._profiles.is_opted_out, message.phone):
+            await asyncio.to_thread(mark, message.id, status="skipped", skip_reason="opted_out")
+            return "skipped"
+        try:
+            sid = await self._client.send(message.phone, message.body)
+        except TwilioError as error:
+            return await self._failed(message, error, now)
+        await asyncio.to_thread(
+            mark, message.id, status="sent", sent_at=utcnow(), twilio_sid=sid, last_error=None
+        )
+        return "sent"
+
+    async def _failed(self, message: Claimed, error: TwilioError, now: datetime) -> str:
+        # Codes and statuses only: Twilio's messages can quote the phone number.
+        logger.warning(
+            "SMS %d not sent (attempt %d): %s %s", message.id, message.attempts, error.status, error.code
+        )
+        mark = self._outbox.mark
+        if error.code == UNSUBSCRIBED:  # they texted STOP where we couldn't see it: record it
+            await asyncio.to_thread(self._profiles.opt_out, message.phone, "twilio:21610")
+            await asyncio.to_thread(
+                mark, message.id, status="skipped", skip_reason="opted_out", last_error=str(error)
+            )
+            return "skipped"
+        if error.retryable and message.attempts < MAX_ATTEMPTS:
+            retry_at = now + FIRST_RETRY * 2 ** (message.attempts - 1)
+            await asyncio.to_thread(mark, message.id, next_attempt_at=retry_at, last_error=str(error))
+            return "retrying"
+        await asyncio.to_thread(mark, message.id, status="failed", last_error=str(error))
+        return "failed"
+
+
+async def send_outbox(forever: bool, interval: float = 5.0) -> Counter[str] | None:
+    """One pass (`python -m bot send-sms`) or, for the supervisor, a pass every `interval`
+    seconds until SIGTERM. None when sending is off (no Twilio settings): messages stay queued."""
+    stop = asyncio.Event()
+    if forever:
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    settings = config.twilio()
+    if settings is None:
+        logger.warning(
+            "SMS sending is off: set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM_NUMBER. "
+            "Outbox messages stay queued."
+        )
+        await (stop.wait() if forever else asyncio.sleep(0))
+        return None
+    total: Counter[str] = Counter()
+    async with aiohttp.ClientSession() as http:
+        sender = OutboxSender(Outbox(session_factory()), default_store(), TwilioClient(settings, http))
+        while not stop.is_set():
+            total += await sender.send_due()
+            if not forever:
+                break
+            try:
+                await asyncio.wait_for(stop.wait(), interval)
+            except asyncio.TimeoutError:
+                pass
+    return total
+
+
+def _ready(now: datetime) -> Any:
+    return or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now)

@@ -1,0 +1,122 @@
+"""What happens to one inbound SMS: dedup, keywords, opt-out silence, rate limit, then the assistant.
+
+Carrier keywords and the channel's own notices are answered here, never by the assistant, so a
+retrained model can't break STOP. Messages answered here are written to engagement directly;
+the rest go to Rasa, whose engagement broker records them like any other channel's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+
+from bot.channels.sms import (
+    CHANNEL,
+    HELP,
+    OPT_IN,
+    OPT_OUT,
+    STOP_NOTICE,
+    InboundSms,
+    chosen_option,
+    keyword_of,
+    render,
+)
+from bot.channels.sms_store import SmsStore
+from bot.dealership import Dealership
+from bot.profile import EngagementRecord, ProfileStore
+from bot.profile.models import utcnow
+
+Converse = Callable[[str], Awaitable[list[dict[str, Any]]]]  # text in, Rasa's messages out
+
+RATE_WINDOW = timedelta(minutes=1)
+
+
+class SmsInbox:
+    def __init__(
+        self,
+        profiles: ProfileStore,
+        store: SmsStore,
+        dealership: Dealership,
+        per_minute: int = 20,
+        retry_wait: float = 10,
+    ) -> None:
+        self._profiles = profiles
+        self._store = store
+        self._dealership = dealership
+        self._per_minute = per_minute
+        self._retry_wait = retry_wait
+
+    async def handle(self, sms: InboundSms, converse: Converse) -> list[str]:
+        """The SMS texts to reply with (none: stay silent). A repeated MessageSid gets the first answer."""
+        await asyncio.to_thread(self._profiles.customer_for_sender, CHANNEL, sms.phone)
+        if not await asyncio.to_thread(self._store.receive, sms):
+            return await self._earlier_reply(sms)
+        try:
+            outcome, reply = await self._answer(sms, converse)
+            if reply and await asyncio.to_thread(self._store.claim_introduction, sms.phone):
+                if "STOP" not in reply[-1]:
+                    reply[-1] = f"{reply[-1]}\n{STOP_NOTICE}"
+            if outcome != "answered":
+                await asyncio.to_thread(self._profiles.record_engagement, self._records(sms, outcome, reply))
+            await asyncio.to_thread(self._store.answered, sms, outcome, reply)
+        except BaseException:
+            await asyncio.to_thread(self._store.forget, sms)
+            raise
+        return reply
+
+    async def _answer(self, sms: InboundSms, converse: Converse) -> tuple[str, list[str]]:
+        """(outcome, reply texts), checked in order of what must win: STOP always works."""
+        phone, word, name = sms.phone, keyword_of(sms.body), self._dealership.name
+        if word in OPT_OUT:
+            first = await asyncio.to_thread(self._profiles.opt_out, phone, f"sms:{word}")
+            confirm = f"{name}: you're unsubscribed and will get no more texts. Reply START to resubscribe."
+            return "opted_out", [confirm] if first else []
+        if word in HELP:  # answered even after an opt-out, as carriers require
+            return "help", [
+                f"{name}: this is our automated assistant. For a person, call {self._dealership.phone}. "
+                "Reply STOP to opt out, START to opt back in."
+            ]
+        if await asyncio.to_thread(self._profiles.is_opted_out, phone):
+            if word not in OPT_IN:
+                return "silenced", []
+            await asyncio.to_thread(self._profiles.opt_in, phone, f"sms:{word}")
+            return "opted_in", [f"{name}: you're resubscribed. Reply HELP for help, STOP to opt out."]
+        since = utcnow() - RATE_WINDOW
+        if await asyncio.to_thread(self._store.received_since, phone, since) > self._per_minute:
+            first = await asyncio.to_thread(self._store.claim_limit_notice, phone, RATE_WINDOW)
+            slow_down = (
+                "That's a lot of messages at once! I've saved them, but I'll pause my replies for a "
+                "minute. Please send your question again shortly."
+            )
+            return "rate_limited", [slow_down] if first else []
+        if not sms.body.strip():
+            polite = "Thanks! I can only read text, not pictures or attachments. Please type your question."
+            return "no_text", [polite] if sms.num_media else []
+        options = await asyncio.to_thread(self._store.options, phone)
+        texts, offered = render(await converse(chosen_option(sms.body, options) or sms.body))
+        await asyncio.to_thread(self._store.offer, phone, offered)
+        return "answered", texts
+
+    async def _earlier_reply(self, sms: InboundSms) -> list[str]:
+        """Twilio retried: wait for the first delivery's answer (it may still be in progress)."""
+        deadline = time.monotonic() + self._retry_wait
+        while True:
+            outcome, reply = await asyncio.to_thread(self._store.reply_to, sms.message_sid)
+            if outcome is not None or time.monotonic() > deadline:
+                return list(reply or [])
+            await asyncio.sleep(0.2)
+
+    def _records(self, sms: InboundSms, outcome: str, reply: list[str]) -> list[EngagementRecord]:
+        now = utcnow()
+        common = {"sender_id": sms.phone, "channel": CHANNEL}
+        media = {"num_media": sms.num_media} if sms.num_media else None
+        return [
+            EngagementRecord(**common, ts=now, direction="in", text=sms.body, data=media),
+            *(
+                EngagementRecord(**common, ts=now, direction="out", text=text, action=f"sms_{outcome}")
+                for text in reply
+            ),
+        ]

@@ -1,0 +1,253 @@
+"""SMS end to end: signed Twilio webhooks into the running assistant, TwiML replies, the profile."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import xml.etree.ElementTree as ElementTree
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from twilio.request_validator import RequestValidator
+
+from bot.dealership import current
+from bot.launch import Stack, start_stack
+from tests.chat import say, texts, wait_for
+
+TOKEN = "e2e-twilio-auth-token"
+PUBLIC_URL = "https://concierge.example.com"  # as behind a proxy: not the address we post to
+SIGNED_URL = f"{PUBLIC_URL}/webhooks/sms/webhook"
+
+
+@pytest.fixture(scope="module")
+def sms_stack(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    env = {"TWILIO_AUTH_TOKEN": TOKEN, "PUBLIC_URL": PUBLIC_URL}
+    with start_stack(tmp_path_factory.mktemp("sms-stack"), trained_model, extra_env=env) as running:
+        yield running
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session:
+        yield session
+
+
+def webhook_url(stack: Stack) -> str:
+    return f"http://127.0.0.1:{stack.rasa_port}/webhooks/sms/webhook"
+
+
+def fields(phone: str, body: str, **extra: str) -> dict[str, str]:
+    return {
+        "From": phone,
+        "To": "+15550109999",
+        "Body": body,
+        "MessageSid": f"SM{secrets.token_hex(16)}",
+        "NumMedia": "0",
+        "AccountSid": "AC" + "0" * 32,
+        **extra,
+    }
+
+
+async def post(
+    http: aiohttp.ClientSession, stack: Stack, form: dict[str, str], signature: str | None = ""
+) -> tuple[int, str]:
+    """Post a webhook; signed like Twilio unless a signature (or None: no header) is given."""
+    if signature == "":
+        signature = RequestValidator(TOKEN).compute_signature(SIGNED_URL, form)
+    headers = {"X-Twilio-Signature": signature} if signature is not None else {}
+    async with http.post(webhook_url(stack), data=form, headers=headers) as response:
+        return response.status, await response.text()
+
+
+def messages(twiml: str) -> list[str]:
+    return [m.text or "" for m in ElementTree.fromstring(twiml).iter("Message")]
+
+
+async def sms(http: aiohttp.ClientSession, stack: Stack, phone: str, body: str, **extra: str) -> list[str]:
+    status, twiml = await post(http, stack, fields(phone, body, **extra))
+    assert status == 200, twiml
+    return messages(twiml)
+
+
+async def customers_with(http: aiohttp.ClientSession, stack: Stack, phone: str) -> list[dict[str, Any]]:
+    async with http.get(
+        f"{stack.web_url}/api/customers", params={"phone": phone}, headers=stack.staff_headers
+    ) as response:
+        return await response.json()
+
+
+async def profile(http: aiohttp.ClientSession, stack: Stack, phone: str) -> dict[str, Any] | None:
+    found = await customers_with(http, stack, phone)
+    if not found:
+        return None
+    async with http.get(f"{stack.web_url}/api/customers/{found[0]['id']}", headers=stack.staff_headers) as r:
+        return await r.json()
+
+
+async def inbound(http: aiohttp.ClientSession, stack: Stack, phone: str, count: int) -> list[dict[str, Any]]:
+    """The customer's SMS engagement rows once `count` inbound ones have arrived."""
+
+    async def arrived() -> list[dict[str, Any]] | None:
+        found = await profile(http, stack, phone)
+        rows = [r for r in found["engagement"] if r["channel"] == "sms"] if found else []
+        return rows if len([r for r in rows if r["direction"] == "in"]) >= count else None
+
+    return await wait_for(arrived) or []
+
+
+async def test_a_conversation_by_sms_is_answered_in_twiml_and_recorded(sms_stack, http):
+    phone = "+15550100401"
+    first = await sms(http, sms_stack, phone, "hello")
+    assert "automated assistant" in " ".join(first) and first[-1].endswith("Reply STOP to opt out.")
+    second = await sms(http, sms_stack, phone, "thanks")
+    assert second and "STOP" not in " ".join(second)  # the opt-out notice is for the first reply only
+
+    rows = await inbound(http, sms_stack, phone, 2)
+    assert [r["text"] for r in rows if r["direction"] == "in"] == ["hello", "thanks"]
+    assert any(r["direction"] == "out" for r in rows)
+    assert all(r["sender_id"] == phone for r in rows)
+    found = await profile(http, sms_stack, phone)
+    assert {"channel": "sms", "sender_id": phone} in [
+        {k: c[k] for k in ("channel", "sender_id")} for c in found["channels"]
+    ]
+
+
+async def test_forged_or_missing_signatures_are_refused_and_nothing_is_kept(sms_stack, http):
+    phone = "+15550100402"
+    form = fields(phone, "hello")
+    forged = RequestValidator("not-the-token").compute_signature(SIGNED_URL, form)
+    assert (await post(http, sms_stack, form, forged))[0] == 403
+    assert (await post(http, sms_stack, form, None))[0] == 403
+    tampered = {**form, "Body": "something else"}
+    signed_original = RequestValidator(TOKEN).compute_signature(SIGNED_URL, form)
+    assert (await post(http, sms_stack, tampered, signed_original))[0] == 403
+    unsigned_url = RequestValidator(TOKEN).compute_signature(webhook_url(sms_stack), form)
+    assert (await post(http, sms_stack, form, unsigned_url))[0] == 403  # PUBLIC_URL is what counts
+    await asyncio.sleep(1)
+    assert await customers_with(http, sms_stack, phone) == []
+    # The same message, properly signed, is then taken: the refusals left no trace of its MessageSid.
+    status, twiml = await post(http, sms_stack, form)
+    assert status == 200 and messages(twiml)
+
+
+async def test_missing_fields_get_a_clear_400_only_once_signed(sms_stack, http):
+    form = {"Body": "hello", "To": "+15550109999"}
+    assert (await post(http, sms_stack, form, "bogus"))[0] == 403
+    status, text = await post(http, sms_stack, form)
+    assert status == 400 and "MessageSid, From" in text
+    status, text = await post(http, sms_stack, fields("not a phone", "hello"))
+    assert status == 400 and "From is not a phone number" in text
+
+
+async def test_a_retried_webhook_gets_the_same_reply_and_is_recorded_once(sms_stack, http):
+    phone = "+15550100403"
+    form = fields(phone, "hi there")
+    first, again = await asyncio.gather(post(http, sms_stack, form), post(http, sms_stack, form))
+    third = await post(http, sms_stack, form)
+    assert first == again == third and first[0] == 200 and messages(first[1])
+    await sms(http, sms_stack, phone, "thanks")  # a later message, to know the first is written
+    rows = await inbound(http, sms_stack, phone, 2)
+    assert [r["text"] for r in rows if r["direction"] == "in"] == ["hi there", "thanks"]
+
+
+async def test_long_unicode_and_media_only_messages(sms_stack, http):
+    phone = "+15550100404"
+    long_text = ("Is the Tessa good for towing a small boat? " * 120)[:5000]
+    replies = await sms(http, sms_stack, phone, long_text)
+    assert replies and all(len(r) <= 1600 for r in replies)
+    emoji = "héllo 👋 does the Ion have heated seats? 🚗"
+    assert await sms(http, sms_stack, phone, emoji)
+    media = await sms(
+        http,
+        sms_stack,
+        phone,
+        "",
+        NumMedia="1",
+        MediaUrl0="https://api.twilio.com/m.jpg",
+        MediaContentType0="image/jpeg",
+    )
+    assert media == ["Thanks! I can only read text, not pictures or attachments. Please type your question."]
+    rows = await inbound(http, sms_stack, phone, 3)
+    assert [r["text"] for r in rows if r["direction"] == "in"] == [long_text, emoji, ""]
+    assert rows[-2]["data"] == {"num_media": 1} and rows[-1]["action"] == "sms_no_text"
+
+
+async def test_stop_help_and_start_keywords(sms_stack, http):
+    phone = "+15550100405"
+    dealer = current()
+    assert await sms(http, sms_stack, phone, "hello")
+    [confirm] = await sms(http, sms_stack, phone, " Stop! ")
+    assert "unsubscribed" in confirm and "START" in confirm
+    found = await profile(http, sms_stack, phone)
+    [number] = found["contacts"][0]["phones"]
+    assert number["opted_out_at"] and number["opt_out_source"] == "sms:STOP"
+
+    assert await sms(http, sms_stack, phone, "hello?") == []  # stored, not answered
+    assert await sms(http, sms_stack, phone, "quit") == []  # one confirmation only
+    [help_text] = await sms(http, sms_stack, phone, "help")  # answered even when opted out
+    assert dealer.name in help_text and dealer.phone in help_text and "STOP" in help_text
+    [back] = await sms(http, sms_stack, phone, "START")
+    assert "resubscribed" in back
+    found = await profile(http, sms_stack, phone)
+    [number] = found["contacts"][0]["phones"]
+    assert number["opted_out_at"] is None and number["sms_consent"] is True
+    assert await sms(http, sms_stack, phone, "hello")
+
+    rows = await inbound(http, sms_stack, phone, 7)
+    sent = ["hello", " Stop! ", "hello?", "quit", "help", "START", "hello"]
+    assert [r["text"] for r in rows if r["direction"] == "in"] == sent
+    actions = [r["action"] for r in rows if r["direction"] == "out"]
+    assert {"sms_opted_out", "sms_help", "sms_opted_in"} <= set(actions)
+
+
+async def test_a_flood_is_rate_limited_with_one_polite_reply_and_nothing_lost(sms_stack, http):
+    phone = "+15550100406"
+    replies: list[list[str]] = []
+    for batch in range(10):  # 100 messages within a minute, ten at a time
+        replies += await asyncio.gather(
+            *(sms(http, sms_stack, phone, f"message {batch * 10 + i}") for i in range(10))
+        )
+    slow_downs = [r for r in replies if r and "lot of messages" in r[0]]
+    assert len(slow_downs) == 1
+    answered = sum(1 for r in replies if r) - 1
+    assert 10 <= answered <= 20  # at most 20 a minute reach the assistant (all of the first ten)
+    rows = await inbound(http, sms_stack, phone, 100)
+    assert sorted(r["text"] for r in rows if r["direction"] == "in") == sorted(
+        f"message {n}" for n in range(100)
+    )
+    # STOP still works in a flood.
+    [confirm] = await sms(http, sms_stack, phone, "STOP")
+    assert "unsubscribed" in confirm
+
+
+async def test_web_and_sms_meet_on_one_customer(sms_stack, http):
+    phone, sender = "+15550100407", "sms-web-visitor"
+    for text in ("I'd like to leave my contact details", "Ana Lopez", "555 010 0407", "ana@example.com"):
+        await say(http, sms_stack.rest_url, sender, text)
+    assert "Thanks, Ana Lopez" in texts(await say(http, sms_stack.rest_url, sender, "yes please"))
+    assert await sms(http, sms_stack, phone, "hi, it's Ana again")
+    [customer] = await customers_with(http, sms_stack, phone)
+    assert {c["channel"] for c in customer["channels"]} == {"rest", "sms"}
+
+
+async def test_booking_a_clinic_by_replying_numbers(sms_stack, http):
+    phone = "+15550100408"
+    offer = await sms(http, sms_stack, phone, "sign my daughter up for the teen driving class")
+    assert "Teen Driver Safety Clinic" in offer[-1] and "Reply 1 for" in offer[-1]
+    assert "Who's coming" in " ".join(await sms(http, sms_stack, phone, "1"))
+    confirm = " ".join(await sms(http, sms_stack, phone, "me and my daughter Emma, 15"))
+    assert "To confirm: Teen Driver Safety Clinic" in confirm
+    answer = "1" if "Reply 1 for" in confirm else "yes"
+    booked = " ".join(await sms(http, sms_stack, phone, answer))
+    assert "You're booked" in booked and "confirmation code" in booked
+    code = booked.split("confirmation code is ")[1][:6]
+
+    async with http.get(
+        f"{sms_stack.web_url}/api/bookings?kind=clinic", headers=sms_stack.staff_headers
+    ) as r:
+        [mine] = [b for b in await r.json() if b["code"] == code]
+    [customer] = await customers_with(http, sms_stack, phone)
+    assert mine["customer_id"] == customer["id"] and mine["party_size"] == 2 and mine["status"] == "confirmed"
