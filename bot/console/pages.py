@@ -15,12 +15,22 @@ import jinja2
 from aiohttp import web
 
 from bot import config, dealership
+from bot.console import charts as charts_
 from bot.console import session
 from bot.console.handoffs import HandoffProblem, Handoffs
 from bot.console.takeover import PUSH_CHANNELS, SMS_CHANNEL, RasaConversations, RasaUnavailable
 from bot.profile import InvalidContactDetail, normalise_name, normalise_phone
-from bot.reports import CHECKS, NextStepProblem, NextSteps, record_quality
-from bot.web.shared import BOOKINGS, RASA_URL, STAFF_TOKEN, STORE, id_in_path
+from bot.reports import (
+    CHECKS,
+    NextStepProblem,
+    NextSteps,
+    attribution,
+    dashboard,
+    distribution,
+    record_quality,
+)
+from bot.web import reports_api
+from bot.web.shared import BOOKINGS, RASA_URL, STAFF_TOKEN, STORE, BadRange, date_range, id_in_path
 
 STAFF = "staff"  # request key: the logged-in staff member's name
 TEMPLATES = jinja2.Environment(
@@ -263,6 +273,92 @@ async def handoff_action(request: web.Request) -> web.Response:
     raise web.HTTPSeeOther(f"{target}?notice={done[action]}")
 
 
+# --- measurement ---------------------------------------------------------------------------
+
+
+def _range_or_error(request: web.Request) -> tuple[datetime | None, datetime | None, str | None]:
+    try:
+        start, end = date_range(request, past=True)
+    except BadRange as problem:
+        return None, None, str(problem)
+    return start, end, None
+
+
+async def dashboard_page(request: web.Request) -> web.Response:
+    start, end, problem = _range_or_error(request)
+    if problem:
+        return render(request, "range_error.html", 400, error=problem, title="Dashboard")
+    store, bookings = request.app[STORE], request.app[BOOKINGS]
+    data = await asyncio.to_thread(dashboard, store.sessions, bookings, start, end)
+    spread = distribution(await asyncio.to_thread(record_quality, store.sessions))
+    weeks = [w[5:] for w in data["weeks"]]
+    clinics = data["clinics"]
+    charts = [
+        charts_.stacked_columns("Messages by channel and week", weeks, data["messages_by_channel"]),
+        charts_.stacked_columns("Conversations by channel and week", weeks, data["conversations_by_channel"]),
+        charts_.bars(
+            "Questions answered vs not",
+            [(k.replace("_", " "), v) for k, v in data["questions"].items()],
+        ),
+        charts_.bars("Top feature topics", [(t["topic"], t["answers"]) for t in data["top_topics"]]),
+        charts_.bars(
+            "Clinics: seats and attendance",
+            [
+                ("capacity", clinics["capacity"]),
+                ("seats booked", clinics["booked"]),
+                ("attended", clinics["attended"]),
+                ("no-shows", clinics["no_show"]),
+                ("not yet marked", clinics["not_yet_marked"]),
+            ],
+        ),
+        charts_.stacked_columns(
+            "Service bookings made, by week", weeks, {"bookings": data["service_bookings_by_week"]}
+        ),
+        charts_.stacked_columns("SMS opt-outs by week", weeks, {"opt-outs": data["opt_outs_by_week"]}),
+        charts_.bars(
+            f"Record quality ({spread['customers']} customers, average {spread['average'] or 0})",
+            [(f"score {row['score']}", row["customers"]) for row in spread["by_score"]],
+        ),
+        charts_.bars(
+            "Most often missing from records", [(m["what"], m["customers"]) for m in spread["missing"]]
+        ),
+    ]
+    return render(
+        request,
+        "dashboard.html",
+        data=data,
+        charts=charts,
+        start=start.date(),
+        end=end.date(),
+        query=request.query_string,
+    )
+
+
+async def attribution_page(request: web.Request) -> web.Response:
+    start, end, problem = _range_or_error(request)
+    if problem:
+        return render(request, "range_error.html", 400, error=problem, title="Attribution")
+    values = reports_api.repair_order_values(request.app)
+    data = await asyncio.to_thread(attribution, request.app[STORE].sessions, values, start, end)
+    rows = [*data["rows"], data["comparison"]]
+    chart = charts_.bars(
+        "Booked service within 90 days (% of customers)",
+        [(r["engagement"].replace("_", " "), round(100 * (r["rate_90_days"] or 0), 1)) for r in rows],
+        unit="%",
+    )
+    return render(
+        request,
+        "attribution.html",
+        data=data,
+        rows=rows,
+        chart=chart,
+        values=values,
+        start=start.date(),
+        end=end.date(),
+        query=request.query_string,
+    )
+
+
 # --- next steps ------------------------------------------------------------------------------
 
 
@@ -317,3 +413,5 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/staff/handoffs/{handoff_id}", handoff_page)
     app.router.add_post("/staff/handoffs/{handoff_id}/{action:take|reply|close}", handoff_action)
     app.router.add_get("/staff/next-steps", next_steps_queue)
+    app.router.add_get("/staff/dashboard", dashboard_page)
+    app.router.add_get("/staff/attribution", attribution_page)

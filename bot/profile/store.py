@@ -427,6 +427,13 @@ class ProfileStore:
                 {"at": _iso(a.at), "staff": a.staff, "action": a.action, "detail": a.detail} for a in rows
             ]
 
+    def profile_summary(self, customer_id: int) -> dict[str, Any] | None:
+        """The profile without the engagement history (exports of many customers)."""
+        with self._sessions() as session:
+            if session.get(Customer, customer_id) is None:
+                return None
+            return _summary(session, customer_id)
+
     def profile(self, customer_id: int) -> dict[str, Any] | None:
         """Everything known about a customer, engagement oldest first (the staff API's shape)."""
         with self._sessions() as session:

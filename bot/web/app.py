@@ -14,6 +14,7 @@ from aiohttp import web
 from bot import config, console, db
 from bot.booking import BookingStore, default_bookings
 from bot.profile import InvalidContactDetail, ProfileStore, default_store, normalise_email, normalise_phone
+from bot.web import reports_api
 from bot.web.shared import (
     BOOKINGS,
     RASA_URL,
@@ -165,5 +166,6 @@ def create_app(
     app.router.add_get("/api/bookings", list_bookings)
     app.router.add_get("/api/clinics", list_clinics)
     app.router.add_post("/api/bookings/{code}/attendance", mark_attendance)
+    reports_api.add_routes(app)
     console.add_routes(app)
     return app
