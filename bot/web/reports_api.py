@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+from collections.abc import Iterator
 from datetime import datetime, timezone
 
 from aiohttp import web
@@ -90,7 +91,7 @@ async def customer_next_steps_json(request: web.Request) -> web.Response:
     return json_error(404, "no such customer") if found is None else web.json_response(found)
 
 
-async def _csv(request: web.Request, name: str, rows: object) -> web.StreamResponse:
+async def _csv(request: web.Request, name: str, rows: Iterator[str]) -> web.StreamResponse:
     response = web.StreamResponse(
         headers={
             "Content-Type": "text/csv; charset=utf-8",
