@@ -411,10 +411,17 @@ class BookingStore:
     def bookings_between(
         self, start: datetime, end: datetime, kind: str | None = None
     ) -> list[dict[str, Any]]:
+        query = select(Booking).where(Booking.starts_at >= _utc(start), Booking.starts_at < _utc(end))
+        if kind:
+            query = query.where(Booking.kind == kind)
+        return self._listed(query)
+
+    def bookings_of(self, customer_id: int) -> list[dict[str, Any]]:
+        """A customer's bookings, all statuses, in time order (the console's profile page)."""
+        return self._listed(select(Booking).where(Booking.customer_id == customer_id))
+
+    def _listed(self, query: Any) -> list[dict[str, Any]]:
         with self._sessions() as session:
-            query = select(Booking).where(Booking.starts_at >= _utc(start), Booking.starts_at < _utc(end))
-            if kind:
-                query = query.where(Booking.kind == kind)
             rows = session.scalars(query.order_by(Booking.starts_at, Booking.id)).all()
             clinics = {
                 row.id: row.clinic
@@ -436,6 +443,7 @@ class BookingStore:
                     "party_size": b.party_size,
                     "attendees": b.attendees or [],
                     "transport": b.transport,
+                    "created_at": _local(b.created_at, self.schedule).isoformat(),
                 }
                 for b in rows
             ]

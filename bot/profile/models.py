@@ -166,6 +166,9 @@ class HandoffRequest(Base):
     status = Column(String(10), nullable=False, default="open")
     created_at = Column(DateTime, nullable=False, default=utcnow)
     closed_at = Column(DateTime)
+    taken_by = Column(String(80))  # staff member who took the conversation over (assistant paused)
+    taken_at = Column(DateTime)
+    closed_by = Column(String(80))
 
 
 class Interest(Base):
@@ -289,3 +292,35 @@ class SmsThread(Base):
     options = Column(JSON)  # [{"title": ..., "payload": ...}]: what "1", "2", ... mean now
     introduced_at = Column(DateTime)  # when the first reply (with "Reply STOP to opt out") went out
     limit_notice_at = Column(DateTime)  # when the last "slow down" reply went out
+
+
+class StaffAudit(Base):
+    """Who changed what on a profile, and when: staff edits are accountable.
+
+    `customer_id` is deliberately not a foreign key: the audit trail outlives merges and deletions.
+    """
+
+    __tablename__ = "staff_audit"
+
+    id = Column(Integer, primary_key=True)
+    at = Column(DateTime, nullable=False, default=utcnow, index=True)
+    staff = Column(String(80), nullable=False)
+    customer_id = Column(Integer, index=True)
+    action = Column(String(40), nullable=False)  # e.g. phone_fixed, household_added, attendance
+    detail = Column(JSON, nullable=False)  # before/after values
+
+
+class SuggestionDecision(Base):
+    """A suggested engagement staff sent or dismissed; never suggested (or sent) again."""
+
+    __tablename__ = "suggestion_decisions"
+    __table_args__ = (UniqueConstraint("customer_id", "key"),)
+
+    id = Column(Integer, primary_key=True)
+    customer_id = _owned_by_customer()
+    key = Column(String(120), nullable=False)  # stable id of the suggestion, e.g. clinic:ev-101
+    kind = Column(String(40), nullable=False)  # clinic | service_reminder
+    outcome = Column(String(10), nullable=False)  # sent | dismissed
+    staff = Column(String(80), nullable=False)
+    text = Column(Text)  # the message sent, if any
+    at = Column(DateTime, nullable=False, default=utcnow, index=True)

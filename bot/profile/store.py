@@ -15,6 +15,7 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
+from bot.profile.contact_details import InvalidContactDetail
 from bot.profile.models import (
     ChannelIdentity,
     Contact,
@@ -25,7 +26,10 @@ from bot.profile.models import (
     HouseholdMember,
     Interest,
     KnowledgeGap,
+    OutboxMessage,
     Phone,
+    StaffAudit,
+    SuggestionDecision,
     Vehicle,
     iso_utc,
     utcnow,
@@ -34,6 +38,8 @@ from bot.profile.models import (
 # Channels whose sender id is the customer's phone (E.164): such a conversation belongs to the
 # customer with that phone (created with it if new), so SMS and web meet on one profile.
 PHONE_CHANNELS = frozenset({"sms"})
+SEARCH_LIMIT = 50
+CONVERSATION_LIMIT = 200
 
 
 @dataclass(frozen=True)
@@ -79,6 +85,11 @@ class VehicleDetails:
 class ProfileStore:
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
+
+    @property
+    def sessions(self) -> sessionmaker[Session]:
+        """For reports that read across all customers (bot/reports) on the same database."""
+        return self._sessions
 
     # --- conversations -> customers ---------------------------------------------------------
 
@@ -308,6 +319,166 @@ class ProfileStore:
             ids = list(session.scalars(query.order_by(Customer.id)))
             return [_summary(session, customer_id) for customer_id in ids]
 
+    def search_customers(self, text: str, limit: int = SEARCH_LIMIT) -> list[dict[str, Any]]:
+        """Customers whose name, household member, phone, email, VIN or conversation id matches.
+
+        Names, emails and VINs match on any part; four or more digits (in any format, e.g.
+        "(555) 010-0123") match any phone containing them.
+        """
+        text = " ".join(text.split())
+        if not text:
+            return []
+        pattern = "%" + text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+        def like(column: Any) -> Any:
+            return func.lower(column).like(pattern, escape="\\")
+
+        owners = [
+            select(Contact.customer_id).where(like(Contact.name)),
+            select(HouseholdMember.customer_id).where(like(HouseholdMember.name)),
+            select(Contact.customer_id).join(Email).where(like(Email.address)),
+            select(Vehicle.customer_id).where(like(Vehicle.vin)),
+            select(ChannelIdentity.customer_id).where(ChannelIdentity.sender_id == text),
+        ]
+        digits = "".join(ch for ch in text if ch.isdigit())
+        if len(digits) >= 4 and len(digits) >= len(text.replace(" ", "")) // 2:
+            owners.append(select(Contact.customer_id).join(Phone).where(Phone.e164.like(f"%{digits}%")))
+        with self._sessions() as session:
+            ids = session.scalars(
+                select(Customer.id)
+                .where(or_(*(Customer.id.in_(query) for query in owners)))
+                .order_by(Customer.id.desc())
+                .limit(limit)
+            ).all()
+            return [_summary(session, customer_id) for customer_id in ids]
+
+    # --- human handoff ----------------------------------------------------------------------
+
+    def open_handoffs(self) -> list[dict[str, Any]]:
+        """Handoff requests waiting for (or being answered by) staff, oldest first."""
+        with self._sessions() as session:
+            rows = session.scalars(
+                select(HandoffRequest).where(HandoffRequest.status == "open").order_by(HandoffRequest.id)
+            )
+            return [_handoff(h) for h in rows]
+
+    def handoff(self, handoff_id: int) -> dict[str, Any] | None:
+        """One handoff with the conversation so far (its last 200 messages, oldest first)."""
+        with self._sessions() as session:
+            row = session.get(HandoffRequest, handoff_id)
+            if row is None:
+                return None
+            events = session.scalars(
+                select(EngagementEvent)
+                .where(EngagementEvent.sender_id == row.sender_id)
+                .order_by(EngagementEvent.ts.desc(), EngagementEvent.id.desc())
+                .limit(CONVERSATION_LIMIT)
+            ).all()
+            return {**_handoff(row), "conversation": [_event(e) for e in reversed(events)]}
+
+    def take_handoff(self, handoff_id: int, staff: str) -> bool:
+        """Mark an open handoff as taken over by a staff member; False if it isn't open."""
+        with self._sessions.begin() as session:
+            row = session.get(HandoffRequest, handoff_id)
+            if row is None or row.status != "open":
+                return False
+            if row.taken_by is None:
+                row.taken_by, row.taken_at = staff, utcnow()
+            return True
+
+    def close_handoff(self, handoff_id: int, staff: str) -> bool:
+        with self._sessions.begin() as session:
+            row = session.get(HandoffRequest, handoff_id)
+            if row is None or row.status != "open":
+                return False
+            row.status, row.closed_at, row.closed_by = "closed", utcnow(), staff
+            return True
+
+    def queue_staff_sms(self, handoff_id: int, staff: str, body: str) -> int:
+        """Queue a staff reply to an SMS conversation in the outbox; never to an opted-out number.
+
+        Raises InvalidContactDetail (a reason staff can act on) when it can't be sent.
+        """
+        with self._sessions.begin() as session:
+            row = session.get(HandoffRequest, handoff_id)
+            if row is None:
+                raise InvalidContactDetail("That handoff doesn't exist.")
+            phone = session.scalar(select(Phone).where(Phone.e164 == row.sender_id))
+            if phone is not None and phone.opted_out_at is not None:
+                raise InvalidContactDetail("This number has opted out of SMS; call them instead.")
+            message = OutboxMessage(customer_id=row.customer_id, phone=row.sender_id, body=body, kind="staff")
+            session.add(message)
+            session.add(
+                StaffAudit(
+                    staff=staff,
+                    customer_id=row.customer_id,
+                    action="sms_reply",
+                    detail={"handoff_id": handoff_id},
+                )
+            )
+            session.flush()
+            return message.id
+
+    # --- staff edits (audited: who, when, what) -----------------------------------------
+
+    def staff_fix_phone(self, staff: str, customer_id: int, old: str, new: str) -> None:
+        """Replace a contact's phone number (both already normalised); consent doesn't carry over.
+
+        Raises InvalidContactDetail when the old number isn't this customer's or the new one is taken.
+        """
+        with self._sessions.begin() as session:
+            phone = session.scalar(
+                select(Phone).join(Contact).where(Phone.e164 == old, Contact.customer_id == customer_id)
+            )
+            if phone is None:
+                raise InvalidContactDetail("That number isn't on this customer's profile.")
+            if old == new:
+                return
+            if session.scalar(select(Phone.id).where(Phone.e164 == new)) is not None:
+                raise InvalidContactDetail("That number already belongs to a customer; search for it.")
+            phone.e164 = new
+            phone.sms_consent = phone.sms_consent_at = phone.sms_consent_source = None
+            session.add(
+                StaffAudit(
+                    staff=staff,
+                    customer_id=customer_id,
+                    action="phone_fixed",
+                    detail={"from": old, "to": new},
+                )
+            )
+
+    def staff_add_household_member(
+        self, staff: str, customer_id: int, name: str, relation: str | None, birth_year: int | None
+    ) -> None:
+        self.add_household_member(customer_id, name, relation, birth_year)
+        self.audit(
+            staff,
+            customer_id,
+            "household_added",
+            {"name": name, "relation": relation, "birth_year": birth_year},
+        )
+
+    def audit(self, staff: str, customer_id: int | None, action: str, detail: dict[str, Any]) -> None:
+        with self._sessions.begin() as session:
+            session.add(StaffAudit(staff=staff, customer_id=customer_id, action=action, detail=detail))
+
+    def audit_trail(self, customer_id: int) -> list[dict[str, Any]]:
+        """Staff changes to a customer, newest first."""
+        with self._sessions() as session:
+            rows = session.scalars(
+                select(StaffAudit).where(StaffAudit.customer_id == customer_id).order_by(StaffAudit.id.desc())
+            )
+            return [
+                {"at": iso_utc(a.at), "staff": a.staff, "action": a.action, "detail": a.detail} for a in rows
+            ]
+
+    def profile_summary(self, customer_id: int) -> dict[str, Any] | None:
+        """The profile without the engagement history (exports of many customers)."""
+        with self._sessions() as session:
+            if session.get(Customer, customer_id) is None:
+                return None
+            return _summary(session, customer_id)
+
     def profile(self, customer_id: int) -> dict[str, Any] | None:
         """Everything known about a customer, engagement oldest first (the staff API's shape)."""
         with self._sessions() as session:
@@ -319,24 +490,7 @@ class ProfileStore:
                 .where(EngagementEvent.customer_id == customer_id)
                 .order_by(EngagementEvent.ts, EngagementEvent.id)
             )
-            profile["engagement"] = [
-                {
-                    "ts": iso_utc(event.ts),
-                    "channel": event.channel,
-                    "direction": event.direction,
-                    "sender_id": event.sender_id,
-                    "text": event.text,
-                    "data": event.data,
-                    "intent": event.intent,
-                    "confidence": event.confidence,
-                    "action": event.action,
-                    "topic": event.topic,
-                    "model": event.model,
-                    "trim": event.trim,
-                    "booking_id": event.booking_id,
-                }
-                for event in events
-            ]
+            profile["engagement"] = [_event(event) for event in events]
             return profile
 
 
@@ -401,7 +555,7 @@ def _contact_for(session: Session, customer_id: int, details: ContactDetails) ->
 
 def _merge(session: Session, survivor: int, absorbed: int) -> None:
     """Fold one profile into another: history moves over, duplicates are dropped, nothing lost."""
-    for model in (ChannelIdentity, EngagementEvent, HandoffRequest):
+    for model in (ChannelIdentity, EngagementEvent, HandoffRequest, SuggestionDecision, StaffAudit):
         session.execute(update(model).where(model.customer_id == absorbed).values(customer_id=survivor))
     _move_unless_known(session, HouseholdMember, survivor, absorbed, ("name", "relation"))
     _move_unless_known(session, Vehicle, survivor, absorbed, ("vin",), ("year", "model", "trim"))
@@ -519,19 +673,7 @@ def _summary(session: Session, customer_id: int) -> dict[str, Any]:
             {"channel": i.channel, "sender_id": i.sender_id, "since": iso_utc(i.created_at)}
             for i in customer.identities
         ],
-        "handoffs": [
-            {
-                "id": h.id,
-                "status": h.status,
-                "reason": h.reason,
-                "channel": h.channel,
-                "sender_id": h.sender_id,
-                "message": h.message,
-                "created_at": iso_utc(h.created_at),
-                "closed_at": iso_utc(h.closed_at),
-            }
-            for h in customer.handoffs
-        ],
+        "handoffs": [_handoff(h) for h in customer.handoffs],
         "interests": [
             {
                 "topic": i.topic,
@@ -543,3 +685,39 @@ def _summary(session: Session, customer_id: int) -> dict[str, Any]:
         ],
         "engagement_count": engagement_count,
     }
+
+
+def _event(event: EngagementEvent) -> dict[str, Any]:
+    return {
+        "ts": iso_utc(event.ts),
+        "channel": event.channel,
+        "direction": event.direction,
+        "sender_id": event.sender_id,
+        "text": event.text,
+        "data": event.data,
+        "intent": event.intent,
+        "confidence": event.confidence,
+        "action": event.action,
+        "topic": event.topic,
+        "model": event.model,
+        "trim": event.trim,
+        "booking_id": event.booking_id,
+    }
+
+
+def _handoff(h: HandoffRequest) -> dict[str, Any]:
+    return {
+        "id": h.id,
+        "customer_id": h.customer_id,
+        "status": h.status,
+        "reason": h.reason,
+        "channel": h.channel,
+        "sender_id": h.sender_id,
+        "message": h.message,
+        "created_at": iso_utc(h.created_at),
+        "closed_at": iso_utc(h.closed_at),
+        "taken_by": h.taken_by,
+        "taken_at": iso_utc(h.taken_at),
+        "closed_by": h.closed_by,
+    }
+

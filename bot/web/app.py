@@ -7,41 +7,50 @@ import hmac
 import json
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import aiohttp
 from aiohttp import web
 
-from bot import config, db
+from bot import config, console, db
 from bot.booking import BookingStore, default_bookings
 from bot.channels.outbox import STATUSES, Outbox
 from bot.profile import InvalidContactDetail, ProfileStore, default_store, normalise_email, normalise_phone
+from bot.web import reports_api
+from bot.web.shared import (
+    BOOKINGS,
+    RASA_URL,
+    STAFF_TOKEN,
+    STORE,
+    BadRange,
+    date_range,
+    id_in_path,
+    json_error,
+)
 
 logger = logging.getLogger(__name__)
 
-STORE = web.AppKey("store", ProfileStore)
-BOOKINGS = web.AppKey("bookings", BookingStore)
-STAFF_TOKEN = web.AppKey("staff_token", str)
-RASA_URL = web.AppKey("rasa_url", str)
 OUTBOX = web.AppKey("outbox", Outbox)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def json_error(status: int, message: str) -> web.Response:
-    return web.json_response({"error": message}, status=status)
-
-
 @web.middleware
 async def staff_auth(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Every `/api/` route needs `Authorization: Bearer <STAFF_TOKEN>`."""
+    """Every `/api/` route needs `Authorization: Bearer <STAFF_TOKEN>`.
+
+    A console session cookie also opens `GET` routes (JSON and CSV links from the console);
+    changes through the API always need the token itself.
+    """
     if request.path.startswith("/api/"):
         header = request.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not hmac.compare_digest(
+        by_token = scheme.lower() == "bearer" and hmac.compare_digest(
             token.strip().encode(), request.app[STAFF_TOKEN].encode()
-        ):
+        )
+        by_session = request.method == "GET" and console.verify(
+            request.app[STAFF_TOKEN], request.cookies.get(console.COOKIE)
+        )
+        if not (by_token or by_session):
             return json_error(401, "missing or wrong staff token (Authorization: Bearer ...)")
     return await handler(request)
 
@@ -111,46 +120,24 @@ async def list_outbox(request: web.Request) -> web.Response:
     return web.json_response(await asyncio.to_thread(request.app[OUTBOX].listing, status, int(raw)))
 
 
-def _date_range(request: web.Request) -> tuple[datetime, datetime]:
-    """`from`/`to` as dates or date-times in the dealership's time zone (default: the next 14 days)."""
-    tz = request.app[BOOKINGS].schedule.tz
-    try:
-        start = _parse_moment(request.query.get("from"), tz) or datetime.now(tz).replace(
-            hour=0, minute=0, second=0
-        )
-        end = _parse_moment(request.query.get("to"), tz) or start + timedelta(days=14)
-    except ValueError:
-        raise web.HTTPBadRequest(
-            text=json.dumps({"error": "from and to must be dates like 2026-12-01 or 2026-12-01T09:00"}),
-            content_type="application/json",
-        ) from None
-    if end <= start or end - start > timedelta(days=366):
-        raise web.HTTPBadRequest(
-            text=json.dumps({"error": "to must be after from, and at most a year later"}),
-            content_type="application/json",
-        )
-    return start, end
-
-
-def _parse_moment(raw: str | None, tz: ZoneInfo) -> datetime | None:
-    if not raw:
-        return None
-    moment = datetime.fromisoformat(raw)
-    return moment if moment.tzinfo else moment.replace(tzinfo=tz)
-
-
 async def list_bookings(request: web.Request) -> web.Response:
     kind = request.query.get("kind")
     if kind not in (None, "clinic", "service"):
         return json_error(400, "kind must be clinic or service")
-    start, end = _date_range(request)
+    try:
+        start, end = date_range(request)
+    except BadRange as problem:
+        return json_error(400, str(problem))
     return web.json_response(
         await asyncio.to_thread(request.app[BOOKINGS].bookings_between, start, end, kind)
     )
 
 
 async def list_clinics(request: web.Request) -> web.Response:
-    start, end = _date_range(request)
+    try:
+        start, end = date_range(request)
+    except BadRange as problem:
+        return json_error(400, str(problem))
     return web.json_response(await asyncio.to_thread(request.app[BOOKINGS].clinic_overview, start, end))
 
 
@@ -169,10 +156,7 @@ async def mark_attendance(request: web.Request) -> web.Response:
 
 
 async def get_customer(request: web.Request) -> web.Response:
-    raw_id = request.match_info["customer_id"]
-    if not raw_id.isdigit() or len(raw_id) > 18:
-        return json_error(400, "customer id must be a number")
-    profile = await asyncio.to_thread(request.app[STORE].profile, int(raw_id))
+    profile = await asyncio.to_thread(request.app[STORE].profile, id_in_path(request, "customer_id"))
     if profile is None:
         return json_error(404, "no such customer")
     return web.json_response(profile)
@@ -185,7 +169,7 @@ def create_app(
     bookings: BookingStore | None = None,
     outbox: Outbox | None = None,
 ) -> web.Application:
-    app = web.Application(middlewares=[staff_auth])
+    app = web.Application(middlewares=[staff_auth, console.console_auth])
     app[STORE] = store or default_store()
     app[BOOKINGS] = bookings or default_bookings()
     app[STAFF_TOKEN] = staff_token or config.staff_token()[0]
@@ -199,4 +183,6 @@ def create_app(
     app.router.add_get("/api/clinics", list_clinics)
     app.router.add_post("/api/bookings/{code}/attendance", mark_attendance)
     app.router.add_get("/api/outbox", list_outbox)
+    reports_api.add_routes(app)
+    console.add_routes(app)
     return app

@@ -1,0 +1,229 @@
+"""The engagement dashboard and the engagement-to-revenue attribution, for a date range.
+
+Rows are read with plain, indexed range queries and counted in Python, so SQLite and PostgreSQL
+give the same answers (no database-specific date functions); weeks start on Monday in the
+dealership's time zone.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.booking import BookingStore
+from bot.profile.models import Booking, EngagementEvent, KnowledgeGap, OutboxMessage, Phone
+from bot.reports.revenue import RepairOrderValues
+
+TOP_TOPICS = 10
+GAP_LIST = 50
+WINDOWS = (30, 90)
+REMINDER_KINDS = ("reminder_24h", "reminder_2h", "suggestion")
+ATTRIBUTION_METHOD = (
+    "For each kind of engagement, the customers who had it in the period are counted once, from "
+    "the first time they had it. A customer counts as booked when a service booking (not "
+    "cancelled) was made within 30 or 90 days after that moment; revenue is the sum, over those "
+    "bookings within 90 days that weren't no-shows, of the average repair-order value of each "
+    "service (knowledge/revenue.yml). The comparison row does the same for customers who were "
+    "in touch in the period without any of these engagements, from their first message. This shows "
+    "association, not cause: customers who come to a clinic may have booked service anyway; "
+    "compare each row with the comparison row before crediting it."
+)
+
+
+def dashboard(
+    sessions: sessionmaker[Session], bookings: BookingStore, start: datetime, end: datetime
+) -> dict:
+    tz = bookings.schedule.tz
+    weeks = _weeks(start.astimezone(tz).date(), end.astimezone(tz).date())
+    low, high = _utc(start), _utc(end)
+    with sessions() as session:
+        events = session.execute(
+            select(
+                EngagementEvent.ts, EngagementEvent.channel, EngagementEvent.sender_id, EngagementEvent.topic
+            ).where(EngagementEvent.ts >= low, EngagementEvent.ts < high)
+        ).all()
+        gaps = session.execute(
+            select(KnowledgeGap.text, KnowledgeGap.outcome, KnowledgeGap.created_at, KnowledgeGap.customer_id)
+            .where(KnowledgeGap.created_at >= low, KnowledgeGap.created_at < high)
+            .order_by(KnowledgeGap.id.desc())
+        ).all()
+        opt_outs = session.scalars(
+            select(Phone.opted_out_at).where(Phone.opted_out_at >= low, Phone.opted_out_at < high)
+        ).all()
+        booked = session.execute(
+            select(
+                Booking.kind, Booking.status, Booking.created_at, Booking.starts_at, Booking.party_size
+            ).where(Booking.created_at >= low, Booking.created_at < high)
+        ).all()
+        held = session.execute(
+            select(Booking.status, Booking.party_size).where(
+                Booking.kind == "clinic", Booking.starts_at >= low, Booking.starts_at < high
+            )
+        ).all()
+
+    def week_of(moment: datetime) -> int:
+        local = moment.replace(tzinfo=timezone.utc).astimezone(tz).date()
+        return (local - weeks[0]).days // 7
+
+    channels = sorted({e.channel for e in events})
+    messages = {c: [0] * len(weeks) for c in channels}
+    conversations: dict[str, list[set]] = {c: [set() for _ in weeks] for c in channels}
+    for event in events:
+        messages[event.channel][week_of(event.ts)] += 1
+        conversations[event.channel][week_of(event.ts)].add(event.sender_id)
+    topics = Counter(e.topic for e in events if e.topic)
+    service_by_week = [0] * len(weeks)
+    for b in booked:
+        if b.kind == "service" and b.status != "cancelled":
+            service_by_week[week_of(b.created_at)] += 1
+    sessions_held = bookings.clinic_overview(start, end)
+    capacity = sum(s["capacity"] for s in sessions_held)
+    seats = sum(s["booked"] for s in sessions_held)
+    attendance = Counter()
+    for row in held:
+        attendance[row.status] += row.party_size
+    opt_out_weeks = [0] * len(weeks)
+    for moment in opt_outs:
+        opt_out_weeks[week_of(moment)] += 1
+    return {
+        "from": start.isoformat(),
+        "to": end.isoformat(),
+        "weeks": [w.isoformat() for w in weeks],
+        "messages_by_channel": messages,
+        "conversations_by_channel": {c: [len(s) for s in weeks_] for c, weeks_ in conversations.items()},
+        "questions": {
+            "answered": sum(topics.values()),
+            "unanswered": sum(1 for g in gaps if g.outcome == "unknown"),
+            "unclear": sum(1 for g in gaps if g.outcome == "clarify"),
+        },
+        "top_topics": [{"topic": t, "answers": n} for t, n in topics.most_common(TOP_TOPICS)],
+        "unanswered_questions": [
+            {
+                "text": g.text,
+                "outcome": g.outcome,
+                "customer_id": g.customer_id,
+                "created_at": g.created_at.isoformat() + "Z",
+            }
+            for g in gaps[:GAP_LIST]
+        ],
+        "clinics": {
+            "sessions": len(sessions_held),
+            "capacity": capacity,
+            "booked": seats,
+            "fill_rate": round(seats / capacity, 3) if capacity else None,
+            "attended": attendance["attended"],
+            "no_show": attendance["no_show"],
+            "not_yet_marked": attendance["confirmed"],
+        },
+        "service_bookings_by_week": service_by_week,
+        "service_bookings": sum(service_by_week),
+        "opt_outs_by_week": opt_out_weeks,
+        "opt_outs": len(opt_outs),
+    }
+
+
+def attribution(
+    sessions: sessionmaker[Session], values: RepairOrderValues, start: datetime, end: datetime
+) -> dict[str, Any]:
+    """Service bookings and estimated revenue after each kind of engagement (see ATTRIBUTION_METHOD)."""
+    low, high = _utc(start), _utc(end)
+    with sessions() as session:
+        kinds = {
+            "feature_answer": _first(
+                session.execute(
+                    select(EngagementEvent.customer_id, EngagementEvent.ts).where(
+                        EngagementEvent.direction == "out",
+                        EngagementEvent.topic.is_not(None),
+                        EngagementEvent.ts >= low,
+                        EngagementEvent.ts < high,
+                    )
+                )
+            ),
+            "clinic_attended": _first(
+                session.execute(
+                    select(Booking.customer_id, Booking.starts_at).where(
+                        Booking.kind == "clinic",
+                        Booking.status == "attended",
+                        Booking.starts_at >= low,
+                        Booking.starts_at < high,
+                    )
+                )
+            ),
+            "reminder_sent": _first(
+                session.execute(
+                    select(OutboxMessage.customer_id, OutboxMessage.sent_at).where(
+                        OutboxMessage.kind.in_(REMINDER_KINDS),
+                        OutboxMessage.status == "sent",
+                        OutboxMessage.sent_at >= low,
+                        OutboxMessage.sent_at < high,
+                    )
+                )
+            ),
+        }
+        in_touch = _first(
+            session.execute(
+                select(EngagementEvent.customer_id, EngagementEvent.ts).where(
+                    EngagementEvent.ts >= low, EngagementEvent.ts < high
+                )
+            )
+        )
+        services: dict[int, list[tuple[datetime, str, list[str]]]] = defaultdict(list)
+        for row in session.execute(
+            select(Booking.customer_id, Booking.created_at, Booking.status, Booking.services).where(
+                Booking.kind == "service",
+                Booking.status != "cancelled",
+                Booking.created_at >= low,
+                Booking.created_at < high + timedelta(days=max(WINDOWS)),
+            )
+        ):
+            services[row.customer_id].append((row.created_at, row.status, row.services or []))
+
+    def outcome(name: str, first: dict[int, datetime]) -> dict[str, Any]:
+        row: dict[str, Any] = {"engagement": name, "customers": len(first)}
+        revenue = 0.0
+        for days in WINDOWS:
+            booked = 0
+            for customer_id, moment in first.items():
+                after = [
+                    b for b in services.get(customer_id, []) if moment < b[0] <= moment + timedelta(days=days)
+                ]
+                booked += bool(after)
+                if days == max(WINDOWS):
+                    revenue += sum(values.of(s) for _, status, s in after if status != "no_show")
+            row[f"booked_within_{days}_days"] = booked
+            row[f"rate_{days}_days"] = round(booked / len(first), 3) if first else None
+        row["estimated_revenue"] = round(revenue, 2)
+        return row
+
+    touched_by_any = set().union(*kinds.values())
+    comparison = {c: t for c, t in in_touch.items() if c not in touched_by_any}
+    return {
+        "from": start.isoformat(),
+        "to": end.isoformat(),
+        "currency": values.currency,
+        "rows": [outcome(name, first) for name, first in kinds.items()],
+        "comparison": outcome("in touch, none of these", comparison),
+        "method": ATTRIBUTION_METHOD,
+    }
+
+
+def _first(rows: Any) -> dict[int, datetime]:
+    """Customer -> the earliest moment in the rows."""
+    first: dict[int, datetime] = {}
+    for customer_id, moment in rows:
+        if moment is not None and (customer_id not in first or moment < first[customer_id]):
+            first[customer_id] = moment
+    return first
+
+
+def _weeks(first: date, last: date) -> list[date]:
+    monday = first - timedelta(days=first.weekday())
+    return [monday + timedelta(weeks=n) for n in range((last - monday).days // 7 + 1)]
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.astimezone(timezone.utc).replace(tzinfo=None)

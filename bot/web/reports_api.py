@@ -1,0 +1,160 @@
+"""Report routes of the staff API: `/api/reports/...` (JSON and CSV), open handoffs and ADF
+leads. Same token as the rest of `/api/` (or a console session, for GETs)."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+from collections.abc import Iterator
+from datetime import datetime, timezone
+
+from aiohttp import web
+
+from bot import config, dealership
+from bot.reports import (
+    NextSteps,
+    NotALead,
+    RepairOrderValues,
+    adf_lead,
+    attribution,
+    customers_csv,
+    dashboard,
+    distribution,
+    engagement_csv,
+    load_revenue,
+    record_quality,
+)
+from bot.web.shared import BOOKINGS, STORE, BadRange, date_range, id_in_path, json_error
+
+logger = logging.getLogger(__name__)
+
+
+def repair_order_values(app: web.Application) -> RepairOrderValues:
+    """Read each time (a small file), so a dealer's edit shows on the next report."""
+    values, problems = load_revenue(
+        config.knowledge_dir() / "revenue.yml", set(app[BOOKINGS].schedule.services)
+    )
+    for problem in problems:
+        logger.error("revenue problem (left out until fixed): %s", problem)
+    return values
+
+
+async def dashboard_json(request: web.Request) -> web.Response:
+    try:
+        start, end = date_range(request, past=True)
+    except BadRange as problem:
+        return json_error(400, str(problem))
+    app = request.app
+    return web.json_response(
+        await asyncio.to_thread(dashboard, app[STORE].sessions, app[BOOKINGS], start, end)
+    )
+
+
+async def attribution_json(request: web.Request) -> web.Response:
+    try:
+        start, end = date_range(request, past=True)
+    except BadRange as problem:
+        return json_error(400, str(problem))
+    values = repair_order_values(request.app)
+    return web.json_response(
+        await asyncio.to_thread(attribution, request.app[STORE].sessions, values, start, end)
+    )
+
+
+async def quality_json(request: web.Request) -> web.Response:
+    qualities = await asyncio.to_thread(record_quality, request.app[STORE].sessions)
+    return web.json_response(
+        {
+            **distribution(qualities),
+            "by_customer": [{"customer_id": c, **q.as_dict()} for c, q in sorted(qualities.items())],
+        }
+    )
+
+
+def _next_steps(request: web.Request) -> NextSteps:
+    return NextSteps(request.app[STORE], request.app[BOOKINGS], dealership.current().name)
+
+
+def _today() -> datetime:
+    return datetime.now(dealership.current().tz)
+
+
+async def next_steps_json(request: web.Request) -> web.Response:
+    return web.json_response(await asyncio.to_thread(_next_steps(request).queue, _today().date()))
+
+
+async def customer_next_steps_json(request: web.Request) -> web.Response:
+    found = await asyncio.to_thread(
+        _next_steps(request).for_customer, id_in_path(request, "customer_id"), _today().date()
+    )
+    return json_error(404, "no such customer") if found is None else web.json_response(found)
+
+
+async def _csv(request: web.Request, name: str, rows: Iterator[str]) -> web.StreamResponse:
+    response = web.StreamResponse(
+        headers={
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "no-store",
+        }
+    )
+    await response.prepare(request)
+    iterator = iter(rows)
+    # The database work runs in a thread, a few hundred lines at a time, so the event loop never waits.
+    while chunk := await asyncio.to_thread(lambda: "".join(itertools.islice(iterator, 200))):
+        await response.write(chunk.encode())
+    await response.write_eof()
+    return response
+
+
+async def customers_export(request: web.Request) -> web.StreamResponse:
+    return await _csv(request, "customers.csv", customers_csv(request.app[STORE]))
+
+
+async def engagement_export(request: web.Request) -> web.StreamResponse:
+    try:
+        start, end = date_range(request, past=True)
+    except BadRange as problem:
+        return json_error(400, str(problem))
+    return await _csv(request, "engagement.csv", engagement_csv(request.app[STORE].sessions, start, end))
+
+
+async def open_handoffs(request: web.Request) -> web.Response:
+    return web.json_response(await asyncio.to_thread(request.app[STORE].open_handoffs))
+
+
+async def customer_adf(request: web.Request) -> web.Response:
+    return await _adf(request, id_in_path(request, "customer_id"), None)
+
+
+async def handoff_adf(request: web.Request) -> web.Response:
+    handoff = await asyncio.to_thread(request.app[STORE].handoff, id_in_path(request, "handoff_id"))
+    if handoff is None:
+        return json_error(404, "no such handoff")
+    return await _adf(request, handoff["customer_id"], handoff)
+
+
+async def _adf(request: web.Request, customer_id: int, handoff: dict | None) -> web.Response:
+    profile = await asyncio.to_thread(request.app[STORE].profile, customer_id)
+    if profile is None:
+        return json_error(404, "no such customer")
+    bookings = await asyncio.to_thread(request.app[BOOKINGS].bookings_of, customer_id)
+    try:
+        xml = adf_lead(profile, bookings, dealership.current(), datetime.now(timezone.utc), handoff)
+    except NotALead as problem:
+        return json_error(422, str(problem))
+    return web.Response(text=xml, content_type="application/xml", headers={"Cache-Control": "no-store"})
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get("/api/reports/dashboard", dashboard_json)
+    app.router.add_get("/api/reports/attribution", attribution_json)
+    app.router.add_get("/api/reports/quality", quality_json)
+    app.router.add_get("/api/reports/next-steps", next_steps_json)
+    app.router.add_get("/api/reports/customers.csv", customers_export)
+    app.router.add_get("/api/reports/engagement.csv", engagement_export)
+    app.router.add_get("/api/customers/{customer_id}/next-steps", customer_next_steps_json)
+    app.router.add_get("/api/customers/{customer_id}/adf.xml", customer_adf)
+    app.router.add_get("/api/handoffs", open_handoffs)
+    app.router.add_get("/api/handoffs/{handoff_id}/adf.xml", handoff_adf)
