@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import customer_id
+from actions.offers import offer_relevant_clinic
 from bot import knowledge
 from bot.knowledge import Answer, Context, Entity, Vehicle
 from bot.profile import VehicleDetails, default_store
@@ -48,7 +49,10 @@ class ActionAnswerVehicleQuestion(Action):
                 FollowupAction("vehicle_form"),
             ]
         await _record(customer, tracker.sender_id, question, answer)
-        return _reply(dispatcher, answer)
+        events = _reply(dispatcher, answer)
+        if answer.answered:
+            await offer_relevant_clinic(dispatcher, tracker, customer, frozenset({answer.model} - {None}))
+        return events
 
 
 class ActionTellMore(Action):

@@ -7,7 +7,7 @@ and never suggested again.
 
 Rules (each suggestion says why):
 - someone in the household aged 15-17 this year -> Teen Driver Safety Clinic
-- an Ion in the household -> EV 101
+- an Ion in the household, or asking about the Ion now -> EV 101
 - three or more feature questions -> New Owner Tech Clinic
 - a driver aged 16-19 in winter-clinic season -> Winter Driving Clinic
 - a vehicle with known mileage of 5,000 or more and no service booked in 6 months -> service
@@ -64,8 +64,10 @@ def suggest(
     schedule: Schedule,
     sender: str,
     decided: frozenset[str] = frozenset(),
+    asked_about: frozenset[str] = frozenset(),
 ) -> list[Suggestion]:
-    """What to offer this household now, most specific first; `sender` signs the messages."""
+    """What to offer this household now, most specific first; `sender` signs the messages.
+    `asked_about` are models the customer is asking about right now (a shopper's signal)."""
     if any(phone["opted_out_at"] for c in profile["contacts"] for phone in c["phones"]):
         return []
     booked = {b["clinic"] for b in bookings if b["kind"] == "clinic" and b["status"] in ACTIVE}
@@ -93,6 +95,8 @@ def suggest(
         clinic("teen-driver-safety", f"teen in the household: {who}", f"{teens[0][0]} is nearly driving age.")
     if any(v["model"].lower() == "ion" for v in profile["vehicles"]):
         clinic("ev-101", "drives a Corvane Ion", "Getting the most from your Ion?")
+    elif "Ion" in asked_about:
+        clinic("ev-101", "asking about the Ion", "Thinking about an Ion?")
     asked = sum(i["count"] for i in profile["interests"])
     if asked >= MANY_QUESTIONS:
         topics = ", ".join(i["topic"] for i in profile["interests"][:3])
