@@ -1,4 +1,4 @@
-"""aiohttp web app: `/healthz` for operators and the token-protected staff API under `/api/`."""
+"""aiohttp web app: `/healthz`, the token-protected staff API under `/api/`, the chat widget and demo page."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from aiohttp import web
 from bot import config, db
 from bot.booking import BookingStore, default_bookings
 from bot.profile import InvalidContactDetail, ProfileStore, default_store, normalise_email, normalise_phone
+from bot.web import site
 
 logger = logging.getLogger(__name__)
 
@@ -183,4 +184,5 @@ def create_app(
     app.router.add_get("/api/bookings", list_bookings)
     app.router.add_get("/api/clinics", list_clinics)
     app.router.add_post("/api/bookings/{code}/attendance", mark_attendance)
+    site.add_routes(app)
     return app
