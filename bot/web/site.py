@@ -93,6 +93,7 @@ DEMO_PAGE = """<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{name}: new Corvanes, service and owner clinics</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/demo.css">
 </head>
 <body>
