@@ -210,6 +210,8 @@
     return state.messages.find((message) => message.id === id);
   }
 
+  // A message not yet acknowledged when the connection drops is sent again after reconnecting:
+  // the server may then see it twice (if it got it just before the drop), but it is never lost.
   function requeueInFlight() {
     for (const id of inFlight.keys()) {
       const message = findMessage(id);
