@@ -120,7 +120,7 @@ def cmd_rasa(_: argparse.Namespace) -> None:
         endpoints=AvailableEndpoints.read_endpoints(str(config.PROJECT_ROOT / "endpoints.yml")),
         enable_api=True,
         auth_token=config.rasa_token(),
-        cors=os.environ.get("ALLOWED_ORIGINS", "").split(",") if os.environ.get("ALLOWED_ORIGINS") else None,
+        cors=config.allowed_origins(),
     )
 
 

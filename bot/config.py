@@ -77,6 +77,23 @@ def ports() -> Ports:
     )
 
 
+def allowed_origins() -> list[str]:
+    """Browser origins allowed to talk to the Rasa server (socket.io widget and REST, via CORS).
+
+    Defaults to the web app's own origins, so the demo page works with `make run` on one machine.
+    """
+    raw = os.environ.get("ALLOWED_ORIGINS")
+    if raw is None or not raw.strip():
+        web = ports().web
+        return [f"http://localhost:{web}", f"http://127.0.0.1:{web}"]
+    origins = [origin.strip().rstrip("/") for origin in raw.split(",") if origin.strip()]
+    for origin in origins:
+        scheme, _, host = origin.partition("://")
+        if scheme not in ("http", "https") or not host or "/" in host:
+            raise SystemExit(f"ALLOWED_ORIGINS must list origins like https://example.com, got {origin!r}")
+    return origins
+
+
 def staff_token() -> tuple[str, Path | None]:
     """Bearer token for the staff API and console."""
     return _secret("STAFF_TOKEN", "staff_token")

@@ -1,4 +1,4 @@
-"""The web app: health, the staff API (and later the console and the widget)."""
+"""The web app: health, the staff API, the website chat widget and its demo page (later the console)."""
 
 from bot.web.app import create_app
 

@@ -1,4 +1,4 @@
-"""aiohttp web app: `/healthz` for operators and the token-protected staff API under `/api/`."""
+"""aiohttp web app: `/healthz`, the token-protected staff API under `/api/`, the chat widget and demo page."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from bot import config, console, db
 from bot.booking import BookingStore, default_bookings
 from bot.channels.outbox import STATUSES, Outbox
 from bot.profile import InvalidContactDetail, ProfileStore, default_store, normalise_email, normalise_phone
-from bot.web import reports_api
+from bot.web import reports_api, site
 from bot.web.shared import (
     BOOKINGS,
     RASA_URL,
@@ -185,4 +185,5 @@ def create_app(
     app.router.add_get("/api/outbox", list_outbox)
     reports_api.add_routes(app)
     console.add_routes(app)
+    site.add_routes(app)
     return app
