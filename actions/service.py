@@ -30,6 +30,8 @@ from bot.profile import (
     normalise_vin,
 )
 
+# What one booking collects (cleared when it's booked or abandoned). A declined phone number stays
+# declined for the rest of the conversation: nobody wants to be asked twice.
 FORM_SLOTS = (
     "service_items",
     "service_vehicle",
@@ -40,7 +42,6 @@ FORM_SLOTS = (
     "service_confirm",
     "phone",
     "sms_consent",
-    "phone_declined",
     "replacing_code",
     "service_wish",
 )
@@ -82,9 +83,20 @@ def _minutes(tracker: Tracker) -> int:
     return default_bookings().service_minutes(_services(tracker))
 
 
+def _vehicle_in(text: str) -> VehicleDetails | None:
+    """The Corvane a message names; any model year we might service (the knowledge base only
+    knows the years on sale), so "my 2014 Lumen" keeps its year."""
+    found = current().vehicle_in(text)
+    if found is None:
+        return None
+    year = found.year or next(
+        (int(y) for y in re.findall(r"\b((?:19|20)\d\d)\b", text) if 1990 <= int(y) <= _now().year + 1), None
+    )
+    return VehicleDetails(found.model, found.trim, year)
+
+
 def _vehicle(tracker: Tracker) -> VehicleDetails | None:
-    found = current().vehicle_in(tracker.get_slot("service_vehicle") or "")
-    return VehicleDetails(found.model, found.trim, found.year) if found else None
+    return _vehicle_in(tracker.get_slot("service_vehicle") or "")
 
 
 def _vehicle_label(vehicle: VehicleDetails) -> str:
@@ -184,22 +196,19 @@ class ValidateServiceForm(FormValidationAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """A car named in any message ("... for my 2023 Lumen", "actually it's the Tessa")."""
-        found = current().vehicle_in(_said(tracker, "service_vehicle"))
-        if found is None:
-            return {}
-        return {"service_vehicle": _vehicle_label(VehicleDetails(found.model, found.trim, found.year))}
+        found = _vehicle_in(_said(tracker, "service_vehicle"))
+        return {"service_vehicle": _vehicle_label(found)} if found else {}
 
     def validate_service_vehicle(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        found = current().vehicle_in(str(value or ""))
-        if found is None:
+        vehicle = _vehicle_in(str(value or ""))
+        if vehicle is None:
             models = ", ".join(current().base.lineup.models)
             dispatcher.utter_message(
                 text=f'Which Corvane is it? We service the {models}. For example: "2023 Lumen".'
             )
             return {"service_vehicle": None}
-        vehicle = VehicleDetails(found.model, found.trim, found.year)
         slots = {"service_vehicle": _vehicle_label(vehicle)}
         if _services(tracker):
             slots.update(self._fit(_services(tracker), vehicle, dispatcher))

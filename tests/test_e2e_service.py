@@ -28,8 +28,9 @@ def code_in(reply: str) -> str:
 
 
 async def bookings_of(http, stack, kind: str = "service") -> list[dict]:  # noqa: F811
+    until = (datetime.now() + timedelta(days=45)).date().isoformat()
     async with http.get(
-        f"{stack.web_url}/api/bookings", params={"kind": kind}, headers=stack.staff_headers
+        f"{stack.web_url}/api/bookings", params={"kind": kind, "to": until}, headers=stack.staff_headers
     ) as r:
         assert r.status == 200
         return await r.json()
@@ -128,7 +129,8 @@ async def test_cancel_by_picking_from_ones_bookings_and_codes_of_others_reveal_n
     refused = texts(await stranger(code))
     assert "couldn't find an upcoming booking with that code" in refused and "Lumen" not in refused
     await stranger("never mind")
-    assert [b["status"] for b in await bookings_of(http, stack) if b["code"] == code] == ["confirmed"]
+    listed = await bookings_of(http, stack)
+    assert [b["status"] for b in listed if b["code"] == code] == ["confirmed"], (code, listed)
 
     listed = (await owner("I need to cancel my appointment"))[-1]
     assert [b["payload"] for b in listed["buttons"]] == [code]
@@ -148,10 +150,8 @@ async def test_rescheduling_moves_the_booking_and_keeps_what_was_asked(stack, ht
 
     asked = texts(await turn(f"can I reschedule {old}"))
     assert "Move Tire rotation" in asked
-    new_times = (await turn("yes"))[-1]
-    assert "new time" in texts([new_times]) or new_times["buttons"]
-    choice = await turn("next wednesday at 11am")
-    confirm = texts(choice)
+    assert "new time" in texts(await turn("yes"))
+    confirm = texts(await turn("next wednesday at 11am"))  # the number declined before isn't asked again
     assert "To confirm: Tire rotation" in confirm and "2020 Forge" in confirm and "Wed" in confirm
     moved = texts(await turn("yes"))
     new = code_in(moved)

@@ -31,10 +31,13 @@ def rasa_url(stack) -> str:
 async def test_foreign_origins_are_refused_and_the_web_apps_own_accepted(stack, http):  # noqa: F811
     foreign = socketio.AsyncClient(reconnection=False)
     with pytest.raises(socketio.exceptions.ConnectionError):
-        await foreign.connect(rasa_url(stack), transports=["websocket"], headers={"Origin": "https://evil.example"})
+        await foreign.connect(
+            rasa_url(stack), transports=["websocket"], headers={"Origin": "https://evil.example"}
+        )
     await foreign.disconnect()
     async with http.get(
-        f"{rasa_url(stack)}/socket.io/", params={"EIO": "4", "transport": "polling"},
+        f"{rasa_url(stack)}/socket.io/",
+        params={"EIO": "4", "transport": "polling"},
         headers={"Origin": "https://evil.example"},
     ) as response:
         assert response.status == 400 and "not an accepted origin" in await response.text()
