@@ -31,6 +31,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[URL
         url = make_url(f"sqlite:///{tmp_path / 'profile.db'}")
         db.upgrade(url)
         yield url
+        db.engine_for(url).dispose()  # pooled connections hold the file open
         return
     schema = f"t_{secrets.token_hex(6)}"
     admin = create_engine(POSTGRES_URL, future=True)
