@@ -1,0 +1,95 @@
+"""Faults in a running assistant: a part killed or restarted mid-conversation.
+
+The stack runs with `PART_RESTARTS`, so the supervisor brings a dead part back (as in production
+with restarts on) while the others keep serving.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import time
+import urllib.error
+import urllib.request
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from bot.dealership import current
+from bot.launch import Stack, start_stack
+from tests.chat import say, texts, wait_for
+from tests.test_e2e_conversation import profile_of
+
+
+@pytest.fixture(scope="module")
+def fault_stack(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    env = {"PART_RESTARTS": "3"}
+    with start_stack(tmp_path_factory.mktemp("fault-stack"), trained_model, extra_env=env) as running:
+        yield running
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120)) as session:
+        yield session
+
+
+def wait_until_answering(url: str, timeout: float = 180) -> float:
+    """Seconds until `url` answers (any HTTP status) again."""
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            return time.monotonic() - start
+        except urllib.error.HTTPError:
+            return time.monotonic() - start
+        except OSError:
+            time.sleep(0.5)
+    raise AssertionError(f"{url} did not come back within {timeout}s")
+
+
+async def test_action_server_killed_mid_booking_apologises_then_the_booking_resumes_once(fault_stack, http):
+    stack, sender = fault_stack, "fault-clinic"
+    sessions = (await say(http, stack.rest_url, sender, "sign my daughter up for the teen driving class"))[-1]
+    assert "Who's coming" in texts(await say(http, stack.rest_url, sender, sessions["buttons"][0]["payload"]))
+
+    os.kill(stack.part_pid("actions"), signal.SIGKILL)
+    during = texts(await say(http, stack.rest_url, sender, "me and my daughter Emma, 15"))
+    assert "Sorry, something went wrong on our side" in during and current().phone in during
+
+    await asyncio.to_thread(wait_until_answering, f"http://127.0.0.1:{stack.actions_port}/health")
+    assert "restarting it" in stack.log.read_text()
+    confirm = texts(await say(http, stack.rest_url, sender, "me and my daughter Emma, 15"))
+    assert "To confirm: Teen Driver Safety Clinic" in confirm and "Emma (15)" in confirm
+    booked = texts(await say(http, stack.rest_url, sender, "yes"))
+    assert "You're booked" in booked
+    code = booked.split("confirmation code is ")[1][:6]
+
+    async def recorded():
+        profile = await profile_of(http, stack, sender)
+        return profile if profile and any(e["booking_id"] == code for e in profile["engagement"]) else None
+
+    profile = await wait_for(recorded)
+    async with http.get(f"{stack.web_url}/api/bookings?kind=clinic", headers=stack.staff_headers) as response:
+        mine = [b for b in await response.json() if b["customer_id"] == profile["id"]]
+    assert [b["code"] for b in mine] == [code] and mine[0]["party_size"] == 2  # booked once
+    [emma] = profile["household"]
+    assert emma["name"] == "Emma"
+    timeline = [(e["direction"], e["action"], e["text"]) for e in profile["engagement"]]
+    # Nothing lost: the message the dead action server couldn't handle and the apology are there.
+    assert timeline.count(("in", None, "me and my daughter Emma, 15")) == 2
+    assert [t for t in timeline if t[1] == "action_failed"] == [("out", "action_failed", during.strip())]
+
+
+async def test_a_paused_conversation_stays_silent(fault_stack, http):
+    """Deliberate silence (staff took over) is not mistaken for a failure: no apology."""
+    stack, sender = fault_stack, "fault-paused"
+    await say(http, stack.rest_url, sender, "hi")
+    token = (stack.var_dir / "rasa_token").read_text()
+    url = f"http://127.0.0.1:{stack.rasa_port}/conversations/{sender}/tracker/events"
+    async with http.post(url, params={"token": token}, json={"event": "pause"}) as response:
+        assert response.status == 200
+    assert await say(http, stack.rest_url, sender, "hello? anyone there?") == []
