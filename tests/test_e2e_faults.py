@@ -93,3 +93,38 @@ async def test_a_paused_conversation_stays_silent(fault_stack, http):
     async with http.post(url, params={"token": token}, json={"event": "pause"}) as response:
         assert response.status == 200
     assert await say(http, stack.rest_url, sender, "hello? anyone there?") == []
+
+
+async def test_no_customer_data_in_the_logs(fault_stack, http):
+    """Phones, emails, names and message text never reach the stack's log, not even from failures
+    or the staff API's access log (queries like `?phone=`)."""
+    stack, sender = fault_stack, "fault-pii"
+    secret_text = "my garage code is zebra-quartz-771"
+    assert "name" in texts(await say(http, stack.rest_url, sender, "I'd like to leave my contact details"))
+    assert "mobile number" in texts(await say(http, stack.rest_url, sender, "Quentin Ozymandias"))
+    assert "email" in texts(await say(http, stack.rest_url, sender, "555 010 0987")).lower()
+    assert "text you" in texts(await say(http, stack.rest_url, sender, "quentin.oz@example.org"))
+    await say(http, stack.rest_url, sender, "yes please")
+    await say(http, stack.rest_url, sender, secret_text)
+    for query in ({"phone": "+15550100987"}, {"email": "quentin.oz@example.org"}, {"phone": "555-010-0987"}):
+        async with http.get(f"{stack.web_url}/api/customers", params=query, headers=stack.staff_headers) as r:
+            assert r.status == 200 and len(await r.json()) == 1
+    async with http.get(f"{stack.web_url}/api/customers", params={"phone": "0987"}) as r:
+        assert r.status == 401  # and the refused request's query isn't logged either
+    await asyncio.sleep(1)  # let the processes flush their logs
+
+    log = stack.log.read_text()
+    assert "GET /api/customers" in log  # the access log is on, just without query strings
+    for private in (
+        "Quentin",
+        "Ozymandias",
+        "quentin.oz",
+        "example.org",
+        "0100987",
+        "010 0987",
+        "0987",
+        "zebra-quartz",
+        stack.env["STAFF_TOKEN"],
+        (stack.var_dir / "rasa_token").read_text(),
+    ):
+        assert private not in log, f"{private!r} is in the log"
