@@ -37,18 +37,35 @@ async def http() -> AsyncIterator[aiohttp.ClientSession]:
         yield session
 
 
-def wait_until_answering(url: str, timeout: float = 180) -> float:
-    """Seconds until `url` answers (any HTTP status) again."""
-    start = time.monotonic()
-    while time.monotonic() - start < timeout:
+def wait_until_answering(url: str, healthy: bool = False, timeout: float = 180) -> None:
+    """Until `url` answers again (with a 200 if `healthy`, else with any status)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
         try:
             urllib.request.urlopen(url, timeout=2)
-            return time.monotonic() - start
+            return
         except urllib.error.HTTPError:
-            return time.monotonic() - start
+            if not healthy:
+                return
         except OSError:
-            time.sleep(0.5)
+            pass
+        time.sleep(0.5)
     raise AssertionError(f"{url} did not come back within {timeout}s")
+
+
+def wait_until_gone(pid: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not Path(f"/proc/{pid}").exists(), f"process {pid} did not exit"
+
+
+async def tracker(stack: Stack, sender: str) -> dict:
+    token = (stack.var_dir / "rasa_token").read_text()
+    url = f"http://127.0.0.1:{stack.rasa_port}/conversations/{sender}/tracker"
+    async with aiohttp.ClientSession() as http, http.get(url, params={"token": token}) as response:
+        assert response.status == 200
+        return await response.json()
 
 
 async def test_action_server_killed_mid_booking_apologises_then_the_booking_resumes_once(fault_stack, http):
@@ -93,6 +110,31 @@ async def test_a_paused_conversation_stays_silent(fault_stack, http):
     async with http.post(url, params={"token": token}, json={"event": "pause"}) as response:
         assert response.status == 200
     assert await say(http, stack.rest_url, sender, "hello? anyone there?") == []
+
+
+async def test_rasa_restarted_mid_conversation_continues_from_the_tracker_store(fault_stack, http):
+    stack, sender = fault_stack, "fault-rasa-restart"
+    assert "name" in texts(await say(http, stack.rest_url, sender, "I'd like to leave my contact details"))
+    assert "mobile number" in texts(await say(http, stack.rest_url, sender, "Robin Fairweather"))
+
+    rasa_pid = stack.part_pid("rasa")
+    os.kill(rasa_pid, signal.SIGTERM)  # as a deploy or the OOM killer's polite cousin would
+    await asyncio.to_thread(wait_until_gone, rasa_pid)
+    await asyncio.to_thread(wait_until_answering, f"{stack.web_url}/healthz", healthy=True)
+    assert stack.part_pid("rasa") != rasa_pid
+
+    restored = await tracker(stack, sender)
+    assert restored["slots"]["customer_name"] == "Robin Fairweather"
+    assert restored["active_loop"]["name"] == "contact_form"
+    assert "email" in texts(await say(http, stack.rest_url, sender, "555-010-3344")).lower()
+
+    async def all_rows():
+        profile = await profile_of(http, stack, sender)
+        inbound = [e["text"] for e in profile["engagement"] if e["direction"] == "in"] if profile else []
+        return inbound if len(inbound) == 3 else None
+
+    sent = ["I'd like to leave my contact details", "Robin Fairweather", "555-010-3344"]
+    assert await wait_for(all_rows) == sent
 
 
 async def test_no_customer_data_in_the_logs(fault_stack, http):
