@@ -21,7 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot import dealership
 from bot.engagement.broker import EngagementBroker
-from bot.engagement.turn import Turn, current_turn
+from bot.engagement.turn import DatabaseUnavailable, Turn, current_turn
 from bot.profile import EngagementRecord
 from bot.profile.models import utcnow
 
@@ -96,7 +96,7 @@ async def _handle(on_new_message: OnNewMessage, message: UserMessage) -> Turn | 
         try:
             await on_new_message(message)
             return turn
-        except SQLAlchemyError as error:
+        except (DatabaseUnavailable, SQLAlchemyError) as error:
             # Type only: the exception text can quote the statement's parameters (customer data).
             logger.warning("Database unavailable while handling a message (%s)", type(error).__name__)
             if turn.recorded or wait is None:
