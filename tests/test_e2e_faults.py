@@ -170,3 +170,35 @@ async def test_no_customer_data_in_the_logs(fault_stack, http):
         (stack.var_dir / "rasa_token").read_text(),
     ):
         assert private not in log, f"{private!r} is in the log"
+
+
+def listening_addresses(port: int) -> set[str]:
+    """The local IPv4 addresses a port is listening on, from /proc/net/tcp (state 0A = LISTEN)."""
+    found = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        local, state = line.split()[1], line.split()[3]
+        address, hex_port = local.split(":")
+        if state == "0A" and int(hex_port, 16) == port:
+            found.add(".".join(str(int(address[i : i + 2], 16)) for i in (6, 4, 2, 0)))
+    return found
+
+
+async def test_the_exposed_surface_is_locked_down(fault_stack, http):
+    stack = fault_stack
+    assert listening_addresses(stack.actions_port) == {"127.0.0.1"}  # actions: localhost only
+    rasa = f"http://127.0.0.1:{stack.rasa_port}"
+    for path in ("/status", "/conversations/fault-clinic/tracker", "/version/../status"):
+        async with http.get(f"{rasa}{path}") as response:
+            assert response.status in (401, 404), path  # Rasa's API needs RASA_TOKEN
+    async with http.get(f"{rasa}/status", params={"token": "wrong"}) as response:
+        assert response.status == 401
+    async with http.get(f"{stack.web_url}/api/customers/1") as response:
+        assert response.status == 401  # staff routes need the staff token
+    evil = {"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"}
+    async with http.options(stack.rest_url, headers=evil) as response:
+        assert "Access-Control-Allow-Origin" not in response.headers  # CORS: ALLOWED_ORIGINS only
+    ours = {**evil, "Origin": f"http://localhost:{stack.web_port}"}
+    async with http.options(stack.rest_url, headers=ours) as response:
+        assert response.headers.get("Access-Control-Allow-Origin") == ours["Origin"]
+    async with http.get(f"{rasa}/socket.io/", params={"EIO": "4", "transport": "polling"}, headers=evil) as r:
+        assert r.status >= 400  # the widget's socket refuses other sites
