@@ -42,6 +42,19 @@ class DatabaseUrlTrackerStore(SQLTrackerStore):
         except SQLAlchemyError as error:
             raise _unavailable(error) from None
 
+    async def stream_events(self, tracker: DialogueStateTracker) -> None:
+        """Hand the turn's new events to the engagement broker. Rasa finds them by loading and
+        rebuilding the whole stored conversation (on every save, the biggest cost of a turn under
+        load); counting the stored events is enough, and is what `save` itself does."""
+        if self.event_broker is None:
+            return
+        try:
+            with self.session_scope() as session:
+                new_events = list(self._additional_events(session, tracker))
+        except SQLAlchemyError as error:
+            raise _unavailable(error) from None
+        await self._stream_new_events(self.event_broker, new_events, tracker.sender_id)
+
     async def save(self, tracker: DialogueStateTracker) -> None:
         try:
             await super().save(tracker)
