@@ -107,17 +107,21 @@ def cmd_rasa(_: argparse.Namespace) -> None:
     from rasa.core import run
     from rasa.core.utils import AvailableEndpoints
     from rasa.utils.common import configure_logging_and_warnings
+    from rasa.utils.endpoints import EndpointConfig
     from rasa.utils.log_utils import configure_structlog
 
     # INFO, not DEBUG: Rasa's debug lines include message text (customer PII).
     configure_logging_and_warnings(logging.INFO)
     configure_structlog(logging.INFO)
+    endpoints = AvailableEndpoints.read_endpoints(str(config.PROJECT_ROOT / "endpoints.yml"))
+    if config.redis_url():  # several Rasa servers: conversation locks they all see (see endpoints.yml)
+        endpoints.lock_store = EndpointConfig(type="bot.engagement.lock_store.RedisUrlLockStore")
     run.serve_application(
         model_path=str(config.model_path()),
         interface=os.environ.get("RASA_HOST", "0.0.0.0"),
         port=config.ports().rasa,
         credentials=str(config.PROJECT_ROOT / "credentials.yml"),
-        endpoints=AvailableEndpoints.read_endpoints(str(config.PROJECT_ROOT / "endpoints.yml")),
+        endpoints=endpoints,
         enable_api=True,
         auth_token=config.rasa_token(),
         cors=config.allowed_origins(),

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import redis
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, make_url
 
@@ -17,6 +18,8 @@ from bot.profile import ProfileStore
 from bot.training import train
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
+# Our tests keep to one Redis database, each under its own key prefix, so parallel runs never meet.
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
 
 
 def postgres_schema_url(schema: str) -> URL:
@@ -45,6 +48,20 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[URL
         with admin.begin() as connection:
             connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
         admin.dispose()
+
+
+@pytest.fixture
+def redis_locks(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
+    """REDIS_URL and a fresh LOCK_STORE_KEY_PREFIX (also set in this process); its keys are removed after."""
+    settings = {"REDIS_URL": REDIS_URL, "LOCK_STORE_KEY_PREFIX": f"t{secrets.token_hex(6)}"}
+    for name, value in settings.items():
+        monkeypatch.setenv(name, value)
+    yield settings
+    client = redis.Redis.from_url(REDIS_URL)
+    leftover = list(client.scan_iter(f"{settings['LOCK_STORE_KEY_PREFIX']}:*"))
+    if leftover:
+        client.delete(*leftover)
+    client.close()
 
 
 @pytest.fixture
