@@ -137,10 +137,16 @@ def cmd_web(_: argparse.Namespace) -> None:
     web.run_app(create_app(), host=os.environ.get("WEB_HOST", "0.0.0.0"), port=config.ports().web, print=None)
 
 
-def cmd_run(_: argparse.Namespace) -> None:
+def cmd_run(args: argparse.Namespace) -> None:
     from bot.supervisor import supervise
 
-    sys.exit(supervise())
+    if not args.scaled:
+        sys.exit(supervise())
+    from bot.scaleout import check_profile, layout, scaled_parts
+
+    plan = layout()
+    check_profile(plan)
+    sys.exit(supervise(scaled_parts(plan)))
 
 
 def cmd_shell(_: argparse.Namespace) -> None:
@@ -180,8 +186,15 @@ def main() -> None:
     train.add_argument("--config", default="config.yml")
     train.add_argument("--force", action="store_true")
     train.set_defaults(func=cmd_train)
+    run = commands.add_parser("run", help="run everything under one supervisor")
+    run.add_argument(
+        "--scaled",
+        action="store_true",
+        help="the production profile: RASA_SERVERS Rasa and ACTION_SERVERS action servers behind nginx, "
+        "on PostgreSQL and Redis",
+    )
+    run.set_defaults(func=cmd_run)
     for name, func, text in (
-        ("run", cmd_run, "run everything under one supervisor"),
         ("shell", cmd_shell, "chat with the assistant in the terminal"),
         ("actions", cmd_actions, "run only the action server"),
         ("rasa", cmd_rasa, "run only the Rasa server"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from collections.abc import Iterator
@@ -35,13 +36,20 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[URL
         db.upgrade(url)
         yield url
         return
+    with postgres_schema() as url:
+        db.upgrade(url)
+        yield url
+
+
+@contextlib.contextmanager
+def postgres_schema() -> Iterator[URL]:
+    """A fresh, empty PostgreSQL schema (dropped afterwards) and the URL whose connections use it."""
     schema = f"t_{secrets.token_hex(6)}"
     admin = create_engine(POSTGRES_URL, future=True)
     with admin.begin() as connection:
         connection.execute(text(f"CREATE SCHEMA {schema}"))
     url = postgres_schema_url(schema)
     try:
-        db.upgrade(url)
         yield url
     finally:
         db.engine_for(url).dispose()
@@ -50,18 +58,27 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[URL
         admin.dispose()
 
 
+@contextlib.contextmanager
+def redis_lock_settings() -> Iterator[dict[str, str]]:
+    """REDIS_URL and a fresh LOCK_STORE_KEY_PREFIX; the prefix's keys are removed afterwards."""
+    settings = {"REDIS_URL": REDIS_URL, "LOCK_STORE_KEY_PREFIX": f"t{secrets.token_hex(6)}"}
+    try:
+        yield settings
+    finally:
+        client = redis.Redis.from_url(REDIS_URL)
+        leftover = list(client.scan_iter(f"{settings['LOCK_STORE_KEY_PREFIX']}:*"))
+        if leftover:
+            client.delete(*leftover)
+        client.close()
+
+
 @pytest.fixture
 def redis_locks(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
-    """REDIS_URL and a fresh LOCK_STORE_KEY_PREFIX (also set in this process); its keys are removed after."""
-    settings = {"REDIS_URL": REDIS_URL, "LOCK_STORE_KEY_PREFIX": f"t{secrets.token_hex(6)}"}
-    for name, value in settings.items():
-        monkeypatch.setenv(name, value)
-    yield settings
-    client = redis.Redis.from_url(REDIS_URL)
-    leftover = list(client.scan_iter(f"{settings['LOCK_STORE_KEY_PREFIX']}:*"))
-    if leftover:
-        client.delete(*leftover)
-    client.close()
+    """`redis_lock_settings`, also set in this process's environment."""
+    with redis_lock_settings() as settings:
+        for name, value in settings.items():
+            monkeypatch.setenv(name, value)
+        yield settings
 
 
 @pytest.fixture
