@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import secrets
 import signal
 import socket
@@ -54,19 +55,25 @@ class Stack:
 
 
 def free_port(following: int = 0) -> int:
-    """A free port, and `following` free ones just above it (the scaled set's backends use those)."""
-    while True:
+    """A free port; with `following`, one with that many free ports just above it (the scaled set's
+    backends). A block is picked below the kernel's ephemeral range, where outgoing connections
+    (to PostgreSQL, Redis, ...) could take one of its ports before a server binds it."""
+    if not following:
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
-        if all(_bindable(port + i) for i in range(1, following + 1)):
-            return port
+            return sock.getsockname()[1]
+    ephemeral = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    for _ in range(1000):
+        base = random.randint(10000, ephemeral - following - 1)
+        if all(_bindable(base + i) for i in range(following + 1)):
+            return base
+    raise RuntimeError(f"no {following + 1} free ports in a row below {ephemeral}")
 
 
 def _bindable(port: int) -> bool:
     with socket.socket() as sock:
         try:
-            sock.bind(("127.0.0.1", port))
+            sock.bind(("0.0.0.0", port))  # nginx listens on all addresses
         except OSError:
             return False
     return True
