@@ -131,10 +131,16 @@ def cmd_rasa(_: argparse.Namespace) -> None:
 def cmd_web(_: argparse.Namespace) -> None:
     from aiohttp import web
 
-    from bot.web import create_app
+    from bot.web import PathOnlyAccessLogger, create_app
 
     logging.basicConfig(level=logging.INFO)
-    web.run_app(create_app(), host=os.environ.get("WEB_HOST", "0.0.0.0"), port=config.ports().web, print=None)
+    web.run_app(
+        create_app(),
+        host=os.environ.get("WEB_HOST", "0.0.0.0"),
+        port=config.ports().web,
+        print=None,
+        access_log_class=PathOnlyAccessLogger,
+    )
 
 
 def cmd_run(args: argparse.Namespace) -> None:

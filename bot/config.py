@@ -105,6 +105,14 @@ def lock_store_key_prefix() -> str | None:
     return prefix
 
 
+def part_restarts() -> int:
+    """How many times the supervisor restarts a part that died before it stops everything."""
+    raw = os.environ.get("PART_RESTARTS", "0")
+    if not raw.isdigit():
+        raise SystemExit(f"PART_RESTARTS must be a whole number (0 or more), got {raw!r}")
+    return int(raw)
+
+
 def allowed_origins() -> list[str]:
     """Browser origins allowed to talk to the Rasa server (socket.io widget and REST, via CORS).
 

@@ -11,6 +11,7 @@ from alembic.config import Config
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import URL, Engine
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
 
 from bot import config
 
@@ -21,10 +22,17 @@ def make_engine(url: URL) -> Engine:
     """An engine tuned for several processes sharing one database.
 
     SQLite: WAL lets readers and one writer work at once; busy_timeout makes writers queue
-    instead of failing; foreign keys are off by default in SQLite, so switch them on.
+    instead of failing; foreign keys are off by default in SQLite, so switch them on. Connections
+    are pooled (SQLAlchemy 1.4 would open a new one, pragmas and all, for every session: several
+    milliseconds a query); stores call from worker threads, hence check_same_thread off.
     """
     if url.get_backend_name() == "sqlite":
-        engine = create_engine(url, future=True, connect_args={"timeout": 30})
+        engine = create_engine(
+            url,
+            future=True,
+            poolclass=QueuePool,
+            connect_args={"timeout": 30, "check_same_thread": False},
+        )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

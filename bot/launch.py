@@ -41,6 +41,12 @@ class Stack:
     def staff_headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.env['STAFF_TOKEN']}"}
 
+    def part_pid(self, command: str) -> int:
+        """The pid of one running part by its `python -m bot` command (`actions`, `rasa`, `web`,
+        `sms-sender`), e.g. for fault tests that kill it."""
+        [pid] = [pid for pid, line in children_of(self.process.pid) if line.split()[-1:] == [command]]
+        return pid
+
     def __enter__(self) -> Stack:
         return self
 

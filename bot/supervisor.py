@@ -1,7 +1,9 @@
 """One process that runs the action server, the Rasa server and the web app together.
 
-If any part dies the others are stopped too: a half-running assistant (say, Rasa without its
-actions) would answer customers wrongly, which is worse than not answering.
+A part that dies is restarted up to `PART_RESTARTS` times (default 0); after that, the others are
+stopped too: a half-running assistant for good (say, Rasa without its actions) would answer
+customers wrongly, which is worse than not answering. While a part restarts, customers get an
+apology rather than silence (bot/channels/failures.py) and every state lives in the database.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ class Part:
     env: dict[str, str] = field(default_factory=dict)  # this process's own settings, e.g. its port
     process: subprocess.Popen[bytes] | None = None
     ready: bool = False
+    restarts: int = 0
 
     def start(self) -> None:
         # A session of its own: Ctrl-C reaches only the supervisor, which stops parts in order.
@@ -92,13 +95,26 @@ def supervise(running: list[Part] | None = None) -> int:
     signal.signal(signal.SIGINT, _raise_stop)
     signal.signal(signal.SIGTERM, _raise_stop)
     running = running or parts()
+    restart_limit = config.part_restarts()
     exit_code = 0
+    announced = False
     try:
         for part in running:
             part.start()
         while True:
             for part in running:
                 code = part.process.poll() if part.process else None
+                if code is not None and part.restarts < restart_limit:
+                    part.restarts += 1
+                    print(
+                        f"{part.name} exited with code {code}; restarting it "
+                        f"(restart {part.restarts} of {restart_limit}).",
+                        file=sys.stderr,
+                        flush=True,
+                    )
+                    part.ready = False
+                    part.start()
+                    continue
                 if code is not None:
                     print(
                         f"{part.name} exited with code {code}; stopping the rest.",
@@ -110,7 +126,8 @@ def supervise(running: list[Part] | None = None) -> int:
                 if not part.ready and part.answers():
                     part.ready = True
                     print(f"{part.name} is {_where(part)}", flush=True)
-                    if all(p.ready for p in running):
+                    if not announced and all(p.ready for p in running):
+                        announced = True
                         _print_ready()
             time.sleep(0.5)
     except _Stop:

@@ -35,6 +35,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[URL
         url = make_url(f"sqlite:///{tmp_path / 'profile.db'}")
         db.upgrade(url)
         yield url
+        db.engine_for(url).dispose()  # pooled connections hold the file open
         return
     with postgres_schema() as url:
         db.upgrade(url)

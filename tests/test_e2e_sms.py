@@ -11,10 +11,17 @@ from typing import Any
 
 import aiohttp
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select
+from sqlalchemy.engine import make_url
 from twilio.request_validator import RequestValidator
 
+from bot.db import session_factory
 from bot.dealership import current
 from bot.launch import Stack, start_stack
+from bot.profile import normalise_phone
+from bot.profile.models import Phone, SmsMessage
 from tests.chat import say, texts, wait_for
 
 TOKEN = "e2e-twilio-auth-token"
@@ -145,9 +152,10 @@ async def test_missing_fields_get_a_clear_400_only_once_signed(sms_stack, http):
 async def test_a_retried_webhook_gets_the_same_reply_and_is_recorded_once(sms_stack, http):
     phone = "+15550100403"
     form = fields(phone, "hi there")
-    first, again = await asyncio.gather(post(http, sms_stack, form), post(http, sms_stack, form))
-    third = await post(http, sms_stack, form)
-    assert first == again == third and first[0] == 200 and messages(first[1])
+    # A retry storm: a dozen deliveries of one MessageSid at once, then one more later.
+    first, *storm = await asyncio.gather(*(post(http, sms_stack, form) for _ in range(12)))
+    later = await post(http, sms_stack, form)
+    assert all(reply == first for reply in (*storm, later)) and first[0] == 200 and messages(first[1])
     await sms(http, sms_stack, phone, "thanks")  # a later message, to know the first is written
     rows = await inbound(http, sms_stack, phone, 2)
     assert [r["text"] for r in rows if r["direction"] == "in"] == ["hi there", "thanks"]
@@ -251,3 +259,28 @@ async def test_booking_a_clinic_by_replying_numbers(sms_stack, http):
         [mine] = [b for b in await r.json() if b["code"] == code]
     [customer] = await customers_with(http, sms_stack, phone)
     assert mine["customer_id"] == customer["id"] and mine["party_size"] == 2 and mine["status"] == "confirmed"
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    body=st.one_of(
+        st.text(max_size=400), st.sampled_from(["STOP", "help", "1", "", "<Message>&amp;</Response>"])
+    ),
+    sender=st.one_of(
+        st.integers(0, 9999).map(lambda n: f"+1555011{n:04d}"),
+        st.text(max_size=20),
+        st.from_regex(r"\+?[0-9 ()\-]{0,18}", fullmatch=True),
+    ),
+)
+async def test_any_signed_sms_gets_an_answer_or_a_clear_400_and_only_valid_phones_are_stored(
+    sms_stack, http, body, sender
+):
+    status, text = await post(http, sms_stack, fields(sender, body))
+    assert status in (200, 400), (status, text[:300])
+    if status == 200:
+        messages(text)  # well-formed TwiML whatever the body said
+    else:
+        assert text.startswith("Bad request:")
+    with session_factory(make_url(sms_stack.env["DATABASE_URL"]))() as session:
+        stored = {*session.scalars(select(SmsMessage.phone)), *session.scalars(select(Phone.e164))}
+    assert all(normalise_phone(phone) == phone for phone in stored)

@@ -18,6 +18,7 @@ from typing import Any
 
 import aiohttp
 from sqlalchemy import or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import config
@@ -172,7 +173,13 @@ async def send_outbox(forever: bool, interval: float = 5.0) -> Counter[str] | No
     async with aiohttp.ClientSession() as http:
         sender = OutboxSender(Outbox(session_factory()), default_store(), TwilioClient(settings, http))
         while not stop.is_set():
-            total += await sender.send_due()
+            try:
+                total += await sender.send_due()
+            except SQLAlchemyError as error:
+                if not forever:
+                    raise
+                # The database is briefly away (a restart, a failover): nothing was claimed; next pass.
+                logger.warning("SMS outbox unreachable (%s); trying again shortly", type(error).__name__)
             if not forever:
                 break
             try:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
+from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput
+from sanic import Blueprint
 from sanic.exceptions import InvalidUsage as BadRequest
 from sanic.request import Request
+
+from bot.channels.failures import guarded
 
 MAX_MESSAGE_CHARS = 20_000
 MAX_SENDER_CHARS = 255
@@ -19,6 +24,9 @@ class CheckedRestInput(RestInput):
     @classmethod
     def name(cls) -> str:
         return "rest"
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        return super().blueprint(guarded(on_new_message))
 
     async def _extract_sender(self, req: Request) -> str | None:
         body = _checked_body(req)

@@ -17,6 +17,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import config, dealership
+from bot.channels.failures import guarded
 from bot.channels.sms import CHANNEL, InvalidSms, form_params, inbound_from, signature_is_valid, twiml
 from bot.channels.sms_inbox import SmsInbox
 from bot.channels.sms_store import SmsStore
@@ -55,6 +56,7 @@ class SmsInput(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("sms_webhook", __name__)
+        on_new_message = guarded(on_new_message)
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:

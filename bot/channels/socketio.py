@@ -21,6 +21,7 @@ from rasa.core.channels.socketio import SocketIOInput
 from sanic import Blueprint
 
 from bot import config
+from bot.channels.failures import guarded
 from bot.channels.rest import MAX_MESSAGE_CHARS
 
 # What the widget generates (32 hex digits) and what Rasa generates for a socket without one; long
@@ -38,7 +39,7 @@ class CheckedSocketIOInput(SocketIOInput):
         return "socketio"
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        blueprint = super().blueprint(on_new_message)
+        blueprint = super().blueprint(guarded(on_new_message))
         sio = self.sio
         assert sio is not None  # set by Rasa's blueprint()
         # engine.io checks the Origin header of every request (polling and the WebSocket

@@ -19,12 +19,13 @@ from collections import OrderedDict
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from rasa.core.brokers.broker import EventBroker
 from rasa.utils.endpoints import EndpointConfig
 
 from bot import config
+from bot.engagement.turn import current_turn
 from bot.profile import EngagementRecord, ProfileStore, default_store
 
 logger = logging.getLogger(__name__)
@@ -35,6 +36,8 @@ _MAX_SENDERS_REMEMBERED = 10_000
 
 
 class EngagementBroker(EventBroker):
+    _running: ClassVar[EngagementBroker | None] = None  # the one Rasa made in this process
+
     def __init__(self, store: ProfileStore, spool: Path | None = None) -> None:
         self._store = store
         self._spool = spool or config.var_dir() / "engagement-spool.jsonl"
@@ -53,7 +56,17 @@ class EngagementBroker(EventBroker):
     async def from_endpoint_config(
         cls, broker_config: EndpointConfig, event_loop: asyncio.AbstractEventLoop | None = None
     ) -> EngagementBroker:
-        return cls(default_store())
+        cls._running = cls(default_store())
+        return cls._running
+
+    @classmethod
+    def record_later(cls, record: EngagementRecord) -> None:
+        """Queue a message this process handled outside Rasa's tracker (e.g. an apology): written,
+        retried and spooled like every other."""
+        if cls._running is None:
+            logger.error("No engagement broker in this process; a %r message was not recorded", record.action)
+            return
+        cls._running._queue.put(record)
 
     # --- Rasa's side (event loop) -----------------------------------------------------------
 
@@ -62,6 +75,9 @@ class EngagementBroker(EventBroker):
         if record is None:
             return
         if record.direction == "in":
+            turn = current_turn.get()
+            if turn is not None:
+                turn.recorded = True
             self._release_waiting(record.sender_id, record.channel)
         elif not record.channel:
             self._wait_for_channel(record)
