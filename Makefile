@@ -6,10 +6,13 @@ PY := $(VENV)/bin/python
 PYTHON310 := $(shell for p in python3.10 $$HOME/.pyenv/versions/3.10*/bin/python3.10 /usr/local/bin/python3.10 /usr/bin/python3.10; do \
 	$$p -c 'import sys; assert sys.version_info[:2] == (3, 10)' 2>/dev/null && { echo $$p; break; }; done)
 
-.PHONY: run test shell train check-knowledge migrate reminders lint install lock clean
+.PHONY: run run-scaled test shell train check-knowledge migrate reminders lint install lock clean
 
 run: install train migrate ## install, train if needed, upgrade the database, serve everything
 	$(PY) -m bot run
+
+run-scaled: install train migrate ## the production profile on one machine: several Rasa and action servers behind nginx (needs PostgreSQL, Redis)
+	$(PY) -m bot run --scaled
 
 test: install ## the whole suite (what CI runs)
 	$(PY) -m pytest

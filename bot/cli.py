@@ -107,6 +107,7 @@ def cmd_rasa(_: argparse.Namespace) -> None:
     from rasa.core import run
     from rasa.core.utils import AvailableEndpoints
     from rasa.utils.common import configure_logging_and_warnings
+    from rasa.utils.endpoints import EndpointConfig
     from rasa.utils.log_utils import configure_structlog
 
     from bot import rasa_speedups
@@ -115,12 +116,15 @@ def cmd_rasa(_: argparse.Namespace) -> None:
     # INFO, not DEBUG: Rasa's debug lines include message text (customer PII).
     configure_logging_and_warnings(logging.INFO)
     configure_structlog(logging.INFO)
+    endpoints = AvailableEndpoints.read_endpoints(str(config.PROJECT_ROOT / "endpoints.yml"))
+    if config.redis_url():  # several Rasa servers: conversation locks they all see (see endpoints.yml)
+        endpoints.lock_store = EndpointConfig(type="bot.engagement.lock_store.RedisUrlLockStore")
     run.serve_application(
         model_path=str(config.model_path()),
         interface=os.environ.get("RASA_HOST", "0.0.0.0"),
         port=config.ports().rasa,
         credentials=str(config.PROJECT_ROOT / "credentials.yml"),
-        endpoints=AvailableEndpoints.read_endpoints(str(config.PROJECT_ROOT / "endpoints.yml")),
+        endpoints=endpoints,
         enable_api=True,
         auth_token=config.rasa_token(),
         cors=config.allowed_origins(),
@@ -142,10 +146,16 @@ def cmd_web(_: argparse.Namespace) -> None:
     )
 
 
-def cmd_run(_: argparse.Namespace) -> None:
+def cmd_run(args: argparse.Namespace) -> None:
     from bot.supervisor import supervise
 
-    sys.exit(supervise())
+    if not args.scaled:
+        sys.exit(supervise())
+    from bot.scaleout import check_profile, layout, scaled_parts
+
+    plan = layout()
+    check_profile(plan)
+    sys.exit(supervise(scaled_parts(plan)))
 
 
 def cmd_shell(_: argparse.Namespace) -> None:
@@ -185,8 +195,15 @@ def main() -> None:
     train.add_argument("--config", default="config.yml")
     train.add_argument("--force", action="store_true")
     train.set_defaults(func=cmd_train)
+    run = commands.add_parser("run", help="run everything under one supervisor")
+    run.add_argument(
+        "--scaled",
+        action="store_true",
+        help="the production profile: RASA_SERVERS Rasa and ACTION_SERVERS action servers behind nginx, "
+        "on PostgreSQL and Redis",
+    )
+    run.set_defaults(func=cmd_run)
     for name, func, text in (
-        ("run", cmd_run, "run everything under one supervisor"),
         ("shell", cmd_shell, "chat with the assistant in the terminal"),
         ("actions", cmd_actions, "run only the action server"),
         ("rasa", cmd_rasa, "run only the Rasa server"),

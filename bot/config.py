@@ -77,6 +77,34 @@ def ports() -> Ports:
     )
 
 
+def server_count(name: str, default: int) -> int:
+    """How many processes of one kind the scaled profile runs (RASA_SERVERS, ACTION_SERVERS, WEB_SERVERS)."""
+    raw = os.environ.get(name, str(default))
+    try:
+        count = int(raw)
+    except ValueError:
+        raise SystemExit(f"{name} must be a whole number, got {raw!r}") from None
+    if not 1 <= count <= 16:
+        raise SystemExit(f"{name} must be between 1 and 16, got {count}")
+    return count
+
+
+def redis_url() -> str | None:
+    """Redis for Rasa's conversation locks (several Rasa servers); unset: Rasa's in-memory locks."""
+    url = os.environ.get("REDIS_URL") or None
+    if url and not url.startswith(("redis://", "rediss://", "unix://")):
+        raise SystemExit("REDIS_URL must look like redis://host:6379/0 (or rediss://, unix://)")
+    return url
+
+
+def lock_store_key_prefix() -> str | None:
+    """Keeps several assistants' locks apart in one Redis database; letters and digits only (Rasa's rule)."""
+    prefix = os.environ.get("LOCK_STORE_KEY_PREFIX") or None
+    if prefix and not prefix.isalnum():
+        raise SystemExit(f"LOCK_STORE_KEY_PREFIX must be letters and digits only, got {prefix!r}")
+    return prefix
+
+
 def part_restarts() -> int:
     """How many times the supervisor restarts a part that died before it stops everything."""
     raw = os.environ.get("PART_RESTARTS", "0")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import secrets
 import signal
 import socket
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot import config
+from bot.supervisor import READY
 
 
 @dataclass
@@ -58,10 +60,29 @@ class Stack:
         return self.process.returncode
 
 
-def free_port() -> int:
+def free_port(following: int = 0) -> int:
+    """A free port; with `following`, one with that many free ports just above it (the scaled set's
+    backends). A block is picked below the kernel's ephemeral range, where outgoing connections
+    (to PostgreSQL, Redis, ...) could take one of its ports before a server binds it."""
+    if not following:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            return sock.getsockname()[1]
+    ephemeral = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    for _ in range(1000):
+        base = random.randint(10000, ephemeral - following - 1)
+        if all(_bindable(base + i) for i in range(following + 1)):
+            return base
+    raise RuntimeError(f"no {following + 1} free ports in a row below {ephemeral}")
+
+
+def _bindable(port: int) -> bool:
     with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        try:
+            sock.bind(("0.0.0.0", port))  # nginx listens on all addresses
+        except OSError:
+            return False
+    return True
 
 
 def start_stack(
@@ -70,13 +91,20 @@ def start_stack(
     database_url: str | None = None,
     timeout: float = 180,
     extra_env: dict[str, str] | None = None,
+    scaled: bool = False,
 ) -> Stack:
     """Migrate, then run the supervisor on free ports with its state in `var_dir`; wait until healthy.
 
-    `extra_env` adds settings, e.g. the Twilio ones for SMS tests.
+    `extra_env` adds settings, e.g. the Twilio ones for SMS tests. `scaled`: the production profile
+    (`run --scaled`; its backends listen on the ports just above each of the three).
     """
     var_dir.mkdir(parents=True, exist_ok=True)
-    ports = {name: free_port() for name in ("ACTIONS_PORT", "RASA_PORT", "WEB_PORT")}
+    names = ("ACTIONS_PORT", "RASA_PORT", "WEB_PORT")
+    if scaled:  # each front port with room for up to 16 backends above it
+        base = free_port(following=3 * 17 - 1)
+        ports = {name: base + 17 * i for i, name in enumerate(names)}
+    else:
+        ports = {name: free_port() for name in names}
     env = {
         **os.environ,
         **{name: str(port) for name, port in ports.items()},
@@ -89,25 +117,27 @@ def start_stack(
     subprocess.run([sys.executable, "-m", "bot", "migrate"], env=env, check=True, cwd=config.PROJECT_ROOT)
     log = var_dir / "stack.log"
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "run"],
+        [sys.executable, "-m", "bot", "run", *(["--scaled"] if scaled else [])],
         env=env,
         cwd=config.PROJECT_ROOT,
         stdout=log.open("ab"),
         stderr=subprocess.STDOUT,
     )
     stack = Stack(process, env, var_dir, log, ports["RASA_PORT"], ports["WEB_PORT"], ports["ACTIONS_PORT"])
-    _wait_healthy(stack, timeout)
+    _wait_healthy(stack, timeout, every_part=scaled)
     return stack
 
 
-def _wait_healthy(stack: Stack, timeout: float) -> None:
+def _wait_healthy(stack: Stack, timeout: float, every_part: bool) -> None:
+    """Until the web app says healthy; with `every_part`, also until the supervisor says all parts
+    answer (behind nginx, one healthy Rasa server is enough for the web app's health)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if stack.process.poll() is not None:
             raise RuntimeError(f"the assistant exited early:\n{stack.log.read_text()[-4000:]}")
         try:
             with urllib.request.urlopen(f"{stack.web_url}/healthz", timeout=2) as response:
-                if response.status == 200:
+                if response.status == 200 and (not every_part or READY in stack.log.read_text()):
                     return
         except (urllib.error.URLError, OSError):
             pass

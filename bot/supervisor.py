@@ -9,6 +9,7 @@ apology rather than silence (bot/channels/failures.py) and every state lives in 
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import subprocess
 import sys
@@ -16,18 +17,20 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot import config
 
 STOP_GRACE_SECONDS = 30
+READY = "Mobility Concierge is ready"  # printed once every part answers
 
 
 @dataclass
 class Part:
     name: str
-    command: str  # the `python -m bot` sub-command
+    argv: list[str]
     health_url: str | None  # None: no HTTP side; ready while running
+    env: dict[str, str] = field(default_factory=dict)  # this process's own settings, e.g. its port
     process: subprocess.Popen[bytes] | None = None
     ready: bool = False
     restarts: int = 0
@@ -35,7 +38,7 @@ class Part:
     def start(self) -> None:
         # A session of its own: Ctrl-C reaches only the supervisor, which stops parts in order.
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "bot", self.command], cwd=config.PROJECT_ROOT, start_new_session=True
+            self.argv, cwd=config.PROJECT_ROOT, env={**os.environ, **self.env}, start_new_session=True
         )
 
     def answers(self) -> bool:
@@ -60,13 +63,18 @@ class Part:
                 self.process.wait()
 
 
+def bot_part(name: str, command: str, health_url: str | None, **env: str) -> Part:
+    """A part run as `python -m bot <command>`."""
+    return Part(name, [sys.executable, "-m", "bot", command], health_url, env)
+
+
 def parts() -> list[Part]:
     ports = config.ports()
     return [
-        Part("action server", "actions", f"http://127.0.0.1:{ports.actions}/health"),
-        Part("Rasa server", "rasa", f"http://127.0.0.1:{ports.rasa}/"),
-        Part("web app", "web", f"http://127.0.0.1:{ports.web}/healthz"),
-        Part("SMS sender", "sms-sender", None),
+        bot_part("action server", "actions", f"http://127.0.0.1:{ports.actions}/health"),
+        bot_part("Rasa server", "rasa", f"http://127.0.0.1:{ports.rasa}/"),
+        bot_part("web app", "web", f"http://127.0.0.1:{ports.web}/healthz"),
+        bot_part("SMS sender", "sms-sender", None),
     ]
 
 
@@ -78,14 +86,15 @@ def _raise_stop(signum: int, _frame: object) -> None:
     raise _Stop(signal.Signals(signum).name)
 
 
-def supervise() -> int:
-    """Start all parts, report when each listens, and stop everything on a signal or a death."""
+def supervise(running: list[Part] | None = None) -> int:
+    """Start all parts (`make run`'s by default), report when each listens, and stop everything
+    on a signal or a death."""
     token, token_file = config.staff_token()
     if token_file:
         print(f"Staff API token: stored in {token_file} (set STAFF_TOKEN to choose your own).", flush=True)
     signal.signal(signal.SIGINT, _raise_stop)
     signal.signal(signal.SIGTERM, _raise_stop)
-    running = parts()
+    running = running or parts()
     restart_limit = config.part_restarts()
     exit_code = 0
     announced = False
@@ -141,7 +150,7 @@ def _where(part: Part) -> str:
 def _print_ready() -> None:
     ports = config.ports()
     print(
-        "\nMobility Concierge is ready:\n"
+        f"\n{READY}:\n"
         f"  chat (REST):  POST http://localhost:{ports.rasa}/webhooks/rest/webhook\n"
         f"  socket.io:    http://localhost:{ports.rasa}/socket.io\n"
         f"  SMS webhook:  POST http://localhost:{ports.rasa}/webhooks/sms/webhook (Twilio, signed)\n"

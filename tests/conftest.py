@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import redis
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, make_url
 
@@ -17,6 +19,8 @@ from bot.profile import ProfileStore
 from bot.training import train
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
+# Our tests keep to one Redis database, each under its own key prefix, so parallel runs never meet.
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
 
 
 def postgres_schema_url(schema: str) -> URL:
@@ -33,19 +37,49 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[URL
         yield url
         db.engine_for(url).dispose()  # pooled connections hold the file open
         return
+    with postgres_schema() as url:
+        db.upgrade(url)
+        yield url
+
+
+@contextlib.contextmanager
+def postgres_schema() -> Iterator[URL]:
+    """A fresh, empty PostgreSQL schema (dropped afterwards) and the URL whose connections use it."""
     schema = f"t_{secrets.token_hex(6)}"
     admin = create_engine(POSTGRES_URL, future=True)
     with admin.begin() as connection:
         connection.execute(text(f"CREATE SCHEMA {schema}"))
     url = postgres_schema_url(schema)
     try:
-        db.upgrade(url)
         yield url
     finally:
         db.engine_for(url).dispose()
         with admin.begin() as connection:
             connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
         admin.dispose()
+
+
+@contextlib.contextmanager
+def redis_lock_settings() -> Iterator[dict[str, str]]:
+    """REDIS_URL and a fresh LOCK_STORE_KEY_PREFIX; the prefix's keys are removed afterwards."""
+    settings = {"REDIS_URL": REDIS_URL, "LOCK_STORE_KEY_PREFIX": f"t{secrets.token_hex(6)}"}
+    try:
+        yield settings
+    finally:
+        client = redis.Redis.from_url(REDIS_URL)
+        leftover = list(client.scan_iter(f"{settings['LOCK_STORE_KEY_PREFIX']}:*"))
+        if leftover:
+            client.delete(*leftover)
+        client.close()
+
+
+@pytest.fixture
+def redis_locks(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
+    """`redis_lock_settings`, also set in this process's environment."""
+    with redis_lock_settings() as settings:
+        for name, value in settings.items():
+            monkeypatch.setenv(name, value)
+        yield settings
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """The engagement broker, fed the same event dicts Rasa's tracker store publishes."""
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
@@ -73,6 +74,26 @@ async def test_events_that_cannot_be_written_at_shutdown_are_spooled_then_replay
     assert not Path(spool).exists()
     [customer] = store.find_customers(sender_id="web-2")
     assert len(store.profile(customer["id"])["engagement"]) == 3
+
+
+async def test_rasa_servers_sharing_one_spool_replay_it_exactly_once(store, tmp_path):
+    unreachable = ProfileStore(db.session_factory(make_url(f"sqlite:///{tmp_path / 'missing' / 'x.db'}")))
+    spool = tmp_path / "spool.jsonl"
+    for sender in ("web-a", "web-b"):  # two servers stopping while the database is away
+        broker = EngagementBroker(unreachable, spool=spool)
+        for event in a_turn(sender):
+            broker.publish(event)
+        await broker.close()
+    assert len(spool.read_text().splitlines()) == 6
+
+    with ThreadPoolExecutor(4) as pool:  # then all starting again at once
+        brokers = list(pool.map(lambda _: EngagementBroker(store, spool=spool), range(4)))
+    for broker in brokers:
+        await broker.close()
+    assert not list(tmp_path.glob("spool*"))
+    for sender in ("web-a", "web-b"):
+        [customer] = store.find_customers(sender_id=sender)
+        assert len(store.profile(customer["id"])["engagement"]) == 3
 
 
 async def test_flush_waits_for_everything_queued(store, tmp_path):

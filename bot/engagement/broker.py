@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import queue
 import threading
 import time
@@ -215,16 +216,21 @@ class EngagementBroker(EventBroker):
         return resolved
 
     def _append_spool(self, batch: list[EngagementRecord]) -> None:
-        with self._spool.open("a", encoding="utf-8") as spool:
-            for record in batch:
-                spool.write(json.dumps({**record.__dict__, "ts": record.ts.isoformat()}) + "\n")
+        """One unbuffered append, so Rasa servers sharing `var/` never interleave half lines."""
+        lines = "".join(json.dumps({**r.__dict__, "ts": r.ts.isoformat()}) + "\n" for r in batch)
+        with self._spool.open("ab", buffering=0) as spool:
+            spool.write(lines.encode("utf-8"))
 
     def _replay_spool(self) -> None:
-        """Events spooled at an earlier shutdown go first in the queue."""
-        if not self._spool.exists():
+        """Events spooled at an earlier shutdown go first in the queue.
+
+        The rename is the claim: of several Rasa servers starting at once, one replays the spool.
+        """
+        pending = self._spool.with_suffix(f".replaying-{os.getpid()}")
+        try:
+            self._spool.rename(pending)
+        except FileNotFoundError:
             return
-        pending = self._spool.with_suffix(".replaying")
-        self._spool.rename(pending)
         for line in pending.read_text(encoding="utf-8").splitlines():
             fields = json.loads(line)
             fields["ts"] = datetime.fromisoformat(fields["ts"])
