@@ -27,3 +27,15 @@ async def wait_for(predicate: Any, timeout: float = 15) -> Any:
         if value or time.monotonic() > deadline:
             return value
         await asyncio.sleep(0.2)
+
+
+async def profile_of(http: aiohttp.ClientSession, stack: Any, sender: str) -> dict[str, Any] | None:
+    """The staff API's view of the customer behind a conversation (None until there is one)."""
+    async with http.get(
+        f"{stack.web_url}/api/customers", params={"sender_id": sender}, headers=stack.staff_headers
+    ) as r:
+        found = await r.json()
+    if not found:
+        return None
+    async with http.get(f"{stack.web_url}/api/customers/{found[0]['id']}", headers=stack.staff_headers) as r:
+        return await r.json()

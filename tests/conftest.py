@@ -5,18 +5,24 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import aiohttp
 import pytest
 import redis
+from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, make_url
 
 from bot import config, db
+from bot.booking import BookingStore, load
+from bot.dealership import current
 from bot.launch import Stack, start_stack
 from bot.profile import ProfileStore
 from bot.training import train
+from bot.web.app import create_app
+from tests.staff import STAFF_TOKEN
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
 # Our tests keep to one Redis database, each under its own key prefix, so parallel runs never meet.
@@ -85,6 +91,36 @@ def redis_locks(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
 @pytest.fixture
 def store(database_url: URL) -> ProfileStore:
     return ProfileStore(db.session_factory(database_url))
+
+
+@pytest.fixture
+def bookings(database_url: URL) -> BookingStore:
+    """The booking engine on the test database, with the sample schedule in knowledge/."""
+    return BookingStore(
+        db.session_factory(database_url), load(config.knowledge_dir() / "schedule.yml", current().tz)[0]
+    )
+
+
+@pytest.fixture
+async def staff_api(
+    store: ProfileStore, bookings: BookingStore, unused_tcp_port: int
+) -> AsyncIterator[TestClient]:
+    """The web app in-process on the test database; staff authenticate with `tests.staff.AUTH`."""
+    app = create_app(
+        store=store,
+        staff_token=STAFF_TOKEN,
+        rasa_url=f"http://127.0.0.1:{unused_tcp_port}",
+        bookings=bookings,
+    )
+    async with TestClient(TestServer(app)) as client:
+        yield client
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    """An HTTP client for talking to a running stack."""
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120)) as session:
+        yield session
 
 
 @pytest.fixture(scope="session")

@@ -12,18 +12,13 @@ from datetime import datetime, timedelta
 import pytest
 
 from bot import config, db
-from bot.booking import BookingStore, load
+from bot.booking import load
 from bot.dealership import current
 from bot.profile import ProfileStore
 
 TZ = current().tz
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=TZ)  # a Wednesday
 SCHEDULE, PROBLEMS = load(config.knowledge_dir() / "schedule.yml", TZ)
-
-
-@pytest.fixture
-def bookings(database_url) -> BookingStore:
-    return BookingStore(db.session_factory(database_url), SCHEDULE)
 
 
 @pytest.fixture

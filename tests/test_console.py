@@ -10,38 +10,18 @@ import xml.etree.ElementTree as ET
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
-from bot import config, db
-from bot.booking import BookingStore, load
 from bot.console import session
 from bot.dealership import current
 from bot.profile import ContactDetails, EngagementRecord, VehicleDetails
 from bot.profile.models import EngagementEvent, OutboxMessage, Phone, SuggestionDecision
 from bot.reports import suggest
-from bot.web import create_app
 from tests.console_client import COOKIE, log_in
+from tests.staff import AUTH
+from tests.staff import STAFF_TOKEN as TOKEN
 
 TZ = current().tz
-TOKEN = "console-test-token"
-AUTH = {"Authorization": f"Bearer {TOKEN}"}
-
-
-@pytest.fixture
-def bookings(database_url) -> BookingStore:
-    return BookingStore(
-        db.session_factory(database_url), load(config.knowledge_dir() / "schedule.yml", TZ)[0]
-    )
-
-
-@pytest.fixture
-async def client(store, bookings, unused_tcp_port):
-    app = create_app(
-        store=store, staff_token=TOKEN, rasa_url=f"http://127.0.0.1:{unused_tcp_port}", bookings=bookings
-    )
-    async with TestClient(TestServer(app)) as test_client:
-        yield test_client
 
 
 @pytest.fixture
@@ -114,19 +94,19 @@ API_GETS = [
 
 
 @pytest.mark.parametrize("path", STAFF_GETS)
-async def test_console_pages_send_strangers_to_the_login(client, jane, path):
-    response = await client.get(path, allow_redirects=False)
+async def test_console_pages_send_strangers_to_the_login(staff_api, jane, path):
+    response = await staff_api.get(path, allow_redirects=False)
     assert response.status == 303
     assert response.headers["Location"].startswith("/staff/login?next=")
     assert "Jane" not in await response.text()
 
 
 @pytest.mark.parametrize("path", STAFF_POSTS)
-async def test_console_actions_need_a_session_and_the_form_token(client, store, jane, path):
-    response = await client.post(path, data={"text": "hi", "name": "X"}, allow_redirects=False)
+async def test_console_actions_need_a_session_and_the_form_token(staff_api, store, jane, path):
+    response = await staff_api.post(path, data={"text": "hi", "name": "X"}, allow_redirects=False)
     assert response.status == 401 and "Jane" not in await response.text()
-    staff = await log_in(client, TOKEN)
-    forged = await client.post(path, data={"text": "hi", "csrf": "nope"}, headers=staff.headers)
+    staff = await log_in(staff_api, TOKEN)
+    forged = await staff_api.post(path, data={"text": "hi", "csrf": "nope"}, headers=staff.headers)
     assert forged.status == 403
     assert store.audit_trail(jane) == [] and store.open_handoffs()[0]["taken_by"] is None
 
@@ -135,19 +115,19 @@ async def test_console_actions_need_a_session_and_the_form_token(client, store, 
 @pytest.mark.parametrize(
     "headers", [{}, {"Authorization": "Bearer wrong"}, {"Cookie": f"{COOKIE}=forged.cookie"}]
 )
-async def test_report_routes_need_the_token_or_a_session(client, jane, path, headers):
-    response = await client.get(path, headers=headers)
+async def test_report_routes_need_the_token_or_a_session(staff_api, jane, path, headers):
+    response = await staff_api.get(path, headers=headers)
     assert response.status == 401
     body = await response.json()
     assert "staff token" in body["error"] and "Jane" not in str(body)
 
 
-async def test_login_sets_a_secure_httponly_cookie_and_rejects_bad_logins(client):
-    wrong = await client.post("/staff/login", data={"token": "nope", "name": "Sam"}, allow_redirects=False)
+async def test_login_sets_a_secure_httponly_cookie_and_rejects_bad_logins(staff_api):
+    wrong = await staff_api.post("/staff/login", data={"token": "nope", "name": "Sam"}, allow_redirects=False)
     assert wrong.status == 401 and "not right" in await wrong.text() and COOKIE not in wrong.cookies
-    nameless = await client.post("/staff/login", data={"token": TOKEN, "name": " "}, allow_redirects=False)
+    nameless = await staff_api.post("/staff/login", data={"token": TOKEN, "name": " "}, allow_redirects=False)
     assert nameless.status == 401 and "Enter your name" in await nameless.text()
-    away = await client.post(
+    away = await staff_api.post(
         "/staff/login", data={"token": TOKEN, "name": "Sam", "next": "//evil.example/"}, allow_redirects=False
     )
     assert away.status == 303 and away.headers["Location"] == "/staff/customers"
@@ -166,10 +146,10 @@ def test_sessions_expire_and_die_with_a_new_token():
     )
 
 
-async def test_a_console_session_can_read_the_api_but_not_change_it(client, jane):
-    staff = await log_in(client, TOKEN)
-    assert (await client.get(f"/api/customers/{jane}", headers=staff.headers)).status == 200
-    changed = await client.post(
+async def test_a_console_session_can_read_the_api_but_not_change_it(staff_api, jane):
+    staff = await log_in(staff_api, TOKEN)
+    assert (await staff_api.get(f"/api/customers/{jane}", headers=staff.headers)).status == 200
+    changed = await staff_api.post(
         "/api/bookings/ABC123/attendance", json={"attendance": "attended"}, headers=staff.headers
     )
     assert changed.status == 401
@@ -178,21 +158,21 @@ async def test_a_console_session_can_read_the_api_but_not_change_it(client, jane
 @pytest.mark.parametrize(
     "query", ["jane", "DOE", "maya", "(555) 010-0123", "0100123", "JANE@EXAMPLE", "1cv0ion2024"]
 )
-async def test_search_by_name_household_phone_email_or_vin(client, jane, query):
-    staff = await log_in(client, TOKEN)
+async def test_search_by_name_household_phone_email_or_vin(staff_api, jane, query):
+    staff = await log_in(staff_api, TOKEN)
     status, html = await staff.page(f"/staff/customers?q={query}")
     assert status == 200 and f'href="/staff/customers/{jane}"' in html
 
 
-async def test_search_treats_wildcards_literally(client, jane):
-    staff = await log_in(client, TOKEN)
+async def test_search_treats_wildcards_literally(staff_api, jane):
+    staff = await log_in(staff_api, TOKEN)
     for query in ("%", "_", "nobody"):
         _, html = await staff.page(f"/staff/customers?q={query}")
         assert "0 found" in html
 
 
-async def test_the_profile_page_shows_the_whole_household_and_timeline(client, jane):
-    staff = await log_in(client, TOKEN)
+async def test_the_profile_page_shows_the_whole_household_and_timeline(staff_api, jane):
+    staff = await log_in(staff_api, TOKEN)
     status, html = await staff.page(f"/staff/customers/{jane}")
     assert status == 200
     for shown in (
@@ -212,22 +192,22 @@ async def test_the_profile_page_shows_the_whole_household_and_timeline(client, j
     assert re.search(r"<td>Maya</td><td>daughter</td><td>\d{4}</td><td>16</td>", html)
     assert (
         "Content-Security-Policy"
-        in (await client.get(f"/staff/customers/{jane}", headers=staff.headers)).headers
+        in (await staff_api.get(f"/staff/customers/{jane}", headers=staff.headers)).headers
     )
 
 
-async def test_customer_text_is_escaped(client, store):
+async def test_customer_text_is_escaped(staff_api, store):
     customer = store.customer_for_sender("rest", "mallory")
     store.record_engagement(
         [EngagementRecord("mallory", "rest", datetime(2026, 1, 1), "in", text="<script>alert(1)</script>")]
     )
-    staff = await log_in(client, TOKEN)
+    staff = await log_in(staff_api, TOKEN)
     _, html = await staff.page(f"/staff/customers/{customer}")
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 
-async def test_staff_edits_are_audited_and_bad_ones_change_nothing(client, store, bookings, jane):
-    staff = await log_in(client, TOKEN, "Sam Staff")
+async def test_staff_edits_are_audited_and_bad_ones_change_nothing(staff_api, store, bookings, jane):
+    staff = await log_in(staff_api, TOKEN, "Sam Staff")
     page = f"/staff/customers/{jane}"
     bad = await staff.post(f"{page}/phone", {"old": "+15550100123", "new": "12"}, page)
     assert bad.status == 400 and "wrong number of digits" in await bad.text()
@@ -261,8 +241,8 @@ async def test_staff_edits_are_audited_and_bad_ones_change_nothing(client, store
     assert trail[0]["detail"] == {"booking": code, "status": "attended"}
 
 
-async def test_handoff_inbox_shows_the_conversation_and_says_when_rasa_is_away(client, store, jane):
-    staff = await log_in(client, TOKEN)
+async def test_handoff_inbox_shows_the_conversation_and_says_when_rasa_is_away(staff_api, store, jane):
+    staff = await log_in(staff_api, TOKEN)
     _, inbox = await staff.page("/staff/handoffs")
     [handoff] = store.open_handoffs()
     assert f'href="/staff/handoffs/{handoff["id"]}"' in inbox
@@ -277,7 +257,7 @@ async def test_handoff_inbox_shows_the_conversation_and_says_when_rasa_is_away(c
     )
     assert reply.status == 502 and "Nothing was sent" in await reply.text()
     assert store.open_handoffs()[0]["taken_by"] is None  # nothing half-done
-    api = await (await client.get("/api/handoffs", headers=AUTH)).json()
+    api = await (await staff_api.get("/api/handoffs", headers=AUTH)).json()
     assert [h["sender_id"] for h in api] == ["jane-chat"]
 
 
@@ -312,8 +292,8 @@ def test_next_step_rules_with_reasons_and_suppression(store, bookings, jane):
     assert suggest(profile, [], july, schedule, "Lakeside") == []
 
 
-async def test_sending_a_suggestion_queues_an_sms_and_records_it_once(client, store, jane):
-    staff = await log_in(client, TOKEN, "Sam Staff")
+async def test_sending_a_suggestion_queues_an_sms_and_records_it_once(staff_api, store, jane):
+    staff = await log_in(staff_api, TOKEN, "Sam Staff")
     page = f"/staff/customers/{jane}"
     sent = await staff.post(
         f"{page}/next-steps", {"key": "clinic:ev-101", "decision": "send", "back": page}, page
@@ -341,14 +321,14 @@ async def test_sending_a_suggestion_queues_an_sms_and_records_it_once(client, st
         ("clinic:teen-driver-safety", "dismissed", "Sam Staff"),
     ]
     assert [e.text for e in events] == [outbox[0].body]
-    remaining = await (await client.get(f"/api/customers/{jane}/next-steps", headers=AUTH)).json()
+    remaining = await (await staff_api.get(f"/api/customers/{jane}/next-steps", headers=AUTH)).json()
     assert not {"clinic:ev-101", "clinic:teen-driver-safety"} & {s["key"] for s in remaining}
 
 
-async def test_no_sms_without_consent(client, store, jane):
+async def test_no_sms_without_consent(staff_api, store, jane):
     with store.sessions.begin() as session:
         session.execute(Phone.__table__.update().values(sms_consent=False))
-    staff = await log_in(client, TOKEN)
+    staff = await log_in(staff_api, TOKEN)
     page = f"/staff/customers/{jane}"
     refused = await staff.post(
         f"{page}/next-steps", {"key": "clinic:ev-101", "decision": "send", "back": page}, page
@@ -358,46 +338,46 @@ async def test_no_sms_without_consent(client, store, jane):
         assert session.scalars(select(OutboxMessage)).all() == []
 
 
-async def test_dashboard_and_reports_json_and_charts(client, store, bookings, jane):
+async def test_dashboard_and_reports_json_and_charts(staff_api, store, bookings, jane):
     store.record_knowledge_gap(jane, "jane-chat", "what's the cargo volume of the brio", "unknown")
     now = datetime.now(TZ)
     start = bookings.free_service_starts(45, now + timedelta(days=1))[0]
     bookings.book_service(jane, start, ["oil-change"], {"model": "Ion"}, "wait", now)
     window = f"from={(now - timedelta(days=7)).date()}&to={(now + timedelta(days=1)).date()}"
-    data = await (await client.get(f"/api/reports/dashboard?{window}", headers=AUTH)).json()
+    data = await (await staff_api.get(f"/api/reports/dashboard?{window}", headers=AUTH)).json()
     assert sum(data["messages_by_channel"]["rest"]) == 3
     assert sum(data["conversations_by_channel"]["rest"]) == 1
     assert data["questions"] == {"answered": 1, "unanswered": 1, "unclear": 0}
     assert data["top_topics"] == [{"topic": "regen-braking", "answers": 1}]
     assert data["unanswered_questions"][0]["text"] == "what's the cargo volume of the brio"
     assert data["service_bookings"] == 1 and data["opt_outs"] == 0
-    assert (await client.get("/api/reports/dashboard?from=2026-13-01", headers=AUTH)).status == 400
+    assert (await staff_api.get("/api/reports/dashboard?from=2026-13-01", headers=AUTH)).status == 400
 
-    staff = await log_in(client, TOKEN)
+    staff = await log_in(staff_api, TOKEN)
     status, html = await staff.page(f"/staff/dashboard?{window}")
     assert status == 200 and html.count("<svg") >= 8 and "cargo volume of the brio" in html
     assert (await staff.page("/staff/dashboard?from=nope"))[0] == 400
 
-    quality = await (await client.get("/api/reports/quality", headers=AUTH)).json()
+    quality = await (await staff_api.get("/api/reports/quality", headers=AUTH)).json()
     assert quality["customers"] == 1 and quality["average"] == 100
     assert quality["by_customer"][0]["score"] == 100 and quality["by_customer"][0]["missing"] == []
 
 
-async def test_record_quality_names_what_is_missing(client, store):
+async def test_record_quality_names_what_is_missing(staff_api, store):
     customer = store.customer_for_sender("rest", "sparse")
     store.record_contact_details(customer, ContactDetails(name="Sparse", phone="+15550100777"))
     store.add_vehicle(customer, VehicleDetails("Lumen"))
-    quality = await (await client.get("/api/reports/quality", headers=AUTH)).json()
+    quality = await (await staff_api.get("/api/reports/quality", headers=AUTH)).json()
     [row] = quality["by_customer"]
     assert row["score"] == 20
     assert [m["check"] for m in row["missing"]] == ["email", "household", "vehicles", "consent"]
     assert {m["check"]: m["customers"] for m in quality["missing"]}["consent"] == 1
-    staff = await log_in(client, TOKEN)
+    staff = await log_in(staff_api, TOKEN)
     _, html = await staff.page(f"/staff/customers/{customer}")
     assert "20/100" in html and "an email address" in html
 
 
-async def test_attribution_counts_service_booked_after_engagement(client, store, bookings, jane):
+async def test_attribution_counts_service_booked_after_engagement(staff_api, store, bookings, jane):
     now = datetime.now(TZ)
     start = bookings.free_service_starts(45, now + timedelta(days=1))[0]
     bookings.book_service(jane, start, ["oil-change", "tire-rotation"], {"model": "Ion"}, "wait", now)
@@ -414,7 +394,7 @@ async def test_attribution_counts_service_booked_after_engagement(client, store,
         ]
     )
     window = f"from={(now - timedelta(days=7)).date()}&to={(now + timedelta(days=1)).date()}"
-    data = await (await client.get(f"/api/reports/attribution?{window}", headers=AUTH)).json()
+    data = await (await staff_api.get(f"/api/reports/attribution?{window}", headers=AUTH)).json()
     rows = {r["engagement"]: r for r in data["rows"]}
     assert rows["feature_answer"]["customers"] == 1
     assert rows["feature_answer"]["booked_within_30_days"] == 1
@@ -422,12 +402,12 @@ async def test_attribution_counts_service_booked_after_engagement(client, store,
     assert rows["clinic_attended"]["customers"] == 0 and rows["clinic_attended"]["rate_90_days"] is None
     assert data["comparison"]["customers"] == 1 and data["comparison"]["booked_within_90_days"] == 0
     assert "association, not cause" in data["method"] and other
-    staff = await log_in(client, TOKEN)
+    staff = await log_in(staff_api, TOKEN)
     status, html = await staff.page(f"/staff/attribution?{window}")
     assert status == 200 and "<svg" in html and "association, not cause" in html and "134 USD" in html
 
 
-async def test_csv_exports_are_formula_safe(client, store, jane):
+async def test_csv_exports_are_formula_safe(staff_api, store, jane):
     store.record_engagement(
         [
             EngagementRecord(
@@ -439,7 +419,7 @@ async def test_csv_exports_are_formula_safe(client, store, jane):
             )
         ]
     )
-    customers = await client.get("/api/reports/customers.csv", headers=AUTH)
+    customers = await staff_api.get("/api/reports/customers.csv", headers=AUTH)
     assert customers.headers["Content-Type"].startswith("text/csv")
     [row] = list(csv.DictReader(io.StringIO(await customers.text())))
     assert (
@@ -447,21 +427,21 @@ async def test_csv_exports_are_formula_safe(client, store, jane):
     )
     engagement = list(
         csv.DictReader(
-            io.StringIO(await (await client.get("/api/reports/engagement.csv", headers=AUTH)).text())
+            io.StringIO(await (await staff_api.get("/api/reports/engagement.csv", headers=AUTH)).text())
         )
     )
     assert len(engagement) == 4
     assert "'=HYPERLINK(1)" in {r["text"] for r in engagement}
-    assert (await client.get("/api/reports/engagement.csv?to=garbage", headers=AUTH)).status == 400
+    assert (await staff_api.get("/api/reports/engagement.csv?to=garbage", headers=AUTH)).status == 400
 
 
-async def test_adf_leads_parse_back_with_the_required_elements(client, store, bookings, jane):
+async def test_adf_leads_parse_back_with_the_required_elements(staff_api, store, bookings, jane):
     now = datetime.now(TZ)
     clinic_session = bookings.clinic_sessions("ev-101", now, days=40)[0]
     code = bookings.book_clinic(jane, clinic_session.id, 1, [{"name": "Jane"}], now).code
     [handoff] = store.open_handoffs()
     for path in (f"/api/customers/{jane}/adf.xml", f"/api/handoffs/{handoff['id']}/adf.xml"):
-        response = await client.get(path, headers=AUTH)
+        response = await staff_api.get(path, headers=AUTH)
         assert response.status == 200 and response.content_type == "application/xml"
         text = await response.text()
         assert '<?adf version="1.0"?>' in text
@@ -483,9 +463,9 @@ async def test_adf_leads_parse_back_with_the_required_elements(client, store, bo
     assert "can I talk to a person" in ET.fromstring(text).findtext("prospect/customer/comments")
 
 
-async def test_adf_refuses_an_anonymous_visitor_clearly(client, store):
+async def test_adf_refuses_an_anonymous_visitor_clearly(staff_api, store):
     visitor = store.customer_for_sender("rest", "anon")
-    response = await client.get(f"/api/customers/{visitor}/adf.xml", headers=AUTH)
+    response = await staff_api.get(f"/api/customers/{visitor}/adf.xml", headers=AUTH)
     assert response.status == 422 and "needs a contact" in (await response.json())["error"]
-    assert (await client.get("/api/customers/424242/adf.xml", headers=AUTH)).status == 404
-    assert (await client.get("/api/handoffs/abc/adf.xml", headers=AUTH)).status == 400
+    assert (await staff_api.get("/api/customers/424242/adf.xml", headers=AUTH)).status == 404
+    assert (await staff_api.get("/api/handoffs/abc/adf.xml", headers=AUTH)).status == 400

@@ -7,8 +7,7 @@ import json
 import aiohttp
 import pytest
 
-from tests.chat import say, texts, wait_for
-from tests.test_e2e_conversation import http, profile_of  # noqa: F401 - fixtures shared
+from tests.chat import profile_of, say, texts, wait_for
 
 
 @pytest.mark.parametrize(
@@ -22,7 +21,7 @@ from tests.test_e2e_conversation import http, profile_of  # noqa: F401 - fixture
         ("markup", "<script>alert('x')</script>"),
     ],
 )
-async def test_odd_messages_get_a_reply_and_are_recorded(stack, http, name, text):  # noqa: F811
+async def test_odd_messages_get_a_reply_and_are_recorded(stack, http, name, text):
     sender = f"e2e-bad-{name}"
     replies = await say(http, stack.rest_url, sender, text)
     assert texts(replies).strip(), f"no reply to {name!r}"
@@ -32,7 +31,7 @@ async def test_odd_messages_get_a_reply_and_are_recorded(stack, http, name, text
     assert profile is not None
 
 
-async def _inbound(http, stack, sender):  # noqa: F811
+async def _inbound(http, stack, sender):
     profile = await profile_of(http, stack, sender)
     return [r["text"] for r in profile["engagement"] if r["direction"] == "in"] if profile else None
 
@@ -52,7 +51,7 @@ async def _inbound(http, stack, sender):  # noqa: F811
         (b"sender=x&message=hi", "application/x-www-form-urlencoded", "json"),
     ],
 )
-async def test_malformed_requests_are_refused_with_4xx(stack, http, body, content_type, reason):  # noqa: F811
+async def test_malformed_requests_are_refused_with_4xx(stack, http, body, content_type, reason):
     async with http.post(stack.rest_url, data=body, headers={"Content-Type": content_type}) as response:
         assert response.status == 400, (response.status, await response.text())
         text = await response.text()
@@ -62,13 +61,13 @@ async def test_malformed_requests_are_refused_with_4xx(stack, http, body, conten
         assert health.status == 200
 
 
-async def test_a_message_without_sender_is_answered_as_a_default_conversation(stack, http):  # noqa: F811
+async def test_a_message_without_sender_is_answered_as_a_default_conversation(stack, http):
     async with http.post(stack.rest_url, json={"message": "hi"}) as response:
         assert response.status == 200
         assert texts(await response.json())
 
 
-async def test_server_is_still_healthy_after_bad_input(stack, http):  # noqa: F811
+async def test_server_is_still_healthy_after_bad_input(stack, http):
     async with aiohttp.ClientSession() as fresh, fresh.get(f"{stack.web_url}/healthz") as health:
         body = await health.json()
     assert body == {**body, "status": "ok", "database": True, "model_loaded": True}

@@ -12,7 +12,6 @@ from bot.booking import BookingStore, default_bookings
 from bot.profile import ProfileStore
 from bot.profile.models import Booking
 from tests.chat import say, texts
-from tests.test_e2e_conversation import http  # noqa: F401 - fixture shared
 
 
 def stores(stack) -> tuple[BookingStore, ProfileStore]:
@@ -22,7 +21,7 @@ def stores(stack) -> tuple[BookingStore, ProfileStore]:
     )
 
 
-async def test_a_party_of_40_and_nameless_headcounts_are_explained(stack, http):  # noqa: F811
+async def test_a_party_of_40_and_nameless_headcounts_are_explained(stack, http):
     sender = "bad-party"
     sessions = (await say(http, stack.rest_url, sender, "sign me up for the tech clinic"))[-1]
     await say(http, stack.rest_url, sender, sessions["buttons"][0]["payload"])
@@ -33,7 +32,7 @@ async def test_a_party_of_40_and_nameless_headcounts_are_explained(stack, http):
     assert "nothing's booked" in texts(await say(http, stack.rest_url, sender, "no"))
 
 
-async def test_gibberish_at_the_transport_and_confirm_steps_is_asked_again(stack, http):  # noqa: F811
+async def test_gibberish_at_the_transport_and_confirm_steps_is_asked_again(stack, http):
     sender = "bad-steps"
     offers = (await say(http, stack.rest_url, sender, "tire rotation for my 2022 lumen on monday"))[-1]
     assert "get around" in texts(await say(http, stack.rest_url, sender, offers["buttons"][0]["payload"]))
@@ -51,7 +50,7 @@ async def test_gibberish_at_the_transport_and_confirm_steps_is_asked_again(stack
     assert bookings.upcoming_of(customer, datetime.now(bookings.schedule.tz)) == []
 
 
-async def test_unknown_expired_and_other_peoples_codes_change_nothing(stack, http):  # noqa: F811
+async def test_unknown_expired_and_other_peoples_codes_change_nothing(stack, http):
     bookings, profiles = stores(stack)
     now = datetime.now(bookings.schedule.tz)
     owner = profiles.customer_for_sender("rest", "code-owner")

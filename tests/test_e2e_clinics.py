@@ -9,11 +9,10 @@ from sqlalchemy.engine import make_url
 from bot import db
 from bot.booking import BookingStore, default_bookings
 from bot.profile import ProfileStore
-from tests.chat import say, texts, wait_for
-from tests.test_e2e_conversation import http, profile_of  # noqa: F401 - fixtures shared
+from tests.chat import profile_of, say, texts, wait_for
 
 
-async def test_signing_a_teen_up_for_the_driving_class(stack, http):  # noqa: F811
+async def test_signing_a_teen_up_for_the_driving_class(stack, http):
     sender = "clinic-parent"
     sessions = (await say(http, stack.rest_url, sender, "sign my daughter up for the teen driving class"))[-1]
     assert "Teen Driver Safety Clinic" in sessions["text"] and sessions["buttons"]
@@ -45,7 +44,7 @@ async def test_signing_a_teen_up_for_the_driving_class(stack, http):  # noqa: F8
     )
 
 
-async def test_choosing_a_clinic_then_changing_ones_mind(stack, http):  # noqa: F811
+async def test_choosing_a_clinic_then_changing_ones_mind(stack, http):
     sender = "clinic-browser"
     choice = (await say(http, stack.rest_url, sender, "what clinics do you have?"))[-1]
     assert {"Teen Driver Safety Clinic", "New Owner Tech Clinic"} <= {b["title"] for b in choice["buttons"]}
@@ -55,7 +54,7 @@ async def test_choosing_a_clinic_then_changing_ones_mind(stack, http):  # noqa: 
     assert "nothing's booked" in texts(await say(http, stack.rest_url, sender, "never mind"))
 
 
-async def test_a_full_clinic_offers_the_waitlist_and_a_cancellation_seats_the_waiting_party(stack, http):  # noqa: F811
+async def test_a_full_clinic_offers_the_waitlist_and_a_cancellation_seats_the_waiting_party(stack, http):
     bookings = BookingStore(
         db.session_factory(make_url(stack.env["DATABASE_URL"])), default_bookings().schedule
     )

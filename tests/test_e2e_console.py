@@ -12,14 +12,13 @@ import pytest
 import socketio
 from playwright.async_api import async_playwright
 
-from tests.chat import say, wait_for
+from tests.chat import profile_of, say, wait_for
 from tests.console_client import COOKIE, Staff
-from tests.test_e2e_conversation import http, profile_of  # noqa: F401 - fixtures shared
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 
 
-async def _staff(http_session: aiohttp.ClientSession, stack) -> Staff:  # noqa: F811
+async def _staff(http_session: aiohttp.ClientSession, stack) -> Staff:
     async with http_session.post(
         f"{stack.web_url}/staff/login",
         data={"token": stack.env["STAFF_TOKEN"], "name": "Sam Staff"},
@@ -47,18 +46,18 @@ class _Client:
         return response
 
 
-async def _open_handoff(http_session, stack, sender):  # noqa: F811
+async def _open_handoff(http_session, stack, sender):
     profile = await wait_for(lambda: _with_handoff(http_session, stack, sender))
     assert profile, "no handoff recorded"
     return profile["handoffs"][0]
 
 
-async def _with_handoff(http_session, stack, sender):  # noqa: F811
+async def _with_handoff(http_session, stack, sender):
     profile = await profile_of(http_session, stack, sender)
     return profile if profile and profile["handoffs"] else None
 
 
-async def test_taking_over_a_rest_conversation_silences_the_assistant_until_handed_back(stack, http):  # noqa: F811
+async def test_taking_over_a_rest_conversation_silences_the_assistant_until_handed_back(stack, http):
     sender = "e2e-takeover"
     assert await say(http, stack.rest_url, sender, "I want to talk to a person")
     handoff = await _open_handoff(http, stack, sender)
@@ -84,12 +83,12 @@ async def test_taking_over_a_rest_conversation_silences_the_assistant_until_hand
     assert profile["handoffs"][0]["status"] == "closed" and profile["handoffs"][0]["closed_by"] == "Sam Staff"
 
 
-async def _rows_with(http_session, stack, sender, text):  # noqa: F811
+async def _rows_with(http_session, stack, sender, text):
     profile = await profile_of(http_session, stack, sender)
     return profile if profile and any(text in (e["text"] or "") for e in profile["engagement"]) else None
 
 
-async def test_a_staff_reply_reaches_the_website_chat(stack, http):  # noqa: F811
+async def test_a_staff_reply_reaches_the_website_chat(stack, http):
     received: asyncio.Queue[dict] = asyncio.Queue()
     client = socketio.AsyncClient()
     client.on("bot_uttered", received.put)
@@ -117,7 +116,7 @@ async def test_a_staff_reply_reaches_the_website_chat(stack, http):  # noqa: F81
 
 
 @pytest.mark.timeout(300)
-async def test_a_browser_logs_in_finds_a_customer_and_sees_the_dashboard(stack, http):  # noqa: F811
+async def test_a_browser_logs_in_finds_a_customer_and_sees_the_dashboard(stack, http):
     sender = "e2e-browser"
     await say(http, stack.rest_url, sender, "my name is Rosa Diaz")
     await say(http, stack.rest_url, sender, "does the Tessa have a head-up display?")

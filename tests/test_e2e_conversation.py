@@ -2,30 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
-import aiohttp
 import pytest
 
-from tests.chat import say, texts, wait_for
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session:
-        yield session
-
-
-async def profile_of(http, stack, sender: str) -> dict[str, Any] | None:
-    async with http.get(
-        f"{stack.web_url}/api/customers", params={"sender_id": sender}, headers=stack.staff_headers
-    ) as r:
-        found = await r.json()
-    if not found:
-        return None
-    async with http.get(f"{stack.web_url}/api/customers/{found[0]['id']}", headers=stack.staff_headers) as r:
-        return await r.json()
+from tests.chat import profile_of, say, texts, wait_for
 
 
 async def test_introduce_then_ask_for_a_person(stack, http):

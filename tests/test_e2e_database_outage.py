@@ -10,15 +10,13 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
-import aiohttp
 import pytest
 
 from bot.launch import Stack, free_port, start_stack
-from tests.chat import say, texts, wait_for
-from tests.test_e2e_conversation import profile_of
+from tests.chat import profile_of, say, texts, wait_for
 
 BIN = sorted(Path("/usr/lib/postgresql").glob("*/bin"))[-1]
 
@@ -79,12 +77,6 @@ def pg_stack(trained_model: Path, tmp_path_factory: pytest.TempPathFactory, post
     var_dir = tmp_path_factory.mktemp("pg-outage-stack")
     with start_stack(var_dir, trained_model, database_url=postgres.url, extra_env=twilio) as running:
         yield running
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120)) as session:
-        yield session
 
 
 async def test_a_database_restart_mid_conversation_loses_nothing(pg_stack, postgres, http):

@@ -12,7 +12,7 @@ import signal
 import time
 import urllib.error
 import urllib.request
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import aiohttp
@@ -20,8 +20,7 @@ import pytest
 
 from bot.dealership import current
 from bot.launch import Stack, start_stack
-from tests.chat import say, texts, wait_for
-from tests.test_e2e_conversation import profile_of
+from tests.chat import profile_of, say, texts, wait_for
 
 
 @pytest.fixture(scope="module")
@@ -29,12 +28,6 @@ def fault_stack(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -
     env = {"PART_RESTARTS": "3"}
     with start_stack(tmp_path_factory.mktemp("fault-stack"), trained_model, extra_env=env) as running:
         yield running
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120)) as session:
-        yield session
 
 
 def wait_until_answering(url: str, healthy: bool = False, timeout: float = 180) -> None:

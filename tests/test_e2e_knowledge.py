@@ -5,16 +5,15 @@ from __future__ import annotations
 import aiohttp
 import pytest
 
-from tests.chat import say, texts, wait_for
-from tests.test_e2e_conversation import http, profile_of  # noqa: F401 - fixtures shared
+from tests.chat import profile_of, say, texts, wait_for
 
 
-async def gaps(http, stack) -> list[dict]:  # noqa: F811
+async def gaps(http, stack) -> list[dict]:
     async with http.get(f"{stack.web_url}/api/knowledge/gaps", headers=stack.staff_headers) as response:
         return await response.json()
 
 
-async def test_feature_questions_with_follow_ups_and_typos(stack, http):  # noqa: F811
+async def test_feature_questions_with_follow_ups_and_typos(stack, http):
     sender = "kb-owner"
     reply = texts(await say(http, stack.rest_url, sender, "how do i turn on adaptve cruise"))
     assert "Adaptive cruise control" in reply and "SET" in reply
@@ -43,7 +42,7 @@ async def test_feature_questions_with_follow_ups_and_typos(stack, http):  # noqa
     assert interests["head-up-display"] == 3 and interests["adaptive-cruise-control"] == 1
 
 
-async def test_does_my_car_have_it_asks_for_the_vehicle_and_saves_it(stack, http):  # noqa: F811
+async def test_does_my_car_have_it_asks_for_the_vehicle_and_saves_it(stack, http):
     sender = "kb-my-car"
     assert "Which Corvane do you drive" in texts(
         await say(http, stack.rest_url, sender, "does my car have heated seats?")
@@ -58,7 +57,7 @@ async def test_does_my_car_have_it_asks_for_the_vehicle_and_saves_it(stack, http
     assert reply.startswith("No, the 2024 Brio Sport")
 
 
-async def test_unclear_questions_get_buttons_and_a_button_answers(stack, http):  # noqa: F811
+async def test_unclear_questions_get_buttons_and_a_button_answers(stack, http):
     sender = "kb-unclear"
     reply = (await say(http, stack.rest_url, sender, "what's the light on my dash"))[-1]
     assert 2 <= len(reply["buttons"]) <= 3
@@ -67,7 +66,7 @@ async def test_unclear_questions_get_buttons_and_a_button_answers(stack, http): 
     assert chosen["title"] in answer
 
 
-async def test_unanswerable_questions_are_declined_and_recorded_for_staff(stack, http):  # noqa: F811
+async def test_unanswerable_questions_are_declined_and_recorded_for_staff(stack, http):
     sender = "kb-gap"
     question = "what's the cargo volume of the brio with the seats down"
     reply = await say(http, stack.rest_url, sender, question)
@@ -76,17 +75,17 @@ async def test_unanswerable_questions_are_declined_and_recorded_for_staff(stack,
     assert recorded["outcome"] in ("unknown", "clarify") and recorded["sender_id"] == sender
 
 
-async def _gap_with(http, stack, text):  # noqa: F811
+async def _gap_with(http, stack, text):
     return next((g for g in await gaps(http, stack) if g["text"] == text), None)
 
 
 @pytest.mark.parametrize("text", ["how much is the tessa platinum", "what would you give me for my trade"])
-async def test_price_questions_still_go_to_a_person(stack, http, text):  # noqa: F811
+async def test_price_questions_still_go_to_a_person(stack, http, text):
     reply = texts(await say(http, stack.rest_url, f"kb-price-{abs(hash(text))}", text))
     assert "come from our team" in reply and "$" not in reply
 
 
-async def test_a_vehicle_question_mid_form_is_answered_and_the_form_resumes(stack, http):  # noqa: F811
+async def test_a_vehicle_question_mid_form_is_answered_and_the_form_resumes(stack, http):
     sender = "kb-mid-form"
     await say(http, stack.rest_url, sender, "I'd like to leave my contact details")
     replies = texts(await say(http, stack.rest_url, sender, "wait, how do I pair my phone with bluetooth?"))

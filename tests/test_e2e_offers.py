@@ -4,14 +4,13 @@ and never what doesn't fit."""
 from __future__ import annotations
 
 from tests.chat import say, texts
-from tests.test_e2e_conversation import http  # noqa: F401 - fixture shared
 
 
 def offers(replies: list[dict]) -> list[str]:
     return [r["text"] for r in replies if (r.get("text") or "").startswith("By the way")]
 
 
-async def test_a_shopper_asking_about_the_ion_is_invited_to_ev_101_once(stack, http):  # noqa: F811
+async def test_a_shopper_asking_about_the_ion_is_invited_to_ev_101_once(stack, http):
     first = await say(http, stack.rest_url, "offer-ion", "how far can the Ion go on a charge?")
     assert "range" in texts(first).lower() or "miles" in texts(first).lower()
     [invitation] = offers(first)
@@ -20,7 +19,7 @@ async def test_a_shopper_asking_about_the_ion_is_invited_to_ev_101_once(stack, h
     assert offers(again) == []  # once per conversation is enough
 
 
-async def test_many_feature_questions_bring_the_tech_clinic_and_nothing_else(stack, http):  # noqa: F811
+async def test_many_feature_questions_bring_the_tech_clinic_and_nothing_else(stack, http):
     sender = "offer-curious"
     questions = [
         "how do i turn on adaptive cruise control?",

@@ -23,9 +23,8 @@ from sqlalchemy.engine import make_url
 from bot import config, db
 from bot.engagement.lock_store import RedisUrlLockStore
 from bot.launch import Stack, start_stack
-from tests.chat import say, texts, wait_for
+from tests.chat import profile_of, say, texts, wait_for
 from tests.conftest import postgres_schema, redis_lock_settings
-from tests.test_e2e_conversation import http, profile_of  # noqa: F401 - fixtures shared
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +48,7 @@ def rasa_servers(stack: Stack) -> list[str]:
     return [f"http://127.0.0.1:{stack.rasa_port + i}" for i in (1, 2)]
 
 
-async def tracker(http, stack: Stack, server: str, sender: str) -> dict[str, Any]:  # noqa: F811
+async def tracker(http, stack: Stack, server: str, sender: str) -> dict[str, Any]:
     async with http.get(
         f"{server}/conversations/{sender}/tracker", params={"token": stack.env["RASA_TOKEN"]}
     ) as response:
@@ -81,7 +80,7 @@ def test_both_stores_live_in_the_schema_of_database_url(scaled):
     assert {"alembic_version", "events", "customers"} <= tables  # Alembic's, Rasa's tracker store, ours
 
 
-async def test_a_clinic_booking_whose_messages_alternate_between_two_rasa_servers(scaled, http):  # noqa: F811
+async def test_a_clinic_booking_whose_messages_alternate_between_two_rasa_servers(scaled, http):
     sender = f"scaled-parent-{secrets.token_hex(4)}"
     servers = rasa_servers(scaled)
     server = itertools.cycle(servers)
@@ -124,7 +123,7 @@ async def test_a_clinic_booking_whose_messages_alternate_between_two_rasa_server
     assert (mine["clinic"], mine["party_size"], mine["status"]) == ("teen-driver-safety", 2, "confirmed")
 
 
-async def test_the_rasa_servers_take_their_conversation_locks_from_redis(scaled, http, monkeypatch):  # noqa: F811
+async def test_the_rasa_servers_take_their_conversation_locks_from_redis(scaled, http, monkeypatch):
     for name in ("REDIS_URL", "LOCK_STORE_KEY_PREFIX"):
         monkeypatch.setenv(name, scaled.env[name])
     locks = RedisUrlLockStore()
@@ -139,7 +138,7 @@ async def test_the_rasa_servers_take_their_conversation_locks_from_redis(scaled,
     assert locks.get_lock(sender) is None  # released after the turn
 
 
-async def test_messages_of_one_conversation_sent_to_both_servers_at_once_take_turns(scaled, http):  # noqa: F811
+async def test_messages_of_one_conversation_sent_to_both_servers_at_once_take_turns(scaled, http):
     sender = f"scaled-eager-{secrets.token_hex(4)}"
     servers = [f"{s}/webhooks/rest/webhook" for s in rasa_servers(scaled)]
     await say(http, servers[0], sender, "hello")
@@ -155,7 +154,7 @@ async def test_messages_of_one_conversation_sent_to_both_servers_at_once_take_tu
         assert bot_texts == [r.get("text") or "" for r in answered[message]]
 
 
-async def test_nginx_spreads_customers_over_both_servers_and_carries_the_widget_socket(scaled, http):  # noqa: F811
+async def test_nginx_spreads_customers_over_both_servers_and_carries_the_widget_socket(scaled, http):
     for i in range(4):
         assert "automated assistant" in texts(await say(http, scaled.rest_url, f"scaled-lb-{i}", "hello"))
     access_log = (scaled.var_dir / "nginx" / "access.log").read_text()
@@ -201,7 +200,7 @@ def test_the_scaled_set_refuses_to_start_without_postgresql_and_redis(tmp_path):
     assert not list(tmp_path.glob("nginx*")), "nothing may start"
 
 
-async def _messages_recorded(http, stack, sender, messages):  # noqa: F811
+async def _messages_recorded(http, stack, sender, messages):
     """Each server's engagement broker recorded the customer messages it took (oldest first)."""
     profile = await profile_of(http, stack, sender)
     rows = profile["engagement"] if profile else []

@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 
-from tests.chat import say, texts, wait_for
-from tests.test_e2e_conversation import http, profile_of  # noqa: F401 - fixtures shared
+from tests.chat import profile_of, say, texts, wait_for
 
 
-def chat(http, stack, sender):  # noqa: F811
+def chat(http, stack, sender):
     """A customer: each call sends one message and returns the replies."""
 
     async def turn(message: str) -> list[dict]:
@@ -27,7 +26,7 @@ def code_in(reply: str) -> str:
     return reply.split("confirmation code is ")[1][:6]
 
 
-async def bookings_of(http, stack, kind: str = "service") -> list[dict]:  # noqa: F811
+async def bookings_of(http, stack, kind: str = "service") -> list[dict]:
     until = (datetime.now() + timedelta(days=45)).date().isoformat()
     async with http.get(
         f"{stack.web_url}/api/bookings", params={"kind": kind, "to": until}, headers=stack.staff_headers
@@ -36,7 +35,7 @@ async def bookings_of(http, stack, kind: str = "service") -> list[dict]:  # noqa
         return await r.json()
 
 
-async def test_everything_in_one_message_then_a_time_button_and_a_new_phone(stack, http):  # noqa: F811
+async def test_everything_in_one_message_then_a_time_button_and_a_new_phone(stack, http):
     turn = chat(http, stack, "service-lumen")
     offers = (await turn("I need an oil change for my 2023 Lumen next Tuesday morning"))[-1]
     times = [
@@ -72,7 +71,7 @@ async def test_everything_in_one_message_then_a_time_button_and_a_new_phone(stac
     assert phone["e164"] == "+15550104411" and phone["sms_consent"] is True
 
 
-async def test_piece_by_piece_with_typos_a_detour_and_a_change_of_mind(stack, http):  # noqa: F811
+async def test_piece_by_piece_with_typos_a_detour_and_a_change_of_mind(stack, http):
     turn = chat(http, stack, "service-piecemeal")
     await turn("hi")
     assert "What does your car need" in texts(await turn("i need to book servce"))
@@ -104,7 +103,7 @@ async def test_piece_by_piece_with_typos_a_detour_and_a_change_of_mind(stack, ht
     assert "What does your car need" in restarted
 
 
-async def test_an_ion_gets_no_oil_change_and_a_recall_needs_a_valid_vin(stack, http):  # noqa: F811
+async def test_an_ion_gets_no_oil_change_and_a_recall_needs_a_valid_vin(stack, http):
     turn = chat(http, stack, "service-ion")
     reply = texts(await turn("can I get an oil change on my 2024 Ion"))
     assert "doesn't need an oil change" in reply and "EV battery health check" in reply
@@ -115,7 +114,7 @@ async def test_an_ion_gets_no_oil_change_and_a_recall_needs_a_valid_vin(stack, h
     assert "120 minutes" in texts(await turn("1M8GDM9AXKP042788"))
 
 
-async def test_cancel_by_picking_from_ones_bookings_and_codes_of_others_reveal_nothing(stack, http):  # noqa: F811
+async def test_cancel_by_picking_from_ones_bookings_and_codes_of_others_reveal_nothing(stack, http):
     owner = chat(http, stack, "service-canceller")
     offers = (await owner("oil change for my 2022 Lumen on the 14th"))[-1]
     await owner(offers["buttons"][0]["payload"])
@@ -140,7 +139,7 @@ async def test_cancel_by_picking_from_ones_bookings_and_codes_of_others_reveal_n
     assert [b["status"] for b in await bookings_of(http, stack) if b["code"] == code] == ["cancelled"]
 
 
-async def test_rescheduling_moves_the_booking_and_keeps_what_was_asked(stack, http):  # noqa: F811
+async def test_rescheduling_moves_the_booking_and_keeps_what_was_asked(stack, http):
     turn = chat(http, stack, "service-mover")
     offers = (await turn("tire rotation for my 2020 forge next monday"))[-1]
     await turn(offers["buttons"][0]["payload"])

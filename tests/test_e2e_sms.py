@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 import xml.etree.ElementTree as ElementTree
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -34,12 +34,6 @@ def sms_stack(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     env = {"TWILIO_AUTH_TOKEN": TOKEN, "PUBLIC_URL": PUBLIC_URL}
     with start_stack(tmp_path_factory.mktemp("sms-stack"), trained_model, extra_env=env) as running:
         yield running
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session:
-        yield session
 
 
 def webhook_url(stack: Stack) -> str:

@@ -6,11 +6,10 @@ import asyncio
 
 import socketio
 
-from tests.chat import wait_for
-from tests.test_e2e_conversation import http, profile_of  # noqa: F401 - fixtures shared
+from tests.chat import profile_of, wait_for
 
 
-async def test_a_socketio_conversation_is_answered_and_recorded(stack, http):  # noqa: F811
+async def test_a_socketio_conversation_is_answered_and_recorded(stack, http):
     received: asyncio.Queue[dict] = asyncio.Queue()
     client = socketio.AsyncClient()
     client.on("bot_uttered", received.put)
@@ -34,7 +33,7 @@ async def test_a_socketio_conversation_is_answered_and_recorded(stack, http):  #
     assert [r["direction"] for r in rows] == ["out", "in", "out"]
 
 
-async def _rows(http, stack, sender, count):  # noqa: F811
+async def _rows(http, stack, sender, count):
     profile = await profile_of(http, stack, sender)
     rows = profile["engagement"] if profile else []
     return rows if len(rows) >= count else None

@@ -16,8 +16,7 @@ from aiohttp import web
 from playwright.async_api import Page, WebSocketRoute, async_playwright, expect
 
 from bot.launch import free_port
-from tests.chat import wait_for
-from tests.test_e2e_conversation import http, profile_of  # noqa: F401 - fixtures shared
+from tests.chat import profile_of, wait_for
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's; Playwright never downloads a browser here
 ARTIFACTS = Path(__file__).parent / "artifacts"
@@ -28,7 +27,7 @@ def rasa_url(stack) -> str:
     return f"http://127.0.0.1:{stack.rasa_port}"
 
 
-async def test_foreign_origins_are_refused_and_the_web_apps_own_accepted(stack, http):  # noqa: F811
+async def test_foreign_origins_are_refused_and_the_web_apps_own_accepted(stack, http):
     foreign = socketio.AsyncClient(reconnection=False)
     with pytest.raises(socketio.exceptions.ConnectionError):
         await foreign.connect(
@@ -50,7 +49,7 @@ async def test_foreign_origins_are_refused_and_the_web_apps_own_accepted(stack, 
         await own.disconnect()
 
 
-async def test_bad_messages_are_refused_with_the_reason_and_good_ones_answered(stack, http):  # noqa: F811
+async def test_bad_messages_are_refused_with_the_reason_and_good_ones_answered(stack, http):
     client = socketio.AsyncClient(reconnection=False)
     confirmed: asyncio.Queue[str] = asyncio.Queue()
     client.on("session_confirm", confirmed.put)
@@ -119,7 +118,7 @@ async def settled(page: Page) -> None:
     await expect(page.locator(".mc-msg .mc-meta", has_text="Not sent")).to_have_count(0, timeout=TURN_TIMEOUT)
 
 
-async def test_a_customer_chats_books_a_clinic_and_keeps_the_conversation(stack, http):  # noqa: F811
+async def test_a_customer_chats_books_a_clinic_and_keeps_the_conversation(stack, http):
     ARTIFACTS.mkdir(exist_ok=True)
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM)
@@ -130,7 +129,7 @@ async def test_a_customer_chats_books_a_clinic_and_keeps_the_conversation(stack,
             await browser.close()
 
 
-async def _conversation(context, stack, http) -> None:  # noqa: F811
+async def _conversation(context, stack, http) -> None:
     sockets = Sockets()
     await context.route_web_socket(re.compile(r".*/socket\.io/.*"), sockets.route)
     page = await context.new_page()

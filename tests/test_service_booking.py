@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from bot import config, db
-from bot.booking import BookingStore, Preference, UnreadableTime, load, mentions_time, read_preference
+from bot.booking import Preference, UnreadableTime, load, mentions_time, read_preference
 from bot.dealership import current
 from bot.profile import ContactDetails, InvalidVin, ProfileStore, normalise_vin
 from bot.profile.models import EngagementEvent, OutboxMessage
@@ -89,11 +89,6 @@ def test_free_text_maps_to_the_service_menu():
     assert SCHEDULE.services_in("the car pulls to one side") == ["wheel-alignment"]
     assert SCHEDULE.services_in("sign me up for the teen class") == []
     assert SCHEDULE.services_in("boil") == []  # whole words only
-
-
-@pytest.fixture
-def bookings(database_url) -> BookingStore:
-    return BookingStore(db.session_factory(database_url), SCHEDULE)
 
 
 @pytest.fixture

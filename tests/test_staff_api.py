@@ -3,34 +3,13 @@
 from datetime import datetime, timedelta
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
 
-from bot import config, db
-from bot.booking import BookingStore, load
 from bot.dealership import current
 from bot.profile import ContactDetails
-from bot.web import create_app
+from tests.staff import AUTH
+from tests.staff import STAFF_TOKEN as TOKEN
 
 TZ = current().tz
-
-TOKEN = "test-staff-token"
-AUTH = {"Authorization": f"Bearer {TOKEN}"}
-
-
-@pytest.fixture
-def bookings(database_url) -> BookingStore:
-    return BookingStore(
-        db.session_factory(database_url), load(config.knowledge_dir() / "schedule.yml", TZ)[0]
-    )
-
-
-@pytest.fixture
-async def api(store, bookings, unused_tcp_port):
-    app = create_app(
-        store=store, staff_token=TOKEN, rasa_url=f"http://127.0.0.1:{unused_tcp_port}", bookings=bookings
-    )
-    async with TestClient(TestServer(app)) as client:
-        yield client
 
 
 @pytest.fixture
@@ -57,8 +36,8 @@ def jane(store) -> int:
         "/api/knowledge/gaps",
     ],
 )
-async def test_every_staff_route_needs_the_token(api, jane, headers, path):
-    response = await api.get(path, headers=headers)
+async def test_every_staff_route_needs_the_token(staff_api, jane, headers, path):
+    response = await staff_api.get(path, headers=headers)
     assert response.status == 401
     body = await response.json()
     assert "Jane" not in str(body) and "staff token" in body["error"]
@@ -68,16 +47,16 @@ async def test_every_staff_route_needs_the_token(api, jane, headers, path):
     "query",
     ["phone=%2B15550100123", "phone=(555) 010-0123", "email=JANE@example.com", "sender_id=jane-chat"],
 )
-async def test_customers_are_found_by_phone_email_or_sender(api, jane, query):
-    response = await api.get(f"/api/customers?{query}", headers=AUTH)
+async def test_customers_are_found_by_phone_email_or_sender(staff_api, jane, query):
+    response = await staff_api.get(f"/api/customers?{query}", headers=AUTH)
     assert response.status == 200
     [customer] = await response.json()
     assert customer["id"] == jane
     assert customer["contacts"][0]["phones"][0]["e164"] == "+15550100123"
 
 
-async def test_the_whole_profile_is_returned(api, jane):
-    response = await api.get(f"/api/customers/{jane}", headers=AUTH)
+async def test_the_whole_profile_is_returned(staff_api, jane):
+    response = await staff_api.get(f"/api/customers/{jane}", headers=AUTH)
     profile = await response.json()
     assert response.status == 200
     assert set(profile) >= {"id", "contacts", "household", "vehicles", "handoffs", "channels", "engagement"}
@@ -95,48 +74,48 @@ async def test_the_whole_profile_is_returned(api, jane):
         ("/api/customers/424242", 404, "no such customer"),
     ],
 )
-async def test_bad_queries_get_clear_errors(api, path, status, message):
-    response = await api.get(path, headers=AUTH)
+async def test_bad_queries_get_clear_errors(staff_api, path, status, message):
+    response = await staff_api.get(path, headers=AUTH)
     assert response.status == status
     assert message in (await response.json())["error"]
 
 
-async def test_unknown_phone_finds_nobody(api):
-    response = await api.get("/api/customers?phone=5550109999", headers=AUTH)
+async def test_unknown_phone_finds_nobody(staff_api):
+    response = await staff_api.get("/api/customers?phone=5550109999", headers=AUTH)
     assert response.status == 200 and await response.json() == []
 
 
-async def test_health_reports_a_missing_model_as_degraded(api):
-    response = await api.get("/healthz")
+async def test_health_reports_a_missing_model_as_degraded(staff_api):
+    response = await staff_api.get("/healthz")
     body = await response.json()
     assert response.status == 503
     assert body["database"] is True and body["model_loaded"] is False
 
 
-async def test_knowledge_gaps_list_unanswered_questions_newest_first(api, store, jane):
+async def test_knowledge_gaps_list_unanswered_questions_newest_first(staff_api, store, jane):
     store.record_knowledge_gap(jane, "jane-chat", "what's the cargo volume of the brio", "unknown")
     store.record_knowledge_gap(jane, "jane-chat", "the key thing", "clarify")
-    response = await api.get("/api/knowledge/gaps", headers=AUTH)
+    response = await staff_api.get("/api/knowledge/gaps", headers=AUTH)
     gaps = await response.json()
     assert [(g["text"], g["outcome"]) for g in gaps] == [
         ("the key thing", "clarify"),
         ("what's the cargo volume of the brio", "unknown"),
     ]
-    assert (await api.get("/api/knowledge/gaps?limit=0", headers=AUTH)).status == 400
-    assert (await api.get("/api/knowledge/gaps")).status == 401
+    assert (await staff_api.get("/api/knowledge/gaps?limit=0", headers=AUTH)).status == 400
+    assert (await staff_api.get("/api/knowledge/gaps")).status == 401
 
 
-async def test_interests_count_feature_questions_on_the_profile(api, store, jane):
+async def test_interests_count_feature_questions_on_the_profile(staff_api, store, jane):
     for topic in ("head-up-display", "remote-start", "head-up-display"):
         store.record_interest(jane, topic)
-    profile = await (await api.get(f"/api/customers/{jane}", headers=AUTH)).json()
+    profile = await (await staff_api.get(f"/api/customers/{jane}", headers=AUTH)).json()
     assert [(i["topic"], i["count"]) for i in profile["interests"]] == [
         ("head-up-display", 2),
         ("remote-start", 1),
     ]
 
 
-async def test_bookings_and_clinics_for_a_date_range_and_attendance(api, bookings, jane):
+async def test_bookings_and_clinics_for_a_date_range_and_attendance(staff_api, bookings, jane):
     now = datetime.now(TZ)
     session = bookings.clinic_sessions("new-owner-tech", now)[0]
     clinic = bookings.book_clinic(jane, session.id, 2, [{"name": "Jane"}, {"name": "Sam"}], now)
@@ -146,7 +125,7 @@ async def test_bookings_and_clinics_for_a_date_range_and_attendance(api, booking
     )
     window = f"from={now.date()}&to={(now + timedelta(days=15)).date()}"
 
-    listed = await (await api.get(f"/api/bookings?{window}", headers=AUTH)).json()
+    listed = await (await staff_api.get(f"/api/bookings?{window}", headers=AUTH)).json()
     assert {b["code"] for b in listed} == {clinic.code, service.code}
     by_code = {b["code"]: b for b in listed}
     assert by_code[clinic.code]["clinic"] == "new-owner-tech" and len(by_code[clinic.code]["attendees"]) == 2
@@ -155,18 +134,18 @@ async def test_bookings_and_clinics_for_a_date_range_and_attendance(api, booking
         and by_code[service.code]["vehicle"]["model"] == "Lumen"
     )
     assert set(by_code[service.code]) >= {"code", "kind", "start", "end", "status", "customer_id", "vehicle"}
-    only_service = await (await api.get(f"/api/bookings?{window}&kind=service", headers=AUTH)).json()
+    only_service = await (await staff_api.get(f"/api/bookings?{window}&kind=service", headers=AUTH)).json()
     assert [b["code"] for b in only_service] == [service.code]
 
-    clinics = await (await api.get(f"/api/clinics?{window}", headers=AUTH)).json()
+    clinics = await (await staff_api.get(f"/api/clinics?{window}", headers=AUTH)).json()
     row = next(c for c in clinics if c["id"] == session.id)
     assert (row["capacity"], row["booked"], row["waitlist"]) == (8, 2, 0)
 
-    marked = await api.post(
+    marked = await staff_api.post(
         f"/api/bookings/{clinic.code}/attendance", json={"attendance": "attended"}, headers=AUTH
     )
     assert marked.status == 200
-    listed = await (await api.get(f"/api/bookings?{window}", headers=AUTH)).json()
+    listed = await (await staff_api.get(f"/api/bookings?{window}", headers=AUTH)).json()
     assert {b["code"]: b["status"] for b in listed}[clinic.code] == "attended"
 
 
@@ -182,12 +161,12 @@ async def test_bookings_and_clinics_for_a_date_range_and_attendance(api, booking
         ("post", "/api/bookings/NOPE99/attendance", "not json", 400),
     ],
 )
-async def test_bad_booking_queries_get_clear_errors(api, method, path, body, status):
+async def test_bad_booking_queries_get_clear_errors(staff_api, method, path, body, status):
     kwargs = {"headers": AUTH}
     if isinstance(body, dict):
         kwargs["json"] = body
     elif body is not None:
         kwargs["data"] = body
-    response = await getattr(api, method)(path, **kwargs)
+    response = await getattr(staff_api, method)(path, **kwargs)
     assert response.status == status
     assert (await response.json())["error"]

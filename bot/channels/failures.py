@@ -74,16 +74,7 @@ def guarded(on_new_message: OnNewMessage) -> OnNewMessage:
         else:
             return
         await message.output_channel.send_text_message(message.sender_id, notice)
-        EngagementBroker.record_later(
-            EngagementRecord(
-                sender_id=message.sender_id,
-                channel=message.input_channel or "unknown",
-                ts=utcnow(),
-                direction="out",
-                text=notice,
-                action=action,
-            )
-        )
+        _record_later(message, "out", notice, action)
 
     return handle
 
@@ -109,13 +100,19 @@ async def _handle(on_new_message: OnNewMessage, message: UserMessage) -> Turn | 
         finally:
             current_turn.reset(token)
     if not turn.recorded:
-        EngagementBroker.record_later(
-            EngagementRecord(
-                sender_id=message.sender_id,
-                channel=message.input_channel or "unknown",
-                ts=utcnow(),
-                direction="in",
-                text=message.text,
-            )
-        )
+        _record_later(message, "in", message.text)
     return None
+
+
+def _record_later(message: UserMessage, direction: str, text: str | None, action: str | None = None) -> None:
+    """On the customer's timeline once the database is back (the broker keeps it till then)."""
+    EngagementBroker.record_later(
+        EngagementRecord(
+            sender_id=message.sender_id,
+            channel=message.input_channel or "unknown",
+            ts=utcnow(),
+            direction=direction,
+            text=text,
+            action=action,
+        )
+    )
