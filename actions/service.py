@@ -360,20 +360,6 @@ class ActionAskServiceVehicle(Action):
         return []
 
 
-class ActionAskVin(Action):
-    def name(self) -> str:
-        return "action_ask_vin"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        dispatcher.utter_message(
-            text="For a recall repair we need the car's VIN (17 characters) to order the right parts. "
-            "It's on your registration or insurance card. What is it?"
-        )
-        return []
-
-
 class ActionAskServiceWhen(Action):
     def name(self) -> str:
         return "action_ask_service_when"
@@ -404,24 +390,6 @@ class ActionAskServiceWhen(Action):
 def _when_payload(start: datetime) -> str:
     """A button that fills the slot directly, whatever the classifier would make of the text."""
     return "/book_service" + json.dumps({"service_when": start.isoformat()})
-
-
-class ActionAskServiceTransport(Action):
-    def name(self) -> str:
-        return "action_ask_service_transport"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        dispatcher.utter_message(
-            text="How will you get around while we work on it?",
-            buttons=[
-                {"title": "Loaner car", "payload": "loaner"},
-                {"title": "Shuttle ride", "payload": "shuttle"},
-                {"title": "I'll wait", "payload": "wait"},
-            ],
-        )
-        return []
 
 
 class ActionAskServiceConfirm(Action):

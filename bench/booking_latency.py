@@ -23,6 +23,7 @@ from bot.launch import start_stack
 from bot.training import train
 
 PLAIN = ["hi", "bye"]
+PLAIN_CONVERSATIONS = 3  # per round: enough plain turns for a steady p95
 # A service booking, piece by piece, whose steps search for free slots, then a clinic booking.
 SERVICE = [
     "I need an oil change for my 2023 Lumen next Tuesday morning",
@@ -52,8 +53,9 @@ async def measure(url: str, rounds: int) -> tuple[list[float], list[float]]:
     async with aiohttp.ClientSession() as http:
         for n in range(rounds):  # interleaved, so both see the same machine load
             last: list = []
-            for text in PLAIN:
-                plain.append(await _turn(http, url, f"plain-{n}", text, last))
+            for k in range(PLAIN_CONVERSATIONS):
+                for text in PLAIN:
+                    plain.append(await _turn(http, url, f"plain-{n}-{k}", text, last))
             for script, name in ((SERVICE, "service"), (CLINIC, "clinic")):
                 for text in script:
                     booking.append(await _turn(http, url, f"{name}-{n}", text, last))

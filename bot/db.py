@@ -21,10 +21,12 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 def make_engine(url: URL) -> Engine:
     """An engine tuned for several processes sharing one database.
 
-    SQLite: WAL lets readers and one writer work at once; busy_timeout makes writers queue
-    instead of failing; foreign keys are off by default in SQLite, so switch them on. Connections
-    are pooled (SQLAlchemy 1.4 would open a new one, pragmas and all, for every session: several
-    milliseconds a query); stores call from worker threads, hence check_same_thread off.
+    SQLite: WAL lets readers and one writer work at once, and with synchronous=NORMAL a commit
+    doesn't wait for the disk (a crash loses nothing; a power cut may lose the last moments);
+    busy_timeout makes writers queue instead of failing; foreign keys are off by default in
+    SQLite, so switch them on. Connections are pooled (SQLAlchemy 1.4 would open a new one,
+    pragmas and all, for every session: several milliseconds a query); stores call from worker
+    threads, hence check_same_thread off.
     """
     if url.get_backend_name() == "sqlite":
         engine = create_engine(
@@ -38,6 +40,7 @@ def make_engine(url: URL) -> Engine:
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()

@@ -7,15 +7,19 @@ turn fails as a whole (see `DatabaseUnavailable`) instead of continuing on an em
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import sessionmaker
 
-from bot import config
+from bot import config, db
 from bot.engagement.turn import DatabaseUnavailable, current_turn
 
 
@@ -33,6 +37,12 @@ class DatabaseUrlTrackerStore(SQLTrackerStore):
             event_broker=event_broker,
             **kwargs,
         )
+        # The system's one engine per database instead of Rasa's own: pooled connections (Rasa's
+        # SQLite engine opened a new connection for every read and write of a turn), SQLite's
+        # pragmas, and connections checked before use after a database restart.
+        self.engine.dispose()
+        self.engine = db.engine_for(config.database_url())
+        self.sessionmaker = sessionmaker(bind=self.engine)
 
     async def _retrieve(
         self, sender_id: str, fetch_events_from_all_sessions: bool
@@ -42,24 +52,31 @@ class DatabaseUrlTrackerStore(SQLTrackerStore):
         except SQLAlchemyError as error:
             raise _unavailable(error) from None
 
-    async def stream_events(self, tracker: DialogueStateTracker) -> None:
-        """Hand the turn's new events to the engagement broker. Rasa finds them by loading and
-        rebuilding the whole stored conversation (on every save, the biggest cost of a turn under
-        load); counting the stored events is enough, and is what `save` itself does."""
-        if self.event_broker is None:
-            return
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Rasa's save, with the turn's new events found once. Rasa counts the stored events to
+        find them for the database, and for the engagement broker loads and rebuilds the whole
+        stored conversation (the biggest cost of a turn under load, see bench/README.md)."""
         try:
             with self.session_scope() as session:
                 new_events = list(self._additional_events(session, tracker))
+                session.add_all(self._row(tracker.sender_id, event) for event in new_events)
+                session.commit()
         except SQLAlchemyError as error:
             raise _unavailable(error) from None
-        await self._stream_new_events(self.event_broker, new_events, tracker.sender_id)
+        if self.event_broker is not None:  # once stored, so a retried turn is never counted twice
+            await self._stream_new_events(self.event_broker, new_events, tracker.sender_id)
 
-    async def save(self, tracker: DialogueStateTracker) -> None:
-        try:
-            await super().save(tracker)
-        except SQLAlchemyError as error:
-            raise _unavailable(error) from None
+    def _row(self, sender_id: str, event: Event) -> Any:
+        """An event as Rasa's `events` table stores it."""
+        data = event.as_dict()
+        return self.SQLEvent(
+            sender_id=sender_id,
+            type_name=event.type_name,
+            timestamp=data.get("timestamp"),
+            intent_name=data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+            action_name=data.get("name"),
+            data=json.dumps(data),
+        )
 
 
 def _unavailable(error: SQLAlchemyError) -> BaseException:
