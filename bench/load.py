@@ -339,11 +339,32 @@ def database(server_url: str | None, var_dir: Path) -> Iterator[URL]:
 # --- the run --------------------------------------------------------------------------------
 
 
+def cpu_seconds(pid: int) -> dict[str, float]:
+    """CPU time (user + system) used so far by each process of a tree, by name."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    used = {}
+    for child, name in _tree(pid).items():
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
+            used[name] = used.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / ticks
+    return used
+
+
 def _level(
-    url: str, scripts: dict[str, list[str]], prefix: str, workers: int, count: int
+    url: str, scripts: dict[str, list[str]], prefix: str, workers: int, count: int, server: int
 ) -> tuple[Results, dict]:
+    """One load level; with CPU time per turn of each server process, which other load on the
+    machine does not inflate the way it inflates latency."""
+    before = cpu_seconds(server)
     results, wall = asyncio.run(play(url, scripts, prefix, workers, count))
-    return results, summarise(results, wall)
+    summary = summarise(results, wall)
+    after = cpu_seconds(server)
+    summary["cpu_ms_per_turn"] = {
+        name: round((after[name] - before.get(name, 0.0)) * 1000 / max(summary["turns"], 1), 1)
+        for name in sorted(after)
+        if after[name] - before.get(name, 0.0) > 0
+    }
+    return results, summary
 
 
 @contextlib.contextmanager
@@ -379,8 +400,8 @@ def main(levels: list[int], count: int, server_url: str | None, reference_dir: P
         asyncio.run(play(ref_url, PLAIN, "warm", 1, len(PLAIN)))
         for workers in levels:
             print(f"{workers} concurrent conversations...", file=sys.stderr, flush=True)
-            _, plain = _level(ref_url, PLAIN, f"plain{workers}", workers, count)
-            results, mine = _level(ours.rest_url, OURS, f"load{workers}", workers, count)
+            _, plain = _level(ref_url, PLAIN, f"plain{workers}", workers, count, ref_process.pid)
+            results, mine = _level(ours.rest_url, OURS, f"load{workers}", workers, count, ours.process.pid)
             expected = results.sent + results.replies
             mine["engagement"] = {
                 "expected": expected,

@@ -109,6 +109,9 @@ def cmd_rasa(_: argparse.Namespace) -> None:
     from rasa.utils.common import configure_logging_and_warnings
     from rasa.utils.log_utils import configure_structlog
 
+    from bot import rasa_patches
+
+    rasa_patches.install()
     # INFO, not DEBUG: Rasa's debug lines include message text (customer PII).
     configure_logging_and_warnings(logging.INFO)
     configure_structlog(logging.INFO)
