@@ -28,6 +28,7 @@ import json
 import os
 import secrets
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -445,4 +446,5 @@ if __name__ == "__main__":
     parser.add_argument("--database-url", help="a PostgreSQL server (default: SQLite in a temp dir)")
     parser.add_argument("--reference-dir", type=Path, help="keep/reuse the plain assistant here")
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # still stop both assistants
     print(json.dumps(main(args.levels, args.conversations, args.database_url, args.reference_dir), indent=2))

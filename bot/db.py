@@ -11,6 +11,7 @@ from alembic.config import Config
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import URL, Engine
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
 
 from bot import config
 
@@ -21,10 +22,18 @@ def make_engine(url: URL) -> Engine:
     """An engine tuned for several processes sharing one database.
 
     SQLite: WAL lets readers and one writer work at once; busy_timeout makes writers queue
-    instead of failing; foreign keys are off by default in SQLite, so switch them on.
+    instead of failing; foreign keys are off by default in SQLite, so switch them on. Its
+    connections are pooled (SQLAlchemy 1.4 opens a new one per session for a file database):
+    opening one and setting the pragmas cost more than a typical query.
     """
     if url.get_backend_name() == "sqlite":
-        engine = create_engine(url, future=True, connect_args={"timeout": 30})
+        engine = create_engine(
+            url,
+            future=True,
+            poolclass=QueuePool,
+            # Pooled connections move between threads, one at a time.
+            connect_args={"timeout": 30, "check_same_thread": False},
+        )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -13,8 +13,9 @@ from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy.orm import sessionmaker
 
-from bot import config
+from bot import config, db
 
 
 class DatabaseUrlTrackerStore(SQLTrackerStore):
@@ -25,12 +26,19 @@ class DatabaseUrlTrackerStore(SQLTrackerStore):
         event_broker: EventBroker | None = None,
         **kwargs: Any,
     ) -> None:
+        url = config.database_url()
         super().__init__(
             domain=domain,
-            host=config.database_url().render_as_string(hide_password=False),
+            host=url.render_as_string(hide_password=False),
             event_broker=event_broker,
             **kwargs,
         )
+        if url.get_backend_name() == "sqlite":
+            # Rasa's own engine opens a new SQLite connection for every query, without a busy
+            # timeout; the system's pooled engine (bot.db) serves the same file.
+            self.engine.dispose()
+            self.engine = db.engine_for(url)
+            self.sessionmaker = sessionmaker(bind=self.engine)
 
     async def stream_events(self, tracker: DialogueStateTracker) -> None:
         """Hand the events not stored yet to the engagement broker.
