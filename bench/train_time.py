@@ -58,7 +58,6 @@ def main() -> dict[str, float | int]:
             "cpu_s": round(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, 1),
             "peak_rss_mib": round(after.ru_maxrss / 1024, 1),
             "model_mib": round((work / "models" / "m.tar.gz").stat().st_size / 2**20, 1),
-            "training_examples_files": sum(1 for p in (work / "data").rglob("*.yml")),
         }
 
 
