@@ -95,8 +95,20 @@ class BookingStore:
         """Upcoming sessions with seats left (rows are created the first time they are asked for)."""
         clinic = self.schedule.clinics[clinic_id]
         starts = self.schedule.clinic_starts(clinic_id, after, after + timedelta(days=days))
+        wanted = [_utc(s) for s in starts]
         with self._sessions.begin() as session:
+            # Read first, and write only what is missing: most calls then take no write lock
+            # (on SQLite, one writer at a time for the whole system, Rasa's tracker store too).
+            known = set(
+                session.scalars(
+                    select(ClinicSession.starts_at).where(
+                        ClinicSession.clinic == clinic_id, ClinicSession.starts_at.in_(wanted)
+                    )
+                )
+            )
             for start in starts:
+                if _utc(start) in known:
+                    continue
                 _insert_if_missing(
                     session,
                     ClinicSession(
@@ -109,9 +121,7 @@ class BookingStore:
                 )
             rows = session.scalars(
                 select(ClinicSession)
-                .where(
-                    ClinicSession.clinic == clinic_id, ClinicSession.starts_at.in_([_utc(s) for s in starts])
-                )
+                .where(ClinicSession.clinic == clinic_id, ClinicSession.starts_at.in_(wanted))
                 .order_by(ClinicSession.starts_at)
             )
             return [self._info(row) for row in rows]

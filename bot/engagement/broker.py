@@ -32,6 +32,7 @@ logger = logging.getLogger(__name__)
 
 _STOP = object()
 _MAX_BATCH = 200
+_GATHER_SECONDS = 0.2
 _MAX_SENDERS_REMEMBERED = 10_000
 
 
@@ -165,6 +166,9 @@ class EngagementBroker(EventBroker):
             batch: list[EngagementRecord] = []
             waiters: list[threading.Event] = []
             item = self._queue.get()
+            # Under load, a short wait gathers several turns into one transaction: fewer
+            # commits competing with Rasa's tracker store for the database (SQLite: one writer).
+            gather_until = time.monotonic() + _GATHER_SECONDS
             while True:
                 if item is _STOP:
                     stopping = True
@@ -172,10 +176,10 @@ class EngagementBroker(EventBroker):
                     waiters.append(item)
                 else:
                     batch.append(item)
-                if stopping or len(batch) >= _MAX_BATCH:
+                if stopping or waiters or len(batch) >= _MAX_BATCH:
                     break
                 try:
-                    item = self._queue.get_nowait()
+                    item = self._queue.get(timeout=max(gather_until - time.monotonic(), 0))
                 except queue.Empty:
                     break
             self._write(batch)

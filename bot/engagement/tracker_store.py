@@ -31,9 +31,10 @@ class DatabaseUrlTrackerStore(SQLTrackerStore):
         event_broker: EventBroker | None = None,
         **kwargs: Any,
     ) -> None:
+        url = config.database_url()
         super().__init__(
             domain=domain,
-            host=config.database_url().render_as_string(hide_password=False),
+            host=url.render_as_string(hide_password=False),
             event_broker=event_broker,
             **kwargs,
         )

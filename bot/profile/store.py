@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
@@ -287,8 +287,9 @@ class ProfileStore:
                 key = (record.channel, record.sender_id)
                 if key not in customers:
                     customers[key] = _customer_for_sender(session, *key)
-                rows.append(EngagementEvent(customer_id=customers[key], **record.__dict__))
-            session.add_all(rows)
+                rows.append({"customer_id": customers[key], **record.__dict__})
+            if rows:  # one multi-row statement, not one ORM insert per row
+                session.execute(insert(EngagementEvent), rows)
             return len(rows)
 
     def channel_of(self, sender_id: str) -> str | None:
@@ -720,4 +721,3 @@ def _handoff(h: HandoffRequest) -> dict[str, Any]:
         "taken_at": iso_utc(h.taken_at),
         "closed_by": h.closed_by,
     }
-
