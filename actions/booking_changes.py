@@ -17,7 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import clinics, service
-from actions.common import customer_id
+from actions.common import AsksNextQuestion, Question, customer_id
 from bot.booking import UpcomingBooking, default_bookings
 
 FORM_SLOTS = ("booking_code", "change_confirm")
@@ -48,9 +48,12 @@ def _pick(text: str, upcoming: list[UpcomingBooking]) -> UpcomingBooking | None:
     return named[0] if len(named) == 1 else None
 
 
-class ValidateBookingChangeForm(FormValidationAction):
+class ValidateBookingChangeForm(AsksNextQuestion, FormValidationAction):
     def name(self) -> str:
         return "validate_booking_change_form"
+
+    def questions(self) -> dict[str, Question]:
+        return {"booking_code": ask_booking_code, "change_confirm": ask_change_confirm}
 
     async def extract_booking_code(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -77,44 +80,32 @@ class ValidateBookingChangeForm(FormValidationAction):
         return {"booking_code": chosen.code}
 
 
-class ActionAskBookingCode(Action):
-    def name(self) -> str:
-        return "action_ask_booking_code"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        upcoming = await _upcoming(tracker)
-        if not upcoming:
-            dispatcher.utter_message(
-                text="I don't see any upcoming bookings on your profile here. What's the confirmation "
-                'code (6 characters)? Or say "never mind".'
-            )
-            return []
+async def ask_booking_code(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    upcoming = await _upcoming(tracker)
+    if not upcoming:
         dispatcher.utter_message(
-            text="Which booking?",
-            buttons=[{"title": b.label(), "payload": b.code} for b in upcoming[: len(ORDINALS)]],
+            text="I don't see any upcoming bookings on your profile here. What's the confirmation "
+            'code (6 characters)? Or say "never mind".'
         )
         return []
+    dispatcher.utter_message(
+        text="Which booking?",
+        buttons=[{"title": b.label(), "payload": b.code} for b in upcoming[: len(ORDINALS)]],
+    )
+    return []
 
 
-class ActionAskChangeConfirm(Action):
-    def name(self) -> str:
-        return "action_ask_change_confirm"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        booking = next(b for b in await _upcoming(tracker) if b.code == tracker.get_slot("booking_code"))
-        verb = "Move" if tracker.get_slot("change_kind") == "reschedule" else "Cancel"
-        dispatcher.utter_message(
-            text=f"{verb} {booking.label()}?",
-            buttons=[
-                {"title": f"Yes, {verb.lower()} it", "payload": "/affirm"},
-                {"title": "No", "payload": "/deny"},
-            ],
-        )
-        return []
+async def ask_change_confirm(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    booking = next(b for b in await _upcoming(tracker) if b.code == tracker.get_slot("booking_code"))
+    verb = "Move" if tracker.get_slot("change_kind") == "reschedule" else "Cancel"
+    dispatcher.utter_message(
+        text=f"{verb} {booking.label()}?",
+        buttons=[
+            {"title": f"Yes, {verb.lower()} it", "payload": "/affirm"},
+            {"title": "No", "payload": "/deny"},
+        ],
+    )
+    return []
 
 
 class ActionChangeBooking(Action):

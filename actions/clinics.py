@@ -12,7 +12,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import customer_id
+from actions.common import AsksNextQuestion, Question, customer_id
 from bot.booking import SessionInfo, default_bookings
 from bot.booking.attendees import headcount, parse_attendees
 from bot.profile import default_store
@@ -41,75 +41,63 @@ def _open_sessions(clinic: str) -> list[SessionInfo]:
     ]
 
 
-class ActionAskClinic(Action):
-    def name(self) -> str:
-        return "action_ask_clinic"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        clinics = default_bookings().schedule.clinics.values()
-        dispatcher.utter_message(
-            text="Our clinics are free. Which one would you like?",
-            buttons=[{"title": c.name, "payload": c.name} for c in clinics],
-        )
-        return []
+async def ask_clinic(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    clinics = default_bookings().schedule.clinics.values()
+    dispatcher.utter_message(
+        text="Our clinics are free. Which one would you like?",
+        buttons=[{"title": c.name, "payload": c.name} for c in clinics],
+    )
+    return []
 
 
-class ActionAskClinicSession(Action):
-    def name(self) -> str:
-        return "action_ask_clinic_session"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        clinic = default_bookings().schedule.clinics[tracker.get_slot("clinic")]
-        sessions = await asyncio.to_thread(_open_sessions, clinic.id)
-        if not sessions:
-            upcoming = await asyncio.to_thread(default_bookings().clinic_sessions, clinic.id, _now())
-            if not upcoming:
-                dispatcher.utter_message(
-                    text=f"The {clinic.name} has no sessions in the next three weeks. "
-                    'Say "talk to a person" and our team will let you know when the next one opens.'
-                )
-                return []
+async def ask_clinic_session(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    clinic = default_bookings().schedule.clinics[tracker.get_slot("clinic")]
+    sessions = await asyncio.to_thread(_open_sessions, clinic.id)
+    if not sessions:
+        upcoming = await asyncio.to_thread(default_bookings().clinic_sessions, clinic.id, _now())
+        if not upcoming:
             dispatcher.utter_message(
-                text=f"Every {clinic.name} session in the next three weeks is full. I can put you on the "
-                f"waitlist for {_label(upcoming[0])}: if a place opens, it's yours and we'll let you know.",
-                buttons=[WAITLIST_BUTTON, {"title": "No thanks", "payload": "/stop"}],
+                text=f"The {clinic.name} has no sessions in the next three weeks. "
+                'Say "talk to a person" and our team will let you know when the next one opens.'
             )
-            return [SlotSet("waitlist_offer", json.dumps({"session_id": upcoming[0].id}))]
+            return []
         dispatcher.utter_message(
-            text=f"The {clinic.name} ({clinic.minutes} minutes, for {clinic.audience}). Which session?",
-            buttons=[
-                {"title": f"{_label(s)} ({s.seats_left} left)", "payload": _session_payload(s)}
-                for s in sessions
-            ],
+            text=f"Every {clinic.name} session in the next three weeks is full. I can put you on the "
+            f"waitlist for {_label(upcoming[0])}: if a place opens, it's yours and we'll let you know.",
+            buttons=[WAITLIST_BUTTON, {"title": "No thanks", "payload": "/stop"}],
         )
-        return []
+        return [SlotSet("waitlist_offer", json.dumps({"session_id": upcoming[0].id}))]
+    dispatcher.utter_message(
+        text=f"The {clinic.name} ({clinic.minutes} minutes, for {clinic.audience}). Which session?",
+        buttons=[
+            {"title": f"{_label(s)} ({s.seats_left} left)", "payload": _session_payload(s)} for s in sessions
+        ],
+    )
+    return []
 
 
-class ActionAskClinicConfirm(Action):
-    def name(self) -> str:
-        return "action_ask_clinic_confirm"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        clinic = default_bookings().schedule.clinics[tracker.get_slot("clinic")]
-        who = parse_attendees(tracker.get_slot("attendees") or "", tracker.get_slot("customer_name"))
-        names = ", ".join(a.name + (f" ({a.age})" if a.age else "") for a in who)
-        dispatcher.utter_message(
-            text=f"To confirm: {clinic.name} on {tracker.get_slot('clinic_session')} for {names}. "
-            "Shall I book it?",
-            buttons=[{"title": "Yes, book it", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}],
-        )
-        return []
+async def ask_clinic_confirm(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    clinic = default_bookings().schedule.clinics[tracker.get_slot("clinic")]
+    who = parse_attendees(tracker.get_slot("attendees") or "", tracker.get_slot("customer_name"))
+    names = ", ".join(a.name + (f" ({a.age})" if a.age else "") for a in who)
+    dispatcher.utter_message(
+        text=f"To confirm: {clinic.name} on {tracker.get_slot('clinic_session')} for {names}. "
+        "Shall I book it?",
+        buttons=[{"title": "Yes, book it", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}],
+    )
+    return []
 
 
-class ValidateClinicForm(FormValidationAction):
+class ValidateClinicForm(AsksNextQuestion, FormValidationAction):
     def name(self) -> str:
         return "validate_clinic_form"
+
+    def questions(self) -> dict[str, Question]:
+        return {
+            "clinic": ask_clinic,
+            "clinic_session": ask_clinic_session,
+            "clinic_confirm": ask_clinic_confirm,
+        }
 
     async def extract_clinic(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

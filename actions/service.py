@@ -17,7 +17,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import channel_of, customer_id
+from actions.common import AsksNextQuestion, Question, channel_of, customer_id
 from actions.contact import validate_optional
 from bot.booking import Preference, UnreadableTime, default_bookings, mentions_time, read_preference
 from bot.knowledge import current
@@ -131,9 +131,17 @@ def _fitting(service_ids: list[str], model: str | None) -> list[str]:
     ]
 
 
-class ValidateServiceForm(FormValidationAction):
+class ValidateServiceForm(AsksNextQuestion, FormValidationAction):
     def name(self) -> str:
         return "validate_service_form"
+
+    def questions(self) -> dict[str, Question]:
+        return {
+            "service_items": ask_service_items,
+            "service_vehicle": ask_service_vehicle,
+            "service_when": ask_service_when,
+            "service_confirm": ask_service_confirm,
+        }
 
     async def required_slots(
         self,
@@ -326,65 +334,47 @@ async def _resolve_when(
     return {"service_when": None, "service_offers": json.dumps([a.isoformat() for a in offer.alternatives])}
 
 
-class ActionAskServiceItems(Action):
-    def name(self) -> str:
-        return "action_ask_service_items"
+async def ask_service_items(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    menu = default_bookings().schedule.services.values()
+    dispatcher.utter_message(
+        text="What does your car need? Pick a service, or tell me what's going on.",
+        buttons=[{"title": s.name, "payload": s.name} for s in menu],
+    )
+    return []
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        menu = default_bookings().schedule.services.values()
+
+async def ask_service_vehicle(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    known = await asyncio.to_thread(default_store().vehicles_of, await customer_id(tracker))
+    labels = list(dict.fromkeys(_vehicle_label(v) for v in known))
+    if labels:
         dispatcher.utter_message(
-            text="What does your car need? Pick a service, or tell me what's going on.",
-            buttons=[{"title": s.name, "payload": s.name} for s in menu],
+            text="Which car is it for? Pick one, or tell me the year and model of another.",
+            buttons=[{"title": label, "payload": label} for label in labels],
+        )
+    else:
+        dispatcher.utter_message(text='Which Corvane is it for? The year and model, like "2023 Lumen".')
+    return []
+
+
+async def ask_service_when(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    offered = [datetime.fromisoformat(o) for o in json.loads(tracker.get_slot("service_offers") or "[]")]
+    minutes = _minutes(tracker)
+    if not offered:
+        offered = await asyncio.to_thread(
+            default_bookings().free_service_starts, minutes, _now(), 3, None, 120
+        )
+    if not offered:
+        dispatcher.utter_message(
+            text='We\'re fully booked for the next three weeks, sorry. Say "talk to a person" and '
+            "the service desk will find you a time."
         )
         return []
-
-
-class ActionAskServiceVehicle(Action):
-    def name(self) -> str:
-        return "action_ask_service_vehicle"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        known = await asyncio.to_thread(default_store().vehicles_of, await customer_id(tracker))
-        labels = list(dict.fromkeys(_vehicle_label(v) for v in known))
-        if labels:
-            dispatcher.utter_message(
-                text="Which car is it for? Pick one, or tell me the year and model of another.",
-                buttons=[{"title": label, "payload": label} for label in labels],
-            )
-        else:
-            dispatcher.utter_message(text='Which Corvane is it for? The year and model, like "2023 Lumen".')
-        return []
-
-
-class ActionAskServiceWhen(Action):
-    def name(self) -> str:
-        return "action_ask_service_when"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        offered = [datetime.fromisoformat(o) for o in json.loads(tracker.get_slot("service_offers") or "[]")]
-        minutes = _minutes(tracker)
-        if not offered:
-            offered = await asyncio.to_thread(
-                default_bookings().free_service_starts, minutes, _now(), 3, None, 120
-            )
-        if not offered:
-            dispatcher.utter_message(
-                text='We\'re fully booked for the next three weeks, sorry. Say "talk to a person" and '
-                "the service desk will find you a time."
-            )
-            return []
-        dispatcher.utter_message(
-            text=f"The visit takes about {minutes} minutes. The nearest free times are below, "
-            'or tell me a day and time that suits you (like "Saturday morning").',
-            buttons=[{"title": _label(s), "payload": _when_payload(s)} for s in offered],
-        )
-        return [SlotSet("service_offers", json.dumps([s.isoformat() for s in offered]))]
+    dispatcher.utter_message(
+        text=f"The visit takes about {minutes} minutes. The nearest free times are below, "
+        'or tell me a day and time that suits you (like "Saturday morning").',
+        buttons=[{"title": _label(s), "payload": _when_payload(s)} for s in offered],
+    )
+    return [SlotSet("service_offers", json.dumps([s.isoformat() for s in offered]))]
 
 
 def _when_payload(start: datetime) -> str:
@@ -392,18 +382,12 @@ def _when_payload(start: datetime) -> str:
     return "/book_service" + json.dumps({"service_when": start.isoformat()})
 
 
-class ActionAskServiceConfirm(Action):
-    def name(self) -> str:
-        return "action_ask_service_confirm"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        dispatcher.utter_message(
-            text=f"To confirm: {_summary(tracker)}. Shall I book it?",
-            buttons=[{"title": "Yes, book it", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}],
-        )
-        return []
+async def ask_service_confirm(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    dispatcher.utter_message(
+        text=f"To confirm: {_summary(tracker)}. Shall I book it?",
+        buttons=[{"title": "Yes, book it", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}],
+    )
+    return []
 
 
 def _summary(tracker: Tracker) -> str:

@@ -87,6 +87,7 @@ async def test_piece_by_piece_with_typos_a_detour_and_a_change_of_mind(stack, ht
     )
     detour = await turn("does the Tessa XLE have a head-up display?")
     assert "head-up" in texts(detour).lower() and "nearest free times" in detour[-1]["text"]  # then back
+    assert [r for r in detour if "nearest free times" in (r.get("text") or "")] == detour[-1:]  # asked once
     assert "get around" in texts(await turn(detour[-1]["buttons"][0]["payload"]))
     assert "mobile number" in texts(await turn("I'll wait"))
     friday = (await turn("actually make it Friday afternoon"))[-1]
