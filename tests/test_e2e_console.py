@@ -67,6 +67,12 @@ async def test_taking_over_a_rest_conversation_silences_the_assistant_until_hand
     taken = await staff.post(f"{page}/take", {}, page)
     assert taken.status == 303, await taken.text()
     assert await say(http, stack.rest_url, sender, "hello? what about the Ion range?") == []
+    # A new session (Rasa starts one after an hour of silence) must not end the takeover.
+    rasa_api = f"http://127.0.0.1:{stack.rasa_port}/conversations/{sender}/execute"
+    token = (stack.var_dir / "rasa_token").read_text().strip()
+    async with http.post(rasa_api, params={"token": token}, json={"name": "action_session_start"}) as r:
+        assert r.status == 200, await r.text()
+    assert await say(http, stack.rest_url, sender, "anyone there?") == []
     replied = await staff.post(f"{page}/reply", {"text": "Hi, Sam here. The Ion goes 310 miles."}, page)
     assert replied.status == 303, await replied.text()
 

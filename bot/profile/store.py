@@ -387,6 +387,22 @@ class ProfileStore:
                 row.taken_by, row.taken_at = staff, utcnow()
             return True
 
+    def is_taken_over(self, sender_id: str) -> bool:
+        """Whether staff hold this conversation (an open handoff they took): the assistant keeps quiet."""
+        with self._sessions() as session:
+            return (
+                session.scalar(
+                    select(HandoffRequest.id)
+                    .where(
+                        HandoffRequest.sender_id == sender_id,
+                        HandoffRequest.status == "open",
+                        HandoffRequest.taken_by.is_not(None),
+                    )
+                    .limit(1)
+                )
+                is not None
+            )
+
     def close_handoff(self, handoff_id: int, staff: str) -> bool:
         with self._sessions.begin() as session:
             row = session.get(HandoffRequest, handoff_id)
