@@ -32,8 +32,9 @@ class AsksNextQuestion:
     """A form's validation that also asks the form's next question, in the same call: one round
     trip to the action server per form turn instead of two (Rasa asks nothing itself for a slot
     with neither an `action_ask_` nor an `utter_ask_`; fixed questions stay `utter_ask_`
-    responses in domain.yml). Mixed in before FormValidationAction (it is no action itself, so the
-action server doesn't register it); subclasses name their computed questions in `questions`."""
+    responses in domain.yml). Mixed in before FormValidationAction (it is no action itself, so
+    the action server doesn't register it); subclasses name their computed questions in
+    `questions`."""
 
     def questions(self) -> dict[str, Question]:
         return {}
