@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import aiohttp
+import socketio
 
 
 async def say(session: aiohttp.ClientSession, url: str, sender: str, text: str) -> list[dict[str, Any]]:
@@ -39,3 +42,25 @@ async def profile_of(http: aiohttp.ClientSession, stack: Any, sender: str) -> di
         return None
     async with http.get(f"{stack.web_url}/api/customers/{found[0]['id']}", headers=stack.staff_headers) as r:
         return await r.json()
+
+
+@asynccontextmanager
+async def widget_session(
+    rasa_port: int, session_id: str
+) -> AsyncIterator[tuple[socketio.AsyncClient, asyncio.Queue[dict[str, Any]]]]:
+    """A visitor's socket.io session, opened as the website widget opens it; yields the client and
+    a queue of the assistant's messages."""
+    received: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    confirmed: asyncio.Queue[object] = asyncio.Queue()
+    client = socketio.AsyncClient()
+    client.on("bot_uttered", received.put)
+    client.on("session_confirm", confirmed.put)
+    await client.connect(
+        f"http://127.0.0.1:{rasa_port}", socketio_path="/socket.io", transports=["websocket"]
+    )
+    try:
+        await client.emit("session_request", {"session_id": session_id})
+        await asyncio.wait_for(confirmed.get(), 30)
+        yield client, received
+    finally:
+        await client.disconnect()

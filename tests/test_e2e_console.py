@@ -9,10 +9,9 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-import socketio
 from playwright.async_api import async_playwright
 
-from tests.chat import profile_of, say, wait_for
+from tests.chat import profile_of, say, wait_for, widget_session
 from tests.console_client import COOKIE, Staff
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
@@ -95,15 +94,8 @@ async def _rows_with(http_session, stack, sender, text):
 
 
 async def test_a_staff_reply_reaches_the_website_chat(stack, http):
-    received: asyncio.Queue[dict] = asyncio.Queue()
-    client = socketio.AsyncClient()
-    client.on("bot_uttered", received.put)
     session_id = "e2e-widget-handoff"
-    await client.connect(
-        f"http://127.0.0.1:{stack.rasa_port}", socketio_path="/socket.io", transports=["websocket"]
-    )
-    try:
-        await client.emit("session_request", {"session_id": session_id})
+    async with widget_session(stack.rasa_port, session_id) as (client, received):
         await client.emit(
             "user_uttered", {"message": "can I talk to a real person", "session_id": session_id}
         )
@@ -117,8 +109,6 @@ async def test_a_staff_reply_reaches_the_website_chat(stack, http):
         texts = []
         while "Hello from Sam at the front desk" not in texts:
             texts.append((await asyncio.wait_for(received.get(), 20))["text"])
-    finally:
-        await client.disconnect()
 
 
 @pytest.mark.timeout(300)

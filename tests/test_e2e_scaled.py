@@ -16,14 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import socketio
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from bot import config, db
 from bot.engagement.lock_store import RedisUrlLockStore
 from bot.launch import Stack, start_stack
-from tests.chat import profile_of, say, texts, wait_for
+from tests.chat import profile_of, say, texts, wait_for, widget_session
 from tests.conftest import postgres_schema, redis_lock_settings
 
 
@@ -161,21 +160,11 @@ async def test_nginx_spreads_customers_over_both_servers_and_carries_the_widget_
     used = {line.split()[-2] for line in access_log.splitlines() if "/webhooks/rest/webhook" in line}
     assert {s.removeprefix("http://") for s in rasa_servers(scaled)} <= used
 
-    received: asyncio.Queue[dict] = asyncio.Queue()
-    confirmed: asyncio.Queue[object] = asyncio.Queue()
     session_id = f"scaled-widget-{secrets.token_hex(8)}"
-    client = socketio.AsyncClient()
-    client.on("bot_uttered", received.put)
-    client.on("session_confirm", confirmed.put)
-    await client.connect(f"http://127.0.0.1:{scaled.rasa_port}", transports=["websocket"])  # nginx
-    try:
-        await client.emit("session_request", {"session_id": session_id})
-        await asyncio.wait_for(confirmed.get(), 30)
+    async with widget_session(scaled.rasa_port, session_id) as (client, received):  # through nginx
         message = {"message": "hello there", "session_id": session_id}
         assert await client.call("user_uttered", message, timeout=30) == {"status": "ok"}
         greeting = await asyncio.wait_for(received.get(), 30)
-    finally:
-        await client.disconnect()
     assert "automated assistant" in greeting["text"]
 
 

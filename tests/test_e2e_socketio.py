@@ -4,25 +4,14 @@ from __future__ import annotations
 
 import asyncio
 
-import socketio
-
-from tests.chat import profile_of, wait_for
+from tests.chat import profile_of, wait_for, widget_session
 
 
 async def test_a_socketio_conversation_is_answered_and_recorded(stack, http):
-    received: asyncio.Queue[dict] = asyncio.Queue()
-    client = socketio.AsyncClient()
-    client.on("bot_uttered", received.put)
     session_id = "widget-session-1"
-    await client.connect(
-        f"http://127.0.0.1:{stack.rasa_port}", socketio_path="/socket.io", transports=["websocket"]
-    )
-    try:
-        await client.emit("session_request", {"session_id": session_id})
+    async with widget_session(stack.rasa_port, session_id) as (client, received):
         await client.emit("user_uttered", {"message": "hello there", "session_id": session_id})
         replies = [await asyncio.wait_for(received.get(), 30) for _ in range(2)]
-    finally:
-        await client.disconnect()
 
     assert "automated assistant" in replies[0]["text"]
     assert replies[1]["text"]
