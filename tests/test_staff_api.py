@@ -72,6 +72,9 @@ async def test_the_whole_profile_is_returned(staff_api, jane):
         ("/api/customers/abc", 400, "must be a number"),
         ("/api/customers/99999999999999999999999", 400, "must be a number"),
         ("/api/customers/424242", 404, "no such customer"),
+        ("/api/bookings?from=2026-13-01", 400, "dates like 2026-12-01"),
+        ("/api/reports/attribution?to=9999-10-03", 400, "between 2000 and 2099"),
+        ("/api/clinics?from=0001-01-01", 400, "between 2000 and 2099"),
     ],
 )
 async def test_bad_queries_get_clear_errors(staff_api, path, status, message):

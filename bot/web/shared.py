@@ -20,6 +20,9 @@ RASA_URL = web.AppKey("rasa_url", str)
 
 MAX_RANGE = timedelta(days=366)
 REPORT_WEEKS = 12
+# Dates a dealership's bookings and reports can be about; far-off ones (year 9999) would overflow
+# the reports' look-ahead windows instead of getting an answer.
+YEARS = range(2000, 2100)
 
 
 class BadRange(ValueError):
@@ -43,6 +46,8 @@ def date_range(request: web.Request, *, past: bool = False) -> tuple[datetime, d
         end = parse_moment(request.query.get("to"), tz)
     except ValueError:
         raise BadRange("from and to must be dates like 2026-12-01 or 2026-12-01T09:00") from None
+    if any(moment and moment.year not in YEARS for moment in (start, end)):
+        raise BadRange(f"from and to must be dates between {YEARS[0]} and {YEARS[-1]}")
     if past:
         end = end or today + timedelta(days=1)
         start = start or end - timedelta(weeks=REPORT_WEEKS)
