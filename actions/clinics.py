@@ -99,6 +99,11 @@ class ValidateClinicForm(AsksNextQuestion, FormValidationAction):
             "clinic_confirm": ask_clinic_confirm,
         }
 
+    async def submit(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        return await book_clinic(dispatcher, tracker)
+
     async def extract_clinic(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
@@ -162,67 +167,61 @@ class ValidateClinicForm(AsksNextQuestion, FormValidationAction):
         return {"attendees": str(value)}
 
 
-class ActionBookClinic(Action):
-    def name(self) -> str:
-        return "action_book_clinic"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        reset = [SlotSet(slot, None) for slot in (*FORM_SLOTS, "replacing_code")]
-        if not tracker.get_slot("clinic_confirm"):
-            dispatcher.utter_message(response="utter_booking_stopped")
-            return reset
-        bookings = default_bookings()
-        clinic = bookings.schedule.clinics[tracker.get_slot("clinic")]
-        sessions = await asyncio.to_thread(bookings.clinic_sessions, clinic.id, _now())
-        chosen = next((s for s in sessions if _label(s) == tracker.get_slot("clinic_session")), None)
-        who = parse_attendees(tracker.get_slot("attendees") or "", tracker.get_slot("customer_name"))
-        customer = await customer_id(tracker)
-        if chosen is None:
-            dispatcher.utter_message(
-                text='That session isn\'t available any more. Say "book a clinic" to pick another.'
-            )
-            return reset
-        attendees = [{"name": a.name, "relation": a.relation, "age": a.age} for a in who]
-        result = await asyncio.to_thread(
-            bookings.book_clinic, customer, chosen.id, len(who), attendees, _now()
-        )
-        if not result.ok:
-            others = ", ".join(_label(s) for s in result.alternatives) or "none in the next three weeks"
-            dispatcher.utter_message(
-                text=f"{result.reason} Other sessions with room: {others}. Or join this one's waitlist: "
-                "if a place opens, it's yours and we'll let you know.",
-                buttons=[
-                    WAITLIST_BUTTON,
-                    {"title": "Pick another session", "payload": f"book the {clinic.name}"},
-                ],
-            )
-            offer = {"session_id": chosen.id, "attendees": attendees}
-            return [*reset, SlotSet("waitlist_offer", json.dumps(offer))]
-        store = default_store()
-        this_year = _now().year
-        for attendee in who:
-            if attendee.relation is not None:  # household members; the customer is already the contact
-                birth_year = this_year - attendee.age if attendee.age else None
-                await asyncio.to_thread(
-                    store.add_household_member, customer, attendee.name, attendee.relation, birth_year
-                )
-        moved = ""
-        if tracker.get_slot("replacing_code"):
-            cancelled = await asyncio.to_thread(bookings.cancel, tracker.get_slot("replacing_code"), customer)
-            moved = (
-                f" Your earlier booking {tracker.get_slot('replacing_code')} is cancelled."
-                if cancelled.ok
-                else ""
-            )
+async def book_clinic(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    """The confirmed booking (a waitlist offer if it just filled up; nothing after a "no"), then a
+    clean slate for the next one."""
+    reset = [SlotSet(slot, None) for slot in (*FORM_SLOTS, "replacing_code")]
+    if not tracker.get_slot("clinic_confirm"):
+        dispatcher.utter_message(response="utter_booking_stopped")
+        return reset
+    bookings = default_bookings()
+    clinic = bookings.schedule.clinics[tracker.get_slot("clinic")]
+    sessions = await asyncio.to_thread(bookings.clinic_sessions, clinic.id, _now())
+    chosen = next((s for s in sessions if _label(s) == tracker.get_slot("clinic_session")), None)
+    who = parse_attendees(tracker.get_slot("attendees") or "", tracker.get_slot("customer_name"))
+    customer = await customer_id(tracker)
+    if chosen is None:
         dispatcher.utter_message(
-            text=f"You're booked: {clinic.name}, {_label(chosen)}, for {len(who)}. Your confirmation code is "
-            f"{result.code}. It's free. We'll see you there!{moved}",
-            booking_id=result.code,
-            topic=f"clinic:{clinic.id}",
+            text='That session isn\'t available any more. Say "book a clinic" to pick another.'
         )
         return reset
+    attendees = [{"name": a.name, "relation": a.relation, "age": a.age} for a in who]
+    result = await asyncio.to_thread(bookings.book_clinic, customer, chosen.id, len(who), attendees, _now())
+    if not result.ok:
+        others = ", ".join(_label(s) for s in result.alternatives) or "none in the next three weeks"
+        dispatcher.utter_message(
+            text=f"{result.reason} Other sessions with room: {others}. Or join this one's waitlist: "
+            "if a place opens, it's yours and we'll let you know.",
+            buttons=[
+                WAITLIST_BUTTON,
+                {"title": "Pick another session", "payload": f"book the {clinic.name}"},
+            ],
+        )
+        offer = {"session_id": chosen.id, "attendees": attendees}
+        return [*reset, SlotSet("waitlist_offer", json.dumps(offer))]
+    store = default_store()
+    this_year = _now().year
+    for attendee in who:
+        if attendee.relation is not None:  # household members; the customer is already the contact
+            birth_year = this_year - attendee.age if attendee.age else None
+            await asyncio.to_thread(
+                store.add_household_member, customer, attendee.name, attendee.relation, birth_year
+            )
+    moved = ""
+    if tracker.get_slot("replacing_code"):
+        cancelled = await asyncio.to_thread(bookings.cancel, tracker.get_slot("replacing_code"), customer)
+        moved = (
+            f" Your earlier booking {tracker.get_slot('replacing_code')} is cancelled."
+            if cancelled.ok
+            else ""
+        )
+    dispatcher.utter_message(
+        text=f"You're booked: {clinic.name}, {_label(chosen)}, for {len(who)}. Your confirmation code is "
+        f"{result.code}. It's free. We'll see you there!{moved}",
+        booking_id=result.code,
+        topic=f"clinic:{clinic.id}",
+    )
+    return reset
 
 
 class ActionJoinWaitlist(Action):

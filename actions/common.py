@@ -1,13 +1,14 @@
-"""What several actions need: who the customer is (without blocking the action server), and
-forms that ask their next question in the same call as validation."""
+"""What several actions need: who the customer is (without blocking the action server, and read
+once per action call), and forms that ask their next question in the same call as validation."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from rasa_sdk import FormValidationAction, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -18,10 +19,26 @@ def channel_of(tracker: Tracker) -> str:
     return tracker.get_latest_input_channel() or "unknown"
 
 
+T = TypeVar("T")
+
+
+async def read_once_per_call(tracker: Tracker, key: str, read: Callable[[], T]) -> T:
+    """`read()` in a worker thread (a database read mustn't block the action server), at most
+    once per action call: rasa_sdk asks a form's `required_slots` several times in one call, and
+    each asking went to the database again (bench/booking_latency.py). The tracker is the call's
+    own object, so what's remembered ends with the call."""
+    remembered: dict[str, object] = vars(tracker).setdefault("_read_this_call", {})
+    if key not in remembered:
+        remembered[key] = await asyncio.to_thread(read)
+    return remembered[key]  # type: ignore[return-value]
+
+
 async def customer_id(tracker: Tracker) -> int:
     """The profile behind this conversation (created on first contact)."""
-    return await asyncio.to_thread(
-        default_store().customer_for_sender, channel_of(tracker), tracker.sender_id
+    return await read_once_per_call(
+        tracker,
+        "customer_id",
+        lambda: default_store().customer_for_sender(channel_of(tracker), tracker.sender_id),
     )
 
 
@@ -32,12 +49,20 @@ class AsksNextQuestion:
     """A form's validation that also asks the form's next question, in the same call: one round
     trip to the action server per form turn instead of two (Rasa asks nothing itself for a slot
     with neither an `action_ask_` nor an `utter_ask_`; fixed questions stay `utter_ask_`
-    responses in domain.yml). Mixed in before FormValidationAction (it is no action itself, so
-    the action server doesn't register it); subclasses name their computed questions in
-    `questions`."""
+    responses in domain.yml). Once every slot is filled it does the form's work (`submit`) in
+    that same call too, and the form ends. Mixed in before FormValidationAction (it is no action
+    itself, so the action server doesn't register it); subclasses name their computed questions
+    in `questions`."""
 
     def questions(self) -> dict[str, Question]:
         return {}
+
+    async def submit(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """The form's work once every slot is filled (booking, or stopping after a "no"). The
+        default does nothing: the form's rules run an action of their own after it."""
+        return []
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -51,7 +76,9 @@ class AsksNextQuestion:
             return events  # Rasa hands this turn to another rule (a question on the side), then returns
         required = await self.required_slots(self.domain_slots(domain), dispatcher, tracker, domain)
         next_slot = next((slot for slot in required if tracker.get_slot(slot) is None), None)
-        question = self.questions().get(next_slot or "")
+        if next_slot is None:  # done; the form ends even if `submit` cleared its slots for the next time
+            return [*events, *await self.submit(dispatcher, tracker, domain), SlotSet("requested_slot", None)]
+        question = self.questions().get(next_slot)
         return events + (await question(dispatcher, tracker) if question else [])
 
 

@@ -12,12 +12,12 @@ import re
 from datetime import datetime
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import AsksNextQuestion, Question, channel_of, customer_id
+from actions.common import AsksNextQuestion, Question, channel_of, customer_id, read_once_per_call
 from actions.contact import validate_optional
 from bot.booking import Preference, UnreadableTime, default_bookings, mentions_time, read_preference
 from bot.knowledge import current
@@ -143,6 +143,11 @@ class ValidateServiceForm(AsksNextQuestion, FormValidationAction):
             "service_confirm": ask_service_confirm,
         }
 
+    async def submit(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        return await book_service(dispatcher, tracker)
+
     async def required_slots(
         self,
         domain_slots: list[str],
@@ -155,8 +160,9 @@ class ValidateServiceForm(AsksNextQuestion, FormValidationAction):
         needed = list(domain_slots)
         if not any(schedule.services[s].needs_vin for s in _services(tracker) if s in schedule.services):
             needed.remove("vin")
-        has_phone = channel_of(tracker) == "sms" or await asyncio.to_thread(
-            default_store().reachable_phone, await customer_id(tracker)
+        customer = await customer_id(tracker)
+        has_phone = channel_of(tracker) == "sms" or await read_once_per_call(
+            tracker, "reachable_phone", lambda: default_store().reachable_phone(customer)
         )
         if has_phone or tracker.get_slot("phone_declined"):
             needed = [s for s in needed if s not in ("phone", "sms_consent")]
@@ -406,58 +412,51 @@ def _summary(tracker: Tracker) -> str:
     )
 
 
-class ActionBookService(Action):
-    def name(self) -> str:
-        return "action_book_service"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        reset = [SlotSet(slot, None) for slot in FORM_SLOTS]
-        if not tracker.get_slot("service_confirm"):
-            dispatcher.utter_message(response="utter_booking_stopped")
-            return reset
-        bookings, store = default_bookings(), default_store()
-        customer = await customer_id(tracker)
-        vehicle = _vehicle(tracker)
-        vin = tracker.get_slot("vin")
-        booked_vehicle = (
-            VehicleDetails(vehicle.model, vehicle.trim, vehicle.year, vin=vin) if vehicle else None
-        )
-        start = datetime.fromisoformat(tracker.get_slot("service_when"))
-        result = await asyncio.to_thread(
-            bookings.book_service,
-            customer,
-            start,
-            _services(tracker),
-            {k: v for k, v in (booked_vehicle.__dict__ if booked_vehicle else {}).items() if v is not None},
-            tracker.get_slot("service_transport") or "wait",
-            _now(),
-        )
-        if not result.ok:
-            others = ", ".join(_label(s) for s in result.alternatives) or "none in the next three weeks"
-            dispatcher.utter_message(
-                text=f'{result.reason} The nearest free times: {others}. Say "book service" to pick one.'
-            )
-            return reset
-        if booked_vehicle:
-            await asyncio.to_thread(store.add_vehicle, customer, booked_vehicle)
-        if tracker.get_slot("phone"):
-            details = ContactDetails(
-                phone=normalise_phone(tracker.get_slot("phone")),
-                sms_consent=tracker.get_slot("sms_consent"),
-                source=channel_of(tracker),
-            )
-            await asyncio.to_thread(store.record_contact_details, customer, details)
-        replaced = tracker.get_slot("replacing_code")
-        moved = ""
-        if replaced:
-            cancelled = await asyncio.to_thread(bookings.cancel, replaced, customer)
-            moved = f" Your old appointment {replaced} is cancelled." if cancelled.ok else ""
+async def book_service(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    """The confirmed booking (or nothing after a "no"), then a clean slate for the next one."""
+    reset = [SlotSet(slot, None) for slot in FORM_SLOTS]
+    if not tracker.get_slot("service_confirm"):
+        dispatcher.utter_message(response="utter_booking_stopped")
+        return reset
+    bookings, store = default_bookings(), default_store()
+    customer = await customer_id(tracker)
+    vehicle = _vehicle(tracker)
+    vin = tracker.get_slot("vin")
+    booked_vehicle = VehicleDetails(vehicle.model, vehicle.trim, vehicle.year, vin=vin) if vehicle else None
+    start = datetime.fromisoformat(tracker.get_slot("service_when"))
+    result = await asyncio.to_thread(
+        bookings.book_service,
+        customer,
+        start,
+        _services(tracker),
+        {k: v for k, v in (booked_vehicle.__dict__ if booked_vehicle else {}).items() if v is not None},
+        tracker.get_slot("service_transport") or "wait",
+        _now(),
+    )
+    if not result.ok:
+        others = ", ".join(_label(s) for s in result.alternatives) or "none in the next three weeks"
         dispatcher.utter_message(
-            text=f"You're booked: {_summary(tracker)}. Your confirmation code is {result.code}.{moved} "
-            "Prices are confirmed by the service desk at drop-off.",
-            booking_id=result.code,
-            topic="service",
+            text=f'{result.reason} The nearest free times: {others}. Say "book service" to pick one.'
         )
         return reset
+    if booked_vehicle:
+        await asyncio.to_thread(store.add_vehicle, customer, booked_vehicle)
+    if tracker.get_slot("phone"):
+        details = ContactDetails(
+            phone=normalise_phone(tracker.get_slot("phone")),
+            sms_consent=tracker.get_slot("sms_consent"),
+            source=channel_of(tracker),
+        )
+        await asyncio.to_thread(store.record_contact_details, customer, details)
+    replaced = tracker.get_slot("replacing_code")
+    moved = ""
+    if replaced:
+        cancelled = await asyncio.to_thread(bookings.cancel, replaced, customer)
+        moved = f" Your old appointment {replaced} is cancelled." if cancelled.ok else ""
+    dispatcher.utter_message(
+        text=f"You're booked: {_summary(tracker)}. Your confirmation code is {result.code}.{moved} "
+        "Prices are confirmed by the service desk at drop-off.",
+        booking_id=result.code,
+        topic="service",
+    )
+    return reset
