@@ -117,6 +117,7 @@ def cmd_rasa(_: argparse.Namespace) -> None:
     configure_logging_and_warnings(logging.INFO)
     configure_structlog(logging.INFO)
     endpoints = AvailableEndpoints.read_endpoints(str(config.PROJECT_ROOT / "endpoints.yml"))
+    endpoints.action = rasa_speedups.kept_alive(endpoints.action)
     if config.redis_url():  # several Rasa servers: conversation locks they all see (see endpoints.yml)
         endpoints.lock_store = EndpointConfig(type="bot.engagement.lock_store.RedisUrlLockStore")
     run.serve_application(
