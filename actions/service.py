@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from rasa_sdk import FormValidationAction, Tracker
@@ -45,6 +45,8 @@ FORM_SLOTS = (
     "replacing_code",
     "service_wish",
 )
+# What the confirmation's summary shows; changing any of them means confirming again.
+CONFIRMED_SLOTS = ("service_items", "service_vehicle", "vin", "service_when", "service_transport")
 TRANSPORT = {
     "loaner": ("loaner", "courtesy", "rental", "borrow", "another car", "car to drive"),
     "shuttle": ("shuttle", "ride", "drop me", "drive me", "lift"),
@@ -296,6 +298,29 @@ class ValidateServiceForm(AsksNextQuestion, FormValidationAction):
             return {"phone": None}
         return validate_optional("phone", normalise_phone, value, dispatcher, tracker)
 
+    # --- the confirmation --------------------------------------------------------------------
+
+    def validate_service_confirm(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """A yes or no only stands for the summary as shown: "no, actually make it 10am" changes
+        the time, and the new summary is confirmed again."""
+        changed = [
+            slot
+            for slot, said in tracker.slots_to_validate().items()
+            if slot in CONFIRMED_SLOTS and said != _before_this_message(tracker, slot)
+        ]
+        return {"service_confirm": None if changed else value}
+
+
+def _before_this_message(tracker: Tracker, slot: str) -> Any:
+    """A slot's value before the customer's latest message."""
+    events = iter(reversed(tracker.events))
+    for event in events:
+        if event.get("event") == "user":
+            break
+    return next((e.get("value") for e in events if e.get("event") == "slot" and e.get("name") == slot), None)
+
 
 def _transport(text: str) -> str | None:
     said = " " + " ".join(re.findall(r"[a-z']+", text.lower())) + " "
@@ -303,19 +328,40 @@ def _transport(text: str) -> str | None:
 
 
 def _chosen_start(text: str, offered: list[datetime]) -> datetime | None:
-    """A button's time, "the second one", "2", or "9:30" among the times just offered."""
+    """A button's time, or one of the times just offered: "the second one", "first one please",
+    "2", "option 3", or "9:30"."""
     try:
         return datetime.fromisoformat(text)
     except ValueError:
         pass
     said = text.lower().strip(" .!")
-    for index, start in enumerate(offered):
-        if said in (str(index + 1), ORDINALS[index], f"the {ORDINALS[index]}", f"the {ORDINALS[index]} one"):
-            return start
+    words = re.findall(r"[a-z]+|\d+", said)
+    ordinals = {ORDINALS.index(w) for w in words if w in ORDINALS}
+    number = re.fullmatch(r"(?:option|number|no\.?|#)?\s*(\d)", said)
+    if len(ordinals) == 1 and len(words) <= 5 and not mentions_time(said):
+        index: int | None = ordinals.pop()
+    else:
+        index = int(number[1]) - 1 if number else None
+    if index is not None:
+        return offered[index] if 0 <= index < len(offered) else None
     same_time = [
         s for s in offered if said and said in (_label(s).lower(), f"{s:%-I:%M}", f"{s:%-I:%M %p}".lower())
     ]
     return same_time[0] if same_time else None
+
+
+def _day_in_talk(tracker: Tracker, offered: list[datetime]) -> date | None:
+    """The day a time without a day is about: that of the time already chosen ("actually make it
+    10am" at the confirmation), else that of the times just offered."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "slot" and event.get("name") == "service_when":
+            if event.get("value") is None:
+                break  # a new booking starts here
+            try:
+                return datetime.fromisoformat(event["value"]).date()
+            except ValueError:
+                continue  # the customer's words, not yet a time
+    return offered[0].date() if offered else None
 
 
 async def _resolve_when(
@@ -326,7 +372,11 @@ async def _resolve_when(
     offered = [datetime.fromisoformat(o) for o in json.loads(tracker.get_slot("service_offers") or "[]")]
     start = _chosen_start(text.strip(), offered)
     try:
-        wanted = Preference(start.date(), start.time()) if start else read_preference(text, _now())
+        wanted = (
+            Preference(start.date(), start.time())
+            if start
+            else read_preference(text, _now(), _day_in_talk(tracker, offered))
+        )
     except UnreadableTime as reason:
         dispatcher.utter_message(text=str(reason))
         return {"service_when": None}

@@ -104,6 +104,30 @@ async def test_piece_by_piece_with_typos_a_detour_and_a_change_of_mind(stack, ht
     assert "What does your car need" in restarted
 
 
+async def test_times_picked_in_words_and_a_change_at_the_confirmation(stack, http):
+    """"first one" picks from the times offered; a time alone ("2pm", "11am") is on the day being
+    talked about, never today's by default; "no, actually make it ..." at the confirmation changes
+    the booking instead of dropping it."""
+    turn = chat(http, stack, "service-words")
+    offers = (await turn("tire rotation for my 2021 forge on saturday"))[-1]
+    saturday = offered(offers["buttons"][0]).date()
+    assert saturday.weekday() == 5
+    late = await turn("2pm")  # Saturdays close at 2 pm: said so, with Saturday's times
+    assert "On Saturdays the service department is open" in texts(late)
+    assert late[-1]["buttons"] and all(offered(b).date() == saturday for b in late[-1]["buttons"])
+    assert "get around" in texts(await turn("first one"))
+    assert "mobile number" in texts(await turn("ill wait"))
+    first = await turn("skip")
+    assert f"{offered(late[-1]['buttons'][0]):%a %b %-d, %-I:%M %p}" in texts(first)
+    changed = texts(await turn("no, actually make it 11am"))
+    assert "nothing's booked" not in changed and f"{saturday:%a %b %-d}, 11:00 AM" in changed
+    assert "To confirm" in changed
+    code = code_in(texts(await turn("yes")))
+    [mine] = [b for b in await bookings_of(http, stack) if b["code"] == code]
+    assert datetime.fromisoformat(mine["start"]).date() == saturday
+    assert datetime.fromisoformat(mine["start"]).hour == 11
+
+
 async def test_an_ion_gets_no_oil_change_and_a_recall_needs_a_valid_vin(stack, http):
     turn = chat(http, stack, "service-ion")
     reply = texts(await turn("can I get an oil change on my 2024 Ion"))

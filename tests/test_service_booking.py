@@ -62,6 +62,21 @@ def test_impossible_or_past_times_are_explained(said, reason):
         read_preference(said, NOW)
 
 
+@pytest.mark.parametrize(
+    ("said", "day_in_talk", "day", "at"),
+    [
+        ("2pm", date(2026, 11, 28), date(2026, 11, 28), time(14)),  # the Saturday just offered
+        ("no, actually make it 10am", date(2026, 12, 1), date(2026, 12, 1), time(10)),
+        ("2pm", None, date(2026, 11, 26), time(14)),  # no day in talk: the next 2 pm, today
+        ("9am", None, date(2026, 11, 27), time(9)),  # today's 9 am has passed: tomorrow's
+        ("9am", date(2026, 11, 20), date(2026, 11, 27), time(9)),  # a past day in talk is no help
+        ("friday at 9", date(2026, 11, 28), date(2026, 11, 27), time(9)),  # a day said wins
+    ],
+)
+def test_a_time_alone_is_on_the_day_being_talked_about(said, day_in_talk, day, at):
+    assert read_preference(said, NOW, day_in_talk) == Preference(day, at, None)
+
+
 def test_answers_to_other_questions_are_not_taken_for_times():
     for said in ("loaner", "I'll wait", "2023 Lumen", "555 010 0123", "yes", "1M8GDM9AXKP042788"):
         assert not mentions_time(said), said

@@ -91,15 +91,21 @@ def mentions_time(text: str) -> bool:
     )
 
 
-def read_preference(text: str, now: datetime) -> Preference:
-    """The day and time in `text`, relative to `now` (dealership-local); raises UnreadableTime."""
+def read_preference(text: str, now: datetime, day_in_talk: date | None = None) -> Preference:
+    """The day and time in `text`, relative to `now` (dealership-local); raises UnreadableTime.
+
+    A time without a day ("2pm", "make it 10am") is on `day_in_talk` when there is one: the day
+    of the times just offered, or of the time already chosen. Otherwise the next such time."""
     said = " ".join(text.lower().replace(",", " ").split())
     today = now.date()
     day = _day(said, today)
     at = _time_of_day(said)
     window = next((span for part, span in PARTS_OF_DAY.items() if part in said), None)
     if day is None and (at or window):
-        day = today if (at or window[1]) > now.time() else today + timedelta(days=1)
+        if day_in_talk is not None and day_in_talk >= today:
+            day = day_in_talk
+        else:
+            day = today if (at or window[1]) > now.time() else today + timedelta(days=1)
     if day is None:
         raise UnreadableTime(
             'Sorry, I couldn\'t read a day in that. Try something like "tomorrow at 3", '
@@ -184,11 +190,19 @@ def _time_of_day(said: str) -> time | None:
     return time(hour, minute)
 
 
+def _names_a_day(phrase: str) -> bool:
+    """Whether a phrase dateparser found says something about the day: not a number or a clock
+    time alone, which it reads as a month ("10am" is October) or as tomorrow ("8:30")."""
+    return bool(re.search(r"[a-z]", re.sub(r"(?<![a-z])(am|pm|a\.m\.|p\.m\.)", "", phrase.lower())))
+
+
 def _dateparser_day(said: str, today: date) -> date | None:
     base = datetime.combine(today, time(12))
     settings = {"PREFER_DATES_FROM": "future", "RELATIVE_BASE": base, "RETURN_AS_TIMEZONE_AWARE": False}
     found = dateparser.parse(said, languages=["en"], settings=settings)  # type: ignore[arg-type]
     if found is None:
         matches = search_dates(said, languages=["en"], settings=settings) or []  # type: ignore[arg-type]
-        found = next((moment for phrase, moment in matches if not phrase.strip().isdigit()), None)
-    return found.date() if found else None
+        found = next((moment for phrase, moment in matches if _names_a_day(phrase)), None)
+    if found is None or found.date() == today:
+        return None  # a time alone ("2pm") is dated today by dateparser; "today" itself is read above
+    return found.date()
