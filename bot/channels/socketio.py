@@ -95,5 +95,3 @@ class CheckedSocketIOInput(SocketIOInput):
 
 def _valid_session_id(value: Any) -> bool:
     return isinstance(value, str) and SESSION_ID.fullmatch(value) is not None
-
-
