@@ -353,15 +353,10 @@ def _chosen_start(text: str, offered: list[datetime]) -> datetime | None:
 def _day_in_talk(tracker: Tracker, offered: list[datetime]) -> date | None:
     """The day a time without a day is about: that of the time already chosen ("actually make it
     10am" at the confirmation), else that of the times just offered."""
-    for event in reversed(tracker.events):
-        if event.get("event") == "slot" and event.get("name") == "service_when":
-            if event.get("value") is None:
-                break  # a new booking starts here
-            try:
-                return datetime.fromisoformat(event["value"]).date()
-            except ValueError:
-                continue  # the customer's words, not yet a time
-    return offered[0].date() if offered else None
+    try:
+        return datetime.fromisoformat(_before_this_message(tracker, "service_when")).date()
+    except (TypeError, ValueError):  # none chosen yet
+        return offered[0].date() if offered else None
 
 
 async def _resolve_when(

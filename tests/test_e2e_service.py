@@ -105,7 +105,7 @@ async def test_piece_by_piece_with_typos_a_detour_and_a_change_of_mind(stack, ht
 
 
 async def test_times_picked_in_words_and_a_change_at_the_confirmation(stack, http):
-    """"first one" picks from the times offered; a time alone ("2pm", "11am") is on the day being
+    """ "first one" picks from the times offered; a time alone ("2pm", "11am") is on the day being
     talked about, never today's by default; "no, actually make it ..." at the confirmation changes
     the booking instead of dropping it."""
     turn = chat(http, stack, "service-words")

@@ -102,7 +102,7 @@ async def test_action_calls_reuse_one_kept_alive_connection():
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
-    port = site._server.sockets[0].getsockname()[1]
+    port = runner.addresses[0][1]
     try:
         url = f"http://127.0.0.1:{port}/webhook"
         plain = EndpointConfig(url, basic_auth={"username": "u", "password": "p"})
