@@ -52,6 +52,23 @@ def cmd_check_knowledge(_: argparse.Namespace) -> None:
     print(f"{directory}: no problems found.")
 
 
+def cmd_check_data(args: argparse.Namespace) -> None:
+    """List every broken database invariant, one line each; exit 1 if any is left unrepaired."""
+    from bot import db, integrity
+
+    sessions = db.session_factory()
+    if args.repair:
+        for line in integrity.repair(sessions):
+            print(f"repaired: {line}")
+    problems = integrity.find_problems(sessions)
+    for problem in problems:
+        print(problem)
+    if problems:
+        hint = "" if args.repair else " Run with --repair to fix those that can be fixed safely."
+        raise SystemExit(f"{len(problems)} problem(s) in the database.{hint}")
+    print("Database: no problems found.")
+
+
 def cmd_reminders(_: argparse.Namespace) -> None:
     """Queue due booking reminders in the SMS outbox (idempotent; run it every few minutes)."""
     from datetime import datetime, timezone
@@ -191,6 +208,9 @@ def main() -> None:
     commands.add_parser("check-knowledge", help="check knowledge/ for problems").set_defaults(
         func=cmd_check_knowledge
     )
+    check_data = commands.add_parser("check-data", help="check the database's invariants")
+    check_data.add_argument("--repair", action="store_true", help="fix what can be fixed safely")
+    check_data.set_defaults(func=cmd_check_data)
     commands.add_parser("send-sms", help="send the SMS outbox once").set_defaults(func=cmd_send_sms)
     train = commands.add_parser("train", help="train the model if its inputs changed")
     train.add_argument("--config", default="config.yml")

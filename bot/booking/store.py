@@ -26,6 +26,9 @@ from bot.profile.models import Booking, ClinicSession, EngagementEvent, ServiceS
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I/L to misread
 CODE_LENGTH = 6
 SEARCH_DAYS = 21
+# Statuses whose seats or bays stay taken: a booking holds capacity from confirmation on, also
+# once attendance is marked. Waitlisted and cancelled ones hold none.
+HOLDS_CAPACITY = ("confirmed", "attended", "no_show")
 
 
 @dataclass(frozen=True)
@@ -500,7 +503,7 @@ class BookingStore:
             raise ValueError("attendance must be 'attended' or 'no_show'")
         with self._sessions.begin() as session:
             booking = session.scalar(select(Booking).where(Booking.code == code.strip().upper()))
-            if booking is None or booking.status not in ("confirmed", "attended", "no_show"):
+            if booking is None or booking.status not in HOLDS_CAPACITY:
                 return False
             booking.status = outcome
             return True

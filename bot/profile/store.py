@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from bot.profile.contact_details import InvalidContactDetail
+from bot.profile.merge import merge_customers
 from bot.profile.models import (
     ChannelIdentity,
     Contact,
@@ -29,7 +30,6 @@ from bot.profile.models import (
     OutboxMessage,
     Phone,
     StaffAudit,
-    SuggestionDecision,
     Vehicle,
     iso_utc,
     utcnow,
@@ -120,7 +120,7 @@ class ProfileStore:
                 )
             survivor = min(owners | {customer_id})
             for absorbed in sorted((owners | {customer_id}) - {survivor}):
-                _merge(session, survivor, absorbed)
+                merge_customers(session, survivor, absorbed)
             contact = _contact_for(session, survivor, details)
             if details.name and (contact.name or "").casefold() != details.name.casefold():
                 contact.name = details.name
@@ -568,67 +568,6 @@ def _contact_for(session: Session, customer_id: int, details: ContactDetails) ->
     contact = Contact(customer_id=customer_id)
     session.add(contact)
     return contact
-
-
-def _merge(session: Session, survivor: int, absorbed: int) -> None:
-    """Fold one profile into another: history moves over, duplicates are dropped, nothing lost."""
-    for model in (ChannelIdentity, EngagementEvent, HandoffRequest, SuggestionDecision, StaffAudit):
-        session.execute(update(model).where(model.customer_id == absorbed).values(customer_id=survivor))
-    _move_unless_known(session, HouseholdMember, survivor, absorbed, ("name", "relation"))
-    _move_unless_known(session, Vehicle, survivor, absorbed, ("vin",), ("year", "model", "trim"))
-    survivor_contacts = {
-        (c.name or "").casefold(): c
-        for c in session.scalars(select(Contact).where(Contact.customer_id == survivor))
-    }
-    for contact in session.scalars(select(Contact).where(Contact.customer_id == absorbed)).all():
-        twin = survivor_contacts.get((contact.name or "").casefold())
-        if twin is None:
-            contact.customer_id = survivor
-            continue
-        for model in (Phone, Email):
-            session.execute(update(model).where(model.contact_id == contact.id).values(contact_id=twin.id))
-        session.delete(contact)
-    session.flush()
-    session.execute(delete(Customer).where(Customer.id == absorbed))
-
-
-def _merge_interests(session: Session, survivor: int, absorbed: int) -> None:
-    kept = {i.topic: i for i in session.scalars(select(Interest).where(Interest.customer_id == survivor))}
-    for interest in session.scalars(select(Interest).where(Interest.customer_id == absorbed)).all():
-        twin = kept.get(interest.topic)
-        if twin is None:
-            interest.customer_id = survivor
-            continue
-        twin.count += interest.count
-        twin.first_at = min(twin.first_at, interest.first_at)
-        twin.last_at = max(twin.last_at, interest.last_at)
-        session.delete(interest)
-
-
-def _move_unless_known(
-    session: Session, model: type, survivor: int, absorbed: int, *identities: tuple[str, ...]
-) -> None:
-    """Move rows to the survivor unless it already has one equal on any identity key."""
-
-    def keys(row: Any) -> set[tuple]:
-        found = set()
-        for fields in identities:
-            values = tuple(
-                str(getattr(row, f)).casefold() if getattr(row, f) is not None else None for f in fields
-            )
-            if all(v is not None for v in values):
-                found.add((fields, values))
-        return found
-
-    known = set().union(
-        *(keys(row) for row in session.scalars(select(model).where(model.customer_id == survivor)))
-    )
-    for row in session.scalars(select(model).where(model.customer_id == absorbed)).all():
-        if keys(row) & known:
-            session.delete(row)
-        else:
-            row.customer_id = survivor
-            known |= keys(row)
 
 
 def _summary(session: Session, customer_id: int) -> dict[str, Any]:
