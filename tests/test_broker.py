@@ -1,6 +1,8 @@
 """The engagement broker, fed the same event dicts Rasa's tracker store publishes."""
 
+import csv
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
 from pathlib import Path
 
 from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
@@ -9,6 +11,7 @@ from sqlalchemy.engine import make_url
 from bot import db
 from bot.engagement.broker import EngagementBroker
 from bot.profile import ProfileStore
+from bot.reports.export import engagement_csv
 
 
 def published(sender: str, *events) -> list[dict]:
@@ -107,8 +110,9 @@ async def test_flush_waits_for_everything_queued(store, tmp_path):
     await broker.close()
 
 
-async def test_a_new_sessions_greeting_joins_the_customer_of_the_message_after_it(store, tmp_path):
-    """Rasa publishes the session-start greeting just before the first customer message."""
+async def test_a_new_sessions_greeting_is_written_after_the_message_that_started_it(store, tmp_path):
+    """Rasa publishes the session-start greeting just before the first customer message; staff
+    read the question first, then the reply, on the timeline and in the exports."""
     broker = EngagementBroker(store, spool=tmp_path / "spool.jsonl")
     events = published(
         "first-timer",
@@ -124,7 +128,39 @@ async def test_a_new_sessions_greeting_joins_the_customer_of_the_message_after_i
     [customer] = store.find_customers(sender_id="first-timer")
     rows = store.profile(customer["id"])["engagement"]
     assert [(r["direction"], r["channel"], r["action"]) for r in rows] == [
-        ("out", "socketio", "utter_disclosure"),
         ("in", "socketio", None),
+        ("out", "socketio", "utter_disclosure"),
     ]
+    assert rows[0]["ts"] <= rows[1]["ts"]
     assert len(store.find_customers(sender_id="first-timer")) == 1
+
+
+async def test_a_returning_customers_new_session_and_tied_times_keep_the_order_things_happened(
+    store, tmp_path
+):
+    """A known conversation's next session (its channel already known), and a turn whose events
+    all carry one timestamp: the customer's message still comes before the replies it caused."""
+    broker = EngagementBroker(store, spool=tmp_path / "spool.jsonl")
+    for event in a_turn("returning", channel="socketio"):
+        broker.publish(event)
+    moment = 1_800_000_000.0
+    later = published(
+        "returning",
+        ActionExecuted("action_session_start"),
+        BotUttered("I'm an automated assistant.", metadata={"utter_action": "utter_disclosure"}),
+        SessionStarted(),
+        ActionExecuted("action_listen"),
+        UserUttered("back again", intent={"name": "greet", "confidence": 0.9}, input_channel="socketio"),
+        ActionExecuted("utter_greet"),
+        BotUttered("Welcome back!", metadata={"utter_action": "utter_greet"}),
+    )
+    for event in later:
+        broker.publish({**event, "timestamp": moment})
+    await broker.close()
+
+    [customer] = store.find_customers(sender_id="returning")
+    texts = [r["text"] for r in store.profile(customer["id"])["engagement"]]
+    assert texts[-3:] == ["back again", "I'm an automated assistant.", "Welcome back!"]
+    span = (datetime(2020, 1, 1, tzinfo=timezone.utc), datetime(2100, 1, 1, tzinfo=timezone.utc))
+    [header, *lines] = csv.reader("".join(engagement_csv(store.sessions, *span)).splitlines())
+    assert [line[header.index("text")] for line in lines] == texts

@@ -79,18 +79,21 @@ class EngagementBroker(EventBroker):
             turn = current_turn.get()
             if turn is not None:
                 turn.recorded = True
-            self._release_waiting(record.sender_id, record.channel)
-        elif not record.channel:
+            self._queue.put(record)
+            self._release_waiting(record.sender_id, record.channel, caused_by=record)
+        elif not record.channel or self._last_action.get(record.sender_id) == "action_session_start":
             self._wait_for_channel(record)
-            return
-        self._queue.put(record)
+        else:
+            self._queue.put(record)
 
     def _wait_for_channel(self, record: EngagementRecord) -> None:
-        """Hold a bot message whose channel is unknown until the customer message it precedes.
+        """Hold a new session's greeting (or a bot message whose channel is unknown) until the
+        customer message published next.
 
-        A new session's greeting is published just before the first customer message, in
-        the same synchronous burst; `call_soon` runs after that burst, so whatever is still
-        waiting then is queued for the writer to resolve from the database.
+        Rasa runs the session start, and publishes its greeting, just before the customer message
+        that started the session, in the same synchronous burst. The greeting is that message's
+        reply, so it is written after it, with its channel. `call_soon` runs after the burst:
+        whatever is still waiting then is queued for the writer to resolve from the database.
         """
         self._waiting.setdefault(record.sender_id, []).append(record)
         try:
@@ -102,9 +105,12 @@ class EngagementBroker(EventBroker):
         for sender_id in list(self._waiting):
             self._release_waiting(sender_id, "")
 
-    def _release_waiting(self, sender_id: str, channel: str) -> None:
+    def _release_waiting(
+        self, sender_id: str, channel: str, caused_by: EngagementRecord | None = None
+    ) -> None:
         for record in self._waiting.pop(sender_id, []):
-            self._queue.put(replace(record, channel=channel))
+            ts = max(record.ts, caused_by.ts) if caused_by else record.ts
+            self._queue.put(replace(record, channel=record.channel or channel, ts=ts))
 
     def _to_record(self, event: dict[str, Any]) -> EngagementRecord | None:
         sender_id = str(event.get("sender_id"))

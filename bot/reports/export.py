@@ -11,7 +11,7 @@ import io
 from collections.abc import Iterator
 from datetime import datetime, timezone
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.profile import ProfileStore
@@ -90,23 +90,27 @@ def customers_csv(store: ProfileStore) -> Iterator[str]:
 
 
 def engagement_csv(sessions: sessionmaker[Session], start: datetime, end: datetime) -> Iterator[str]:
-    """Every message in the range, in the order recorded."""
+    """Every message in the range in the order it happened (time, then the order written, which
+    puts a customer's message before the replies it caused), read in batches."""
     low, high = (m.astimezone(timezone.utc).replace(tzinfo=None) for m in (start, end))
     yield _line(ENGAGEMENT_COLUMNS)
-    last_id = 0
+    after = EngagementEvent.ts >= low
     while True:
         with sessions() as session:
             rows = session.scalars(
                 select(EngagementEvent)
-                .where(EngagementEvent.ts >= low, EngagementEvent.ts < high, EngagementEvent.id > last_id)
-                .order_by(EngagementEvent.id)
+                .where(after, EngagementEvent.ts < high)
+                .order_by(EngagementEvent.ts, EngagementEvent.id)
                 .limit(BATCH)
             ).all()
         if not rows:
             return
         for e in rows:
             yield _line((e.ts.isoformat() + "Z", *(getattr(e, c) for c in ENGAGEMENT_COLUMNS[1:])))
-        last_id = rows[-1].id
+        last = rows[-1]
+        after = or_(
+            EngagementEvent.ts > last.ts, and_(EngagementEvent.ts == last.ts, EngagementEvent.id > last.id)
+        )
 
 
 def _line(values: tuple) -> str:
