@@ -24,13 +24,22 @@ from bot.engagement.lock_store import RedisUrlLockStore
 from bot.launch import Stack, start_stack
 from tests.chat import profile_of, say, texts, wait_for, widget_session
 from tests.conftest import postgres_schema, redis_lock_settings
+from tests.test_e2e_sms import PUBLIC_URL, a_text_then_a_web_booking_with_the_same_phone
+from tests.test_e2e_sms import TOKEN as TWILIO_TOKEN
 
 
 @pytest.fixture(scope="module")
 def scaled(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     with postgres_schema() as url, redis_lock_settings() as locks:
         token = secrets.token_urlsafe(16)
-        settings = {**locks, "RASA_SERVERS": "2", "ACTION_SERVERS": "2", "RASA_TOKEN": token}
+        settings = {
+            **locks,
+            "RASA_SERVERS": "2",
+            "ACTION_SERVERS": "2",
+            "RASA_TOKEN": token,
+            "TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
+            "PUBLIC_URL": PUBLIC_URL,
+        }
         with start_stack(
             tmp_path_factory.mktemp("scaled"),
             trained_model,
@@ -194,3 +203,7 @@ async def _messages_recorded(http, stack, sender, messages):
     profile = await profile_of(http, stack, sender)
     rows = profile["engagement"] if profile else []
     return [r["text"] for r in rows if r["direction"] == "in"] == messages
+
+
+async def test_a_web_booking_after_a_text_survives_the_profile_merge_on_postgresql(scaled, http):
+    await a_text_then_a_web_booking_with_the_same_phone(http, scaled, "+15550100471")

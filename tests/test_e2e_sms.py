@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import subprocess
+import sys
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -278,3 +281,49 @@ async def test_any_signed_sms_gets_an_answer_or_a_clear_400_and_only_valid_phone
     with session_factory(make_url(sms_stack.env["DATABASE_URL"]))() as session:
         stored = {*session.scalars(select(SmsMessage.phone)), *session.scalars(select(Phone.e164))}
     assert all(normalise_phone(phone) == phone for phone in stored)
+
+
+async def a_text_then_a_web_booking_with_the_same_phone(
+    http: aiohttp.ClientSession, stack: Stack, phone: str
+) -> None:
+    """The merge bug as a customer met it: texted once, later booked on the website and gave the
+    same mobile at the end. The booking must stay listed, on the one merged profile, with its
+    bays counted, and the assistant's confirmation must match what the database holds."""
+    assert await sms(http, stack, phone, "hi do you guys do tire rotations")
+    [texted] = await customers_with(http, stack, phone)
+    sender = f"web-{phone[-4:]}"
+
+    async def turn(message: str) -> str:
+        return texts(await say(http, stack.rest_url, sender, message))
+
+    offers = (
+        await say(http, stack.rest_url, sender, "book a tire rotation for my 2022 Brio next wednesday")
+    )[-1]
+    assert offers.get("buttons"), offers
+    assert "get around" in await turn(offers["buttons"][0]["payload"])
+    assert "mobile number" in await turn("I'll wait there")
+    assert "text you" in await turn(f"{phone[2:5]}-{phone[5:8]}-{phone[8:]}")
+    assert "To confirm: Tire rotation" in await turn("sure")
+    booked = await turn("yes")
+    assert "You're booked" in booked
+    code = booked.split("confirmation code is ")[1][:6]
+
+    until = (datetime.now() + timedelta(days=45)).date().isoformat()
+    async with http.get(
+        f"{stack.web_url}/api/bookings", params={"kind": "service", "to": until}, headers=stack.staff_headers
+    ) as response:
+        listed = [b for b in await response.json() if b["code"] == code]
+    assert [b["customer_id"] for b in listed] == [texted["id"]], "the booking is on the one merged profile"
+    assert [c["id"] for c in await customers_with(http, stack, phone)] == [texted["id"]]
+    check = subprocess.run(
+        [sys.executable, "-m", "bot", "check-data"],
+        env=stack.env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
+async def test_a_web_booking_after_a_text_survives_the_profile_merge(sms_stack, http):
+    await a_text_then_a_web_booking_with_the_same_phone(http, sms_stack, "+15550100470")

@@ -12,7 +12,6 @@ import subprocess
 import sys
 from datetime import datetime, timedelta
 
-import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
