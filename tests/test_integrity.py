@@ -10,6 +10,8 @@ import os
 import sqlite3
 import subprocess
 import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 from hypothesis import HealthCheck, settings
@@ -21,7 +23,7 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
-from sqlalchemy import func, inspect, select, update
+from sqlalchemy import func, insert, inspect, select, update
 from sqlalchemy.engine import make_url
 
 from bot import config, db, integrity
@@ -86,6 +88,34 @@ def test_a_web_booking_survives_the_merge_into_the_older_sms_profile(store, book
     ]
     assert [g["customer_id"] for g in store.knowledge_gaps()] == [texted]
     assert integrity.find_problems(store.sessions) == []
+
+
+def test_a_message_being_written_while_the_profile_merges_lands_on_the_survivor(store):
+    """The engagement writer's transaction for the web conversation is still open when the
+    customer gives the phone of an older profile (found end to end on PostgreSQL, where the
+    merge's delete then cascaded over the row committed meanwhile)."""
+    texted = store.customer_for_sender("sms", "+15550100199")
+    web = store.customer_for_sender("rest", "busy-web")
+    with store.sessions() as writing, ThreadPoolExecutor(1) as pool:
+        writing.execute(
+            insert(EngagementEvent).values(
+                customer_id=web,
+                sender_id="busy-web",
+                ts=datetime(2026, 11, 25),
+                channel="rest",
+                direction="in",
+            )
+        )
+        merging = pool.submit(store.record_contact_details, web, ContactDetails(phone="+15550100199"))
+        time.sleep(1)  # the merge is under way, waiting for the writer
+        writing.commit()
+        survivor = merging.result(timeout=60)
+    assert survivor == texted
+    with store.sessions() as session:
+        owners = session.execute(
+            select(EngagementEvent.customer_id).where(EngagementEvent.sender_id == "busy-web")
+        ).all()
+    assert owners == [(texted,)]
 
 
 # --- random sequences of profile operations ---------------------------------------------------

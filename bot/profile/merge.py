@@ -47,6 +47,11 @@ def customer_tables() -> list[Table]:
 
 def merge_customers(session: Session, survivor: int, absorbed: int) -> None:
     """Move everything of `absorbed` to `survivor`, dropping true duplicates, then delete it."""
+    # Lock the absorbed profile first: a row being written for it elsewhere (the engagement
+    # writer, an action) holds a key-share lock on it until it commits, so this waits for those,
+    # and later ones wait for this merge, then fail on the deleted key and are retried onto the
+    # survivor. (SQLite has one writer at a time anyway.)
+    session.execute(select(Customer.id).where(Customer.id == absorbed).with_for_update())
     for table in customer_tables():
         _RULES.get(table.name, _move)(session, table, survivor, absorbed)
     session.flush()
