@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import subprocess
 import sys
 
 from bot import config
@@ -176,27 +175,11 @@ def cmd_run(args: argparse.Namespace) -> None:
     sys.exit(supervise(scaled_parts(plan)))
 
 
-def cmd_shell(_: argparse.Namespace) -> None:
+def cmd_shell(args: argparse.Namespace) -> None:
     """Staff chat in the terminal against the real actions (starting them if needed)."""
-    from bot.supervisor import action_server_for_shell
+    from bot.supervisor import run_shell
 
-    with action_server_for_shell():
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "rasa",
-                "shell",
-                "--model",
-                str(config.model_path()),
-                "--endpoints",
-                "endpoints.yml",
-                "--credentials",
-                "credentials.yml",
-            ],
-            cwd=config.PROJECT_ROOT,
-            check=False,
-        )
+    sys.exit(run_shell(verbose=args.verbose))
 
 
 def main() -> None:
@@ -224,8 +207,10 @@ def main() -> None:
         "on PostgreSQL and Redis",
     )
     run.set_defaults(func=cmd_run)
+    shell = commands.add_parser("shell", help="chat with the assistant in the terminal")
+    shell.add_argument("--verbose", action="store_true", help="show the logs here (default: var/shell.log)")
+    shell.set_defaults(func=cmd_shell)
     for name, func, text in (
-        ("shell", cmd_shell, "chat with the assistant in the terminal"),
         ("actions", cmd_actions, "run only the action server"),
         ("rasa", cmd_rasa, "run only the Rasa server"),
         ("web", cmd_web, "run only the web app"),

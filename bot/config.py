@@ -10,7 +10,9 @@ import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
+import redis
 from sqlalchemy.engine import URL, make_url
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -95,6 +97,23 @@ def redis_url() -> str | None:
     if url and not url.startswith(("redis://", "rediss://", "unix://")):
         raise SystemExit("REDIS_URL must look like redis://host:6379/0 (or rediss://, unix://)")
     return url
+
+
+def redis_answers(url: str) -> bool:
+    """Whether Redis answers a ping within 3 seconds (checked before the scaled set starts)."""
+    client = redis.Redis.from_url(url, socket_timeout=3, socket_connect_timeout=3)
+    try:
+        return bool(client.ping())
+    except redis.RedisError:
+        return False
+    finally:
+        client.close()
+
+
+def redis_address(url: str) -> str:
+    """host:port of a Redis URL, for messages (never the password)."""
+    where = urlsplit(url)
+    return f"{where.hostname}:{where.port or 6379}"
 
 
 def lock_store_key_prefix() -> str | None:

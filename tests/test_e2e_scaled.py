@@ -1,5 +1,5 @@
 """The production profile (`run --scaled`): two Rasa servers and two action servers behind nginx,
-sharing PostgreSQL (profiles, Rasa's tracker store) and Redis (Rasa's lock store).
+sharing PostgreSQL (profiles, Rasa's tracker store) and Redis (Rasa's lock store, socket.io emits).
 
 One scaled set for the whole module (it is five servers on a 2-core machine).
 """
@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
+import os
+import pickle
 import secrets
 import subprocess
 import sys
@@ -16,12 +19,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import redis.asyncio
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from bot import config, db
+from bot.channels.socketio_redis import channel_name
+from bot.console.takeover import RasaConversations
 from bot.engagement.lock_store import RedisUrlLockStore
-from bot.launch import Stack, start_stack
+from bot.launch import Stack, free_port, start_stack
 from tests.chat import profile_of, say, texts, wait_for, widget_session
 from tests.conftest import postgres_schema, redis_lock_settings
 from tests.test_e2e_sms import PUBLIC_URL, a_text_then_a_web_booking_with_the_same_phone
@@ -175,6 +181,86 @@ async def test_nginx_spreads_customers_over_both_servers_and_carries_the_widget_
         assert await client.call("user_uttered", message, timeout=30) == {"status": "ok"}
         greeting = await asyncio.wait_for(received.get(), 30)
     assert "automated assistant" in greeting["text"]
+
+
+async def received_within(queue: asyncio.Queue[dict[str, Any]], seconds: float) -> list[dict[str, Any]]:
+    """Every message a widget session receives until none has come for `seconds`."""
+    messages = []
+    try:
+        while True:
+            messages.append(await asyncio.wait_for(queue.get(), seconds))
+    except asyncio.TimeoutError:
+        return messages
+
+
+async def test_staff_replies_reach_the_browser_whichever_rasa_server_sends_them(scaled, http):
+    """A browser on Rasa server 1 gets every staff reply sent through server 2 or through nginx;
+    the customer on server 2 gets none of them, and each gets only their own bot replies."""
+    token = scaled.env["RASA_TOKEN"]
+    first, second = rasa_servers(scaled)
+    mine, theirs = (f"scaled-staff-{secrets.token_hex(8)}" for _ in range(2))
+    async with (
+        widget_session(scaled.rasa_port + 1, mine) as (client, received),
+        widget_session(scaled.rasa_port + 2, theirs) as (other_client, other_received),
+    ):
+        await client.call("user_uttered", {"message": "hello", "session_id": mine}, timeout=30)
+        greeting = await received_within(received, 3)
+        assert "automated assistant" in greeting[0]["text"]
+        assert await received_within(other_received, 0.5) == []
+
+        routes = {"server 2": second, "nginx": f"http://127.0.0.1:{scaled.rasa_port}"}
+        sent = [
+            f"Staff reply {i} via {route}"
+            for route, count in (("server 2", 20), ("nginx", 10))
+            for i in range(count)
+        ]
+        for text_ in sent:  # as the staff console sends them (bot/console/takeover.py)
+            await RasaConversations(routes[text_.split(" via ")[1]], token).say(mine, "socketio", text_)
+        arrived = [m["text"] for m in await received_within(received, 3)]
+        assert arrived == sent  # 20 of 20 through server 2 and 10 of 10 through nginx, in order
+
+        await other_client.call("user_uttered", {"message": "hello", "session_id": theirs}, timeout=30)
+        await RasaConversations(first, token).say(theirs, "socketio", "Staff reply via server 1")
+        other_texts = [m["text"] for m in await received_within(other_received, 3)]
+        assert "automated assistant" in other_texts[0] and other_texts[-1] == "Staff reply via server 1"
+        assert not set(other_texts) & set(sent)
+        assert await received_within(received, 0.5) == []  # nothing of theirs reached mine
+
+
+async def test_only_json_emits_on_this_assistants_redis_channel_reach_browsers(scaled):
+    """A pickled message (the stock manager would unpickle it: code execution) and one on another
+    assistant's channel (no key prefix) are ignored; the same emit as JSON on ours arrives."""
+    session_id = f"scaled-channel-{secrets.token_hex(8)}"
+    emit = {"method": "emit", "event": "bot_uttered", "namespace": "/", "room": session_id}
+    ours = channel_name(scaled.env["LOCK_STORE_KEY_PREFIX"])
+    client = redis.asyncio.Redis.from_url(scaled.env["REDIS_URL"])
+    async with widget_session(scaled.rasa_port + 1, session_id) as (_, received):
+        await client.publish(ours, pickle.dumps({**emit, "data": {"text": "pickled"}}))
+        await client.publish(channel_name(None), json.dumps({**emit, "data": {"text": "not ours"}}))
+        await client.publish(ours, json.dumps({**emit, "data": {"text": "ours"}}))
+        assert [m["text"] for m in await received_within(received, 2)] == ["ours"]
+    await client.close()
+
+
+def test_a_rasa_server_with_redis_url_but_no_redis_refuses_to_start(tmp_path):
+    env = {
+        **os.environ,
+        "VAR_DIR": str(tmp_path),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'one-machine.db'}",
+        "REDIS_URL": f"redis://:secret-password@127.0.0.1:{free_port()}/0",  # nothing listens there
+        "RASA_PORT": str(free_port()),
+    }
+    run = subprocess.run(
+        [sys.executable, "-m", "bot", "rasa"],
+        env=env,
+        cwd=config.PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert run.returncode == 1
+    assert "REDIS_URL is set but Redis does not answer at 127.0.0.1:" in run.stderr
+    assert "Traceback" not in run.stderr and "secret-password" not in run.stderr + run.stdout
 
 
 def test_the_scaled_set_refuses_to_start_without_postgresql_and_redis(tmp_path):

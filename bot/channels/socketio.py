@@ -5,7 +5,8 @@ off, so any website could run the chat (and read replies) in its visitors' brows
 keeps Rasa's handlers and URL (`/socket.io`, channel name "socketio") and adds what it lacks: the
 origin check from `ALLOWED_ORIGINS`, a session id that cannot pass for another channel's sender
 (no phone numbers), messages accepted only for the session the socket asked for, and checked
-message bodies with the reason in the acknowledgement.
+message bodies with the reason in the acknowledgement. With `REDIS_URL` (several Rasa servers)
+its emits go through Redis to whichever server holds the browser's socket (`socketio_redis.py`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from sanic import Blueprint
 from bot import config
 from bot.channels.failures import guarded
 from bot.channels.rest import MAX_MESSAGE_CHARS
+from bot.channels.socketio_redis import redis_manager
 
 # What the widget generates (32 hex digits) and what Rasa generates for a socket without one; long
 # and random enough not to be guessed, and never a phone number.
@@ -45,6 +47,20 @@ class CheckedSocketIOInput(SocketIOInput):
         # engine.io checks the Origin header of every request (polling and the WebSocket
         # handshake); requests without one (servers, not browsers) are let through.
         sio.eio.cors_allowed_origins = config.allowed_origins()
+        manager = redis_manager()
+        if manager is not None:
+            # As if given to AsyncServer(client_manager=...): Rasa builds the server itself, and
+            # no socket has connected yet.
+            sio.manager = manager
+            manager.set_server(sio)
+
+            @blueprint.listener("after_server_start")
+            async def subscribe(*_: Any) -> None:
+                """Listen on Redis from the start: python-socketio subscribes when the first socket
+                connects, so a reply emitted elsewhere just after could be missed."""
+                sio.manager_initialized = True
+                manager.initialize()
+
         namespace = self.namespace or "/"
         handlers: dict[str, Handler] = sio.handlers[namespace]
         rasa_session_request = handlers["session_request"]

@@ -15,9 +15,6 @@ import socket
 from dataclasses import dataclass
 from pathlib import Path
 from string import Template
-from urllib.parse import urlsplit
-
-import redis
 
 from bot import config, db
 from bot.supervisor import Part, bot_part
@@ -83,11 +80,10 @@ def check_profile(plan: Layout) -> None:
     if redis_url is None:
         problems.append(
             "REDIS_URL is not set; the scaled set needs Redis (e.g. redis://127.0.0.1:6379/0) "
-            "for Rasa's conversation locks"
+            "for Rasa's conversation locks and for socket.io messages between the Rasa servers"
         )
-    elif not _redis_answers(redis_url):
-        where = urlsplit(redis_url)
-        problems.append(f"Redis does not answer at {where.hostname}:{where.port or 6379}")
+    elif not config.redis_answers(redis_url):
+        problems.append(f"Redis does not answer at {config.redis_address(redis_url)}")
     if nginx_binary() is None:
         problems.append("nginx is not installed (Debian: apt-get install nginx)")
     for port, what in plan.bound_ports().items():
@@ -97,16 +93,6 @@ def check_profile(plan: Layout) -> None:
         problems.append("RASA_PORT, ACTIONS_PORT and WEB_PORT are too close: the servers' ports overlap")
     if problems:
         raise SystemExit("Cannot start the scaled set:\n  - " + "\n  - ".join(problems))
-
-
-def _redis_answers(url: str) -> bool:
-    client = redis.Redis.from_url(url, socket_timeout=3, socket_connect_timeout=3)
-    try:
-        return bool(client.ping())
-    except redis.RedisError:
-        return False
-    finally:
-        client.close()
 
 
 def _free(port: int) -> bool:
