@@ -20,6 +20,7 @@ from bot.profile import (
     normalise_email,
     normalise_name,
     normalise_phone,
+    texting_consent_in,
 )
 
 OPTIONAL = ("customer_name", "phone", "email")
@@ -64,12 +65,23 @@ class ValidateContactForm(FormValidationAction):
     def validate_phone(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        return validate_optional("phone", normalise_phone, value, dispatcher, tracker)
+        return validate_phone_and_consent(value, dispatcher, tracker)
 
     def validate_email(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         return validate_optional("email", normalise_email, value, dispatcher, tracker)
+
+
+def validate_phone_and_consent(
+    value: Any, dispatcher: CollectingDispatcher, tracker: Tracker
+) -> dict[str, Any]:
+    """A checked number, and a yes or no to texts when the same reply gives one (people answer
+    both at once), so the consent question isn't asked again."""
+    checked = validate_optional("phone", normalise_phone, value, dispatcher, tracker)
+    said = tracker.latest_message.get("text") or str(value or "")
+    consent = texting_consent_in(said) if checked.get("phone") else None
+    return checked if consent is None else {**checked, "sms_consent": consent}
 
 
 def validate_optional(

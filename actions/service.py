@@ -18,7 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import AsksNextQuestion, Question, channel_of, customer_id, read_once_per_call
-from actions.contact import validate_optional
+from actions.contact import validate_phone_and_consent
 from bot.booking import Preference, UnreadableTime, default_bookings, mentions_time, read_preference
 from bot.knowledge import current
 from bot.profile import (
@@ -296,7 +296,7 @@ class ValidateServiceForm(AsksNextQuestion, FormValidationAction):
         day or time said instead ("actually make it Friday") is taken by the when-question."""
         if mentions_time(str(value or "")):
             return {"phone": None}
-        return validate_optional("phone", normalise_phone, value, dispatcher, tracker)
+        return validate_phone_and_consent(value, dispatcher, tracker)
 
     # --- the confirmation --------------------------------------------------------------------
 

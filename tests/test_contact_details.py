@@ -1,11 +1,18 @@
 import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
 
+from actions.contact import ValidateContactForm
+from actions.service import ValidateServiceForm
 from bot.profile import (
     InvalidContactDetail,
+    InvalidVin,
     name_in_introduction,
     normalise_email,
     normalise_name,
     normalise_phone,
+    normalise_vin,
+    texting_consent_in,
 )
 
 
@@ -80,3 +87,54 @@ def test_sentences_and_numbers_are_not_names(typed):
 )
 def test_names_are_found_in_introductions(sentence, name):
     assert name_in_introduction(sentence) == name
+
+
+@pytest.mark.parametrize(
+    ("reply", "consent"),
+    [
+        ("555 010 7788, texting that number is fine", True),
+        ("it's 555-010-7788 - sure, send me texts", True),
+        ("5550107788 you may text it", True),
+        ("555.010.7788 ok to txt", True),
+        ("555 010 7788 but please don't text, call instead", False),
+        ("555-010-7788 no sms please", False),
+        ("555-010-7788, calls only", False),
+        ("555 010 7788", None),
+        ("my cell is 555 010 7788 thanks", None),
+    ],
+)
+def test_a_number_given_with_a_yes_or_no_to_texts_carries_the_answer(reply, consent):
+    assert texting_consent_in(reply) is consent
+
+
+@pytest.mark.parametrize("form", [ValidateContactForm, ValidateServiceForm])
+def test_the_phone_question_takes_consent_given_in_the_same_reply(form):
+    reply = "sure it's 555 010 4567 and texting me is fine"
+    tracker = Tracker.from_dict(
+        {
+            "sender_id": "consent-in-one-reply",
+            "slots": {"requested_slot": "phone"},
+            "latest_message": {"text": reply, "intent": {"name": "introduce", "confidence": 0.9}},
+            "events": [],
+            "paused": False,
+            "followup_action": None,
+            "active_loop": {"name": "form"},
+            "latest_action_name": "action_listen",
+        }
+    )
+    dispatcher = CollectingDispatcher()
+    assert form().validate_phone(reply, dispatcher, tracker, {}) == {
+        "phone": "+15550104567",
+        "sms_consent": True,
+    }
+    assert dispatcher.messages == []
+
+
+def test_a_vin_inside_a_sentence_is_found_and_still_checked():
+    vin = "1CVAB12C1RL418263"
+    assert normalise_vin(f"the vin is {vin}, thanks") == vin
+    assert normalise_vin(f"here: {vin[:4]}-{vin[4:]}") == vin
+    with pytest.raises(InvalidVin, match="check digit"):
+        normalise_vin(f"vin {vin[:-1]}4")
+    with pytest.raises(InvalidVin, match="has 14"):
+        normalise_vin("my vin is 1CV0AB20240000")

@@ -9,6 +9,7 @@ from bot.profile.contact_details import (
     normalise_email,
     normalise_name,
     normalise_phone,
+    texting_consent_in,
 )
 from bot.profile.store import ContactDetails, EngagementRecord, ProfileStore, VehicleDetails
 from bot.profile.vin import InvalidVin, normalise_vin
@@ -33,4 +34,5 @@ __all__ = [
     "normalise_email",
     "normalise_phone",
     "normalise_vin",
+    "texting_consent_in",
 ]

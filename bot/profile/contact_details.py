@@ -19,6 +19,11 @@ def normalise_phone(raw: str, region: str = DEFAULT_REGION) -> str:
     text = (raw or "").strip()
     if not any(ch.isdigit() for ch in text):
         raise InvalidContactDetail("I couldn't find a phone number in that.")
+    found = [
+        m.raw_string for m in phonenumbers.PhoneNumberMatcher(text, region, phonenumbers.Leniency.POSSIBLE)
+    ]
+    if len(found) == 1:  # a number inside a sentence: "sure, it's 555 010 4567, texts are fine"
+        text = found[0]
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
@@ -123,4 +128,28 @@ def name_in_introduction(text: str) -> str | None:
             return normalise_name(" ".join(words))
         except InvalidContactDetail:
             continue
+    return None
+
+
+_TEXTING = r"(?:text(?:s|ing)?|txt|sms|messages?|msgs?)"
+_NO_TEXTS = re.compile(
+    rf"\b(?:(?:do ?n'?t|do not|pls don'?t|please don'?t|never|no)\s+(?:\w+\s+){{0,2}}{_TEXTING}"
+    rf"|{_TEXTING}\s+(?:[\w']+\s+){{0,3}}(?:not|no)\b|call only|calls only|only call)\b",
+    re.I,
+)
+_YES_TEXTS = re.compile(
+    rf"\b(?:(?:yes|yeah|yep|sure|ok|okay|fine|happy)\b.{{0,25}}\b{_TEXTING}"
+    rf"|{_TEXTING}\s+(?:[\w']+\s+){{0,3}}(?:fine|ok|okay|good|great|welcome|works)"
+    rf"|(?:can|may|could)\s+(?:\w+\s+){{0,2}}{_TEXTING}|(?:ok|okay|fine)\s+to\s+{_TEXTING}|{_TEXTING} me)\b",
+    re.I,
+)
+
+
+def texting_consent_in(text: str) -> bool | None:
+    """Whether a reply that gives a number also says yes or no to texts ("312-555-0147, texting is
+    fine" / "...but don't text me"); None when it doesn't say, so the question is still asked."""
+    if _NO_TEXTS.search(text or ""):
+        return False
+    if _YES_TEXTS.search(text or ""):
+        return True
     return None

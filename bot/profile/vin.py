@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 TRANSLITERATION = {
     **{str(d): d for d in range(10)},
     **dict(zip("ABCDEFGH", range(1, 9), strict=True)),
@@ -11,6 +13,9 @@ TRANSLITERATION = {
     **dict(zip("STUVWXYZ", range(2, 10), strict=True)),
 }
 WEIGHTS = (8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2)
+
+
+_CODE = re.compile(r"\b[A-Za-z0-9][A-Za-z0-9-]{10,}[A-Za-z0-9]\b")
 
 
 class InvalidVin(ValueError):
@@ -24,8 +29,14 @@ def check_digit(vin: str) -> str:
 
 
 def normalise_vin(text: str) -> str:
-    """The VIN in capitals without spaces or dashes; raises InvalidVin saying what's wrong."""
+    """The VIN in capitals without spaces or dashes; raises InvalidVin saying what's wrong.
+
+    A VIN inside a sentence ("the vin is 1CV...") is found by its shape: the one long code in it.
+    """
     vin = "".join(text.split()).replace("-", "").upper()
+    codes = [c.replace("-", "").upper() for c in _CODE.findall(text) if any(ch.isdigit() for ch in c)]
+    if len(vin) != 17 and len(codes) == 1:
+        vin = codes[0]
     if len(vin) != 17:
         raise InvalidVin(
             f"A VIN has 17 characters and that has {len(vin)}. It's on your registration, insurance "
