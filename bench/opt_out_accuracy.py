@@ -5,7 +5,9 @@ end, revoke, opt out, cancel, unsubscribe, or a Spanish equivalent) is an opt-ou
 message is opted out. "Maybe" (we ask "Reply STOP to confirm") opts nothing out: for a request
 it counts as missed, for an ordinary message as not opted out, and both are counted.
 
-    .venv/bin/python bench/opt_out_accuracy.py [--messages FILE] [--channel sms|web] [--show-misses]
+    .venv/bin/python -m bench.opt_out_accuracy [--messages FILE] [--channel sms|web] [--show-misses]
+
+(as a module, so that this checkout's `bot/` is the one measured).
 """
 
 from __future__ import annotations

@@ -9,8 +9,8 @@ it is worded. So this module reads the whole message, not only a single keyword,
 - `NONE`: an ordinary message, for the assistant ("how do I stop the beeping").
 
 Rules, in the order they are tried on each sentence (a message is an opt-out if any sentence is):
-1. a negated stop word ("won't stop", "don't want to unsubscribe") or a question about the car's own
-   texting features ("stop texts showing on the screen") is ordinary;
+1. a negated stop word ("won't stop", "don't want to unsubscribe") is set aside, and a question
+   about the car's own texting features ("stop texts showing on the screen") is ordinary;
 2. phrases that ask us to stop texting ("stop texting me", "take me off your list", "no me
    manden mensajes", "revoke my consent") are opt-outs;
 3. a stop word alone, with only politeness around it ("STOP!!!", "please stop", "por favor alto");
@@ -60,7 +60,7 @@ LIST = _any(r"(?:\w+ )?list", "database", "system", "contacts")
 ME = _any("me", "us", "this number", "my number", "this phone", "my phone", "my cell", "this cell")
 SENDING = _any(
     "texting", "txting", "texing", "messaging", "msging", "sending", "contacting", "spamming",
-    "bothering", "harassing", "writing",
+    "bothering", "bugging", "pestering", "harassing", "writing",
 )  # fmt: skip
 FILL = r"(?:\w+ ){0,3}"  # up to three words between a verb and its object: "stop sending me these"
 ES_TEXTS = _any(r"mensajes?", "mensajitos", r"textos?", "sms", "notificaciones", "alertas", "recordatorios")
@@ -98,6 +98,10 @@ REQUESTS: list[tuple[re.Pattern[str], bool]] = [
         ),
         # no more texts / no more messages please / no texts please
         (rf"^(?:(?:ok|okay|please|pls|yes|i said) )*no (?:more |further )?(?:{TEXTS}|texting)\b", False),
+        # I want these texts to end / I don't want to be contacted anymore / I no longer consent
+        (rf"\b(?:want|need|like) (?:\w+ ){{0,2}}{TEXTS} to (?:stop|end)\b", False),
+        (r"\b(?:dont|do not|no longer) want to be (?:contacted|texted|messaged)\b", False),
+        (r"\b(?:dont|do not|no longer) (?:give (?:my )?)?consent\b", False),
         # I don't want these texts / i do not want to receive messages
         (rf"\bi (?:dont|do not|no longer) (?:want|wish|need) (?:to (?:receive|get) )?{FILL}{TEXTS}\b", False),
         # take me off your list / remove this number from your list / remove my number / lose my number
@@ -125,11 +129,12 @@ REQUESTS: list[tuple[re.Pattern[str], bool]] = [
         # paren los mensajes / cancelar mensajes / basta de mensajes / terminar mensajes
         (
             r"\b(?:para|pare|paren|parar|detener|detengan|cancelar|cancela|cancelen|terminar|terminen"
-            rf"|basta de|alto a) (?:los |las |mis |sus |estos |esos |todos los )?{ES_TEXTS}\b",
+            rf"|basta de|basta ya de|alto a) (?:los |las |mis |sus |estos |esos |todos los )?{ES_TEXTS}\b",
             False,
         ),
         # ya no quiero recibir mensajes / no quiero más mensajes / no más mensajes
         (rf"\bno (?:quiero|deseo) (?:recibir )?(?:mas |ningun |ningunos )?{ES_TEXTS}\b", False),
+        (rf"\bno (?:quiero|deseo) que me {ES_SEND}", False),
         (rf"^(?:ya |por favor )?no mas {ES_TEXTS}\b", False),
         # darme de baja / denme de baja / den de baja este número
         (r"\b(?:dar|darme|denme|den|dame|deme|doy|darnos) de baja\b", False),
@@ -165,7 +170,8 @@ STRONG_WORDS = {"stop", "stopall", "unsubscribe", "unsub", "optout", "opt out", 
 NAMED_WORDS = {"unsubscribe", "unsub", "optout", "opt out", "desuscribir", "desuscribirme"}
 POLITENESS = re.compile(
     r"\b(?:please|pls|plz|por favor|favor|now|right now|thanks|thank you|thx|ok|okay|yes|si|hey|just"
-    r"|i said|already|seriously|asap|immediately|wrong number|not interested|no|ya)\b"
+    r"|i said|already|seriously|asap|immediately|wrong number|not interested|no|ya"
+    r"|(?:can|could|would|will) (?:you|u)|(?:you|u) can)\b"
 )
 IT = re.compile(r"^(?:stop|quit) it\b")  # "stop it", "quit it": but "cancel it" is about a booking
 BARE = re.compile(r"\b(?:opt out|" + "|".join(sorted(w for w in BARE_WORDS if " " not in w)) + r")\b")
@@ -181,7 +187,9 @@ COMPLAINTS = re.compile(
     r"|\b(?:too|so) many (?:texts|messages)\b|\bi never (?:signed up|subscribed|agreed)\b"
     r"|\bhow did you get (?:my|this) number\b"
 )
-MAYBE_WORDS = re.compile(r"\b(?:stop|stopall|quit|unsubscribe|unsub|opt out|optout|revoke|alto|basta)\b")
+MAYBE_WORDS = re.compile(
+    r"\b(?:stop|stopall|quit|unsubscribe|unsub|opt out|optout|revoke|alto|basta|end (?:this|that|it))\b"
+)
 ORDINARY = re.compile(
     r"\b(?:how|what|when|where|why|does|do|is|can|could|will|which|como|cuando|donde|que)\b"  # a question
     r"|\bstop (?:by|in|at|over|and go|start|sign|light|button|lamp|here|asking|the form|the booking)\b"
@@ -200,7 +208,7 @@ def normalise(text: str) -> str:
 
 def classify(text: str, channel: Channel = "sms") -> Verdict:
     """Whether a message asks to stop texting; any sentence (or clause) that does makes it so."""
-    clauses = [normalise(part) for part in re.split(r"[.!?;,\n¡¿]+", text)]
+    clauses = [normalise(part) for part in re.split(r"[.!?;,\n¡¿]+|\s[-–—]+\s", text)]
     clauses = [c for c in clauses if c]
     verdicts = {_clause(c, channel, alone=len(clauses) == 1) for c in clauses}
     for verdict in (Verdict.OPT_OUT, Verdict.MAYBE):
@@ -211,7 +219,8 @@ def classify(text: str, channel: Channel = "sms") -> Verdict:
 
 def _clause(text: str, channel: Channel, alone: bool) -> Verdict:
     by_sms = channel == "sms"
-    if NEGATED.search(text) or CAR_FEATURE.search(text):
+    text = " ".join(NEGATED.sub(" ", text).split())  # "the wipers won't stop": nothing to stop
+    if not text or CAR_FEATURE.search(text):
         return Verdict.NONE
     if any(p.search(text) and (by_sms or not sms_only) for p, sms_only in REQUESTS):
         return Verdict.NONE if SOMETHING_ELSE.search(text) else Verdict.OPT_OUT
