@@ -43,6 +43,8 @@ def test_every_carrier_keyword_alone_is_an_opt_out(word):
         "basta",
         "wrong number",
         "quit this",
+        "yes cancel",
+        "end it",
     ],
 )
 def test_ambiguous_replies_are_maybe(text):
@@ -54,6 +56,7 @@ def test_ambiguous_replies_are_maybe(text):
     [
         "cancel it",
         "cancel this",
+        "no cancel",
         "stop asking",
         "let's stop here",
         "can you take my number",

@@ -166,11 +166,14 @@ BARE_WORDS = {
     "alto", "para", "pare", "paren", "parar", "cancelar", "detener", "desuscribir", "desuscribirme",
 }  # fmt: skip
 STRONG_WORDS = {"stop", "stopall", "unsubscribe", "unsub", "optout", "opt out", "alto", "desuscribir"}
+# Alone they opt out (carrier keywords); with anything around them ("yes cancel", "quit please")
+# they may be answering the assistant about a booking or a call, so we ask.
+WEAK_WORDS = {"cancel", "end", "quit", "cancelar"}
 # These name what to stop, so they are clear on the website too.
 NAMED_WORDS = {"unsubscribe", "unsub", "optout", "opt out", "desuscribir", "desuscribirme"}
 POLITENESS = re.compile(
     r"\b(?:please|pls|plz|por favor|favor|now|right now|thanks|thank you|thx|ok|okay|yes|si|hey|just"
-    r"|i said|already|seriously|asap|immediately|wrong number|not interested|no|ya"
+    r"|i said|already|seriously|asap|immediately|wrong number|not interested|ya"
     r"|(?:can|could|would|will) (?:you|u)|(?:you|u) can)\b"
 )
 IT = re.compile(r"^(?:stop|quit) it\b")  # "stop it", "quit it": but "cancel it" is about a booking
@@ -225,8 +228,10 @@ def _clause(text: str, channel: Channel, alone: bool) -> Verdict:
     if any(p.search(text) and (by_sms or not sms_only) for p, sms_only in REQUESTS):
         return Verdict.NONE if SOMETHING_ELSE.search(text) else Verdict.OPT_OUT
     word = _bare_word(text)
-    if word and (word in NAMED_WORDS or (by_sms and (alone or word in STRONG_WORDS))):
+    if word in NAMED_WORDS or (by_sms and word in STRONG_WORDS):
         return Verdict.OPT_OUT
+    if by_sms and word and alone:
+        return Verdict.OPT_OUT if text == word or word not in WEAK_WORDS else Verdict.MAYBE
     if COMPLAINTS.search(text):
         return Verdict.MAYBE
     if by_sms and alone and AMBIGUOUS.fullmatch(text):
