@@ -63,6 +63,8 @@ async def test_rest_opt_out_maybe_and_ordinary_messages(stack, http):
     assert phone["opt_out_source"] == "web:message" and phone["opt_out_message"] == "Don't text me anymore!"
     again = texts(await say(http, url, sender, "stop texting me"))
     assert "already unsubscribed" in again
+    # Nothing left to ask about: a maybe is the assistant's.
+    assert "Do you want to stop" not in texts(await say(http, url, sender, "why do you keep texting me?"))
 
 
 async def test_without_a_phone_on_the_profile_the_assistant_answers(stack, http):

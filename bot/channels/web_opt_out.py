@@ -41,6 +41,8 @@ def stop_texting_first(on_new_message: OnNewMessage) -> OnNewMessage:
         if verdict is Verdict.OPT_OUT:
             reply = await asyncio.to_thread(_opt_out, store, phones, text)
             action = "opted_out"
+        elif await asyncio.to_thread(store.reachable_phone, customer) is None:
+            return await on_new_message(message)  # a maybe, but we text none of their numbers already
         else:
             reply = (
                 f"Do you want to stop getting texts from us at {_numbers(phones)}? "
