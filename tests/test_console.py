@@ -196,6 +196,14 @@ async def test_the_profile_page_shows_the_whole_household_and_timeline(staff_api
     )
 
 
+async def test_the_profile_page_shows_the_message_that_opted_a_number_out(staff_api, store, jane):
+    store.opt_out("+15550100123", "web:message", "please stop texting me <b>now</b>")
+    staff = await log_in(staff_api, TOKEN)
+    _, html = await staff.page(f"/staff/customers/{jane}")
+    assert "opted out" in html and "(web:message)" in html
+    assert "please stop texting me &lt;b&gt;now&lt;/b&gt;" in html
+
+
 async def test_customer_text_is_escaped(staff_api, store):
     customer = store.customer_for_sender("rest", "mallory")
     store.record_engagement(

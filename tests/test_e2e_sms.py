@@ -20,11 +20,14 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 from twilio.request_validator import RequestValidator
 
+from bot import config
+from bot.channels.outbox import Outbox, OutboxSender
+from bot.channels.twilio_api import TwilioClient
 from bot.db import session_factory
 from bot.dealership import current
 from bot.launch import Stack, start_stack
-from bot.profile import normalise_phone
-from bot.profile.models import Phone, SmsMessage
+from bot.profile import ProfileStore, normalise_phone
+from bot.profile.models import OutboxMessage, Phone, SmsMessage
 from tests.chat import say, texts, wait_for
 
 TOKEN = "e2e-twilio-auth-token"
@@ -206,6 +209,56 @@ async def test_stop_help_and_start_keywords(sms_stack, http):
     assert [r["text"] for r in rows if r["direction"] == "in"] == sent
     actions = [r["action"] for r in rows if r["direction"] == "out"]
     assert {"sms_opted_out", "sms_help", "sms_opted_in"} <= set(actions)
+
+
+async def test_a_request_to_stop_in_any_words_opts_out_once_and_nothing_more_is_sent(sms_stack, http):
+    phone = "+15550100409"
+    assert await sms(http, sms_stack, phone, "hello")
+    [confirm] = await sms(http, sms_stack, phone, "Stop texting me please")
+    assert "unsubscribed" in confirm and "START" in confirm
+    found = await profile(http, sms_stack, phone)
+    [number] = found["contacts"][0]["phones"]
+    assert number["opted_out_at"] and number["opt_out_source"] == "sms:message"
+    assert number["opt_out_message"] == "Stop texting me please"
+    assert await sms(http, sms_stack, phone, "is the Tessa good for towing?") == []
+    assert await sms(http, sms_stack, phone, "unsubscribe me from these texts") == []  # one confirmation
+
+    # A staff message queued for that phone is skipped, never sent (the API address is a dead end).
+    url = make_url(sms_stack.env["DATABASE_URL"])
+    with session_factory(url).begin() as session:
+        queued = OutboxMessage(customer_id=found["id"], phone=phone, body="Your car is ready.", kind="staff")
+        session.add(queued)
+        session.flush()
+        queued_id = queued.id
+    dead_end = config.Twilio("AC" + "0" * 32, TOKEN, "+15550109999", "http://127.0.0.1:9")
+    sender = OutboxSender(
+        Outbox(session_factory(url)), ProfileStore(session_factory(url)), TwilioClient(dead_end, http)
+    )
+    await sender.send_due()
+    with session_factory(url)() as session:
+        skipped = session.get(OutboxMessage, queued_id)
+        assert (skipped.status, skipped.skip_reason, skipped.sent_at) == ("skipped", "opted_out", None)
+
+    rows = await inbound(http, sms_stack, phone, 4)
+    outgoing = [(r["text"], r["action"]) for r in rows if r["direction"] == "out"]
+    assert outgoing.count((confirm, "sms_opted_out")) == 1 and outgoing[-1] == (confirm, "sms_opted_out")
+
+
+async def test_ordinary_messages_with_stop_words_are_answered_and_ambiguous_ones_asked(sms_stack, http):
+    phone = "+15550100410"
+    answered = await sms(http, sms_stack, phone, "how do I stop the beeping")
+    assert answered and "unsubscribed" not in " ".join(answered)
+    assert await sms(http, sms_stack, phone, "cancel my appointment")
+    assert await sms(http, sms_stack, phone, "enough") == [
+        "Do you want to stop getting texts from us? Reply STOP to confirm."
+    ]
+    found = await profile(http, sms_stack, phone)
+    [number] = found["contacts"][0]["phones"]
+    assert number["opted_out_at"] is None and number["opt_out_message"] is None
+    rows = await inbound(http, sms_stack, phone, 3)
+    assert [r["action"] for r in rows if r["direction"] == "out"][-1] == "sms_opt_out_asked"
+    [confirm] = await sms(http, sms_stack, phone, "STOP")  # the answer to the question
+    assert "unsubscribed" in confirm
 
 
 async def test_a_flood_is_rate_limited_with_one_polite_reply_and_nothing_lost(sms_stack, http):

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.engine.url import URL as DatabaseUrl
 from twilio.request_validator import RequestValidator
 
 from bot import db
@@ -22,8 +29,9 @@ from bot.channels.sms import (
     twiml,
 )
 from bot.channels.sms_store import SmsStore
-from bot.profile import ContactDetails
+from bot.profile import ContactDetails, ProfileStore
 from bot.profile.models import utcnow
+from tests.conftest import postgres_schema
 
 URL = "https://concierge.example.com/webhooks/sms/webhook"
 TOKEN = "test-auth-token"
@@ -135,19 +143,72 @@ def test_an_sms_sender_meets_the_web_profile_with_that_phone(store):
     assert [p["e164"] for p in contact["phones"]] == ["+15550100322"]
 
 
-def test_opt_out_and_back_in_are_recorded_once_with_source(store):
+def test_opt_out_and_back_in_are_recorded_once_with_source_and_message(store):
     who = store.customer_for_sender("sms", "+15550100323")
     assert not store.is_opted_out("+15550100323")
-    assert store.opt_out("+15550100323", "sms:STOP") is True
-    assert store.opt_out("+15550100323", "sms:QUIT") is False  # already out: nothing changes
+    assert store.opt_out("+15550100323", "sms:message", "Stop texting me please") is True
+    assert store.opt_out("+15550100323", "sms:QUIT", "quit") is False  # already out: the first request stays
     [phone] = store.profile(who)["contacts"][0]["phones"]
-    assert phone["opted_out_at"] and phone["opt_out_source"] == "sms:STOP"
+    assert phone["opted_out_at"] and phone["opt_out_source"] == "sms:message"
+    assert phone["opt_out_message"] == "Stop texting me please"
     assert store.is_opted_out("+15550100323")
     assert store.opt_in("+15550100323", "sms:START") is True
     assert store.opt_in("+15550100323", "sms:START") is False
     [phone] = store.profile(who)["contacts"][0]["phones"]
-    assert phone["opted_out_at"] is None and phone["sms_consent"] is True
+    assert phone["opted_out_at"] is None and phone["opt_out_message"] is None and phone["sms_consent"] is True
     assert phone["sms_consent_source"] == "sms:START"
+    assert store.opt_out("+15550100323", "twilio:21610") is True  # no message caused this one
+    assert store.profile(who)["contacts"][0]["phones"][0]["opt_out_message"] is None
+
+
+def test_phones_of_a_profile_are_all_its_numbers(store):
+    who = store.customer_for_sender("rest", "phones-of-visitor")
+    assert store.phones_of(who) == []
+    store.record_contact_details(who, ContactDetails(name="Ana", phone="+15550100325", sms_consent=True))
+    store.record_contact_details(who, ContactDetails(phone="+15550100326"))
+    store.opt_out("+15550100326", "sms:STOP", "STOP")
+    assert store.phones_of(who) == ["+15550100325", "+15550100326"]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[DatabaseUrl]:
+    """A database with no tables yet, of each kind."""
+    if request.param == "sqlite":
+        url = make_url(f"sqlite:///{tmp_path / 'empty.db'}")
+        yield url
+        db.engine_for(url).dispose()
+        return
+    with postgres_schema() as url:
+        yield url
+
+
+def test_the_opt_out_message_migration_keeps_existing_opt_outs(empty_database_url):
+    migrations = Config()
+    migrations.set_main_option("script_location", str(db.MIGRATIONS))
+    migrations.attributes["engine"] = db.engine_for(empty_database_url)
+    command.upgrade(migrations, "0006")  # before this issue: a number opted out by keyword
+    engine = db.engine_for(empty_database_url)
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO customers (created_at) VALUES (CURRENT_TIMESTAMP)"))
+        connection.execute(
+            text("INSERT INTO contacts (customer_id, created_at) SELECT id, CURRENT_TIMESTAMP FROM customers")
+        )
+        connection.execute(
+            text(
+                "INSERT INTO phones (contact_id, e164, opted_out_at, opt_out_source) "
+                "SELECT id, '+15550100327', CURRENT_TIMESTAMP, 'sms:STOP' FROM contacts"
+            )
+        )
+    command.upgrade(migrations, "head")
+    store = ProfileStore(db.session_factory(empty_database_url))
+    assert store.is_opted_out("+15550100327")
+    assert store.opt_out("+15550100327", "sms:message", "stop texting me") is False  # still the first one
+    with engine.connect() as connection:
+        row = connection.execute(text("SELECT opt_out_source, opt_out_message FROM phones")).one()
+    assert tuple(row) == ("sms:STOP", None)
+    command.downgrade(migrations, "0006")
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT opt_out_source FROM phones")).scalar() == "sms:STOP"
 
 
 def test_a_message_sid_is_received_once_and_claims_happen_once(database_url):

@@ -1,4 +1,7 @@
-"""Rasa's REST channel with the request checked first, so bad input gets a 400 that says why."""
+"""Rasa's REST channel with the request checked first, so bad input gets a 400 that says why.
+
+A request to stop texting is answered before Rasa sees it (`web_opt_out.py`).
+"""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from sanic.exceptions import InvalidUsage as BadRequest
 from sanic.request import Request
 
 from bot.channels.failures import guarded
+from bot.channels.web_opt_out import stop_texting_first
 
 MAX_MESSAGE_CHARS = 20_000
 MAX_SENDER_CHARS = 255
@@ -26,7 +30,7 @@ class CheckedRestInput(RestInput):
         return "rest"
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        return super().blueprint(guarded(on_new_message))
+        return super().blueprint(guarded(stop_texting_first(on_new_message)))
 
     async def _extract_sender(self, req: Request) -> str | None:
         body = _checked_body(req)

@@ -1,8 +1,9 @@
 """What happens to one inbound SMS: dedup, keywords, opt-out silence, rate limit, then the assistant.
 
-Carrier keywords and the channel's own notices are answered here, never by the assistant, so a
-retrained model can't break STOP. Messages answered here are written to engagement directly;
-the rest go to Rasa, whose engagement broker records them like any other channel's.
+Carrier keywords, requests to stop texting in any wording (`opt_out.py`) and the channel's own
+notices are answered here, never by the assistant, so a retrained model can't break STOP.
+Messages answered here are written to engagement directly; the rest go to Rasa, whose engagement
+broker records them like any other channel's.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
+from bot.channels.opt_out import Verdict, classify
 from bot.channels.sms import (
     CHANNEL,
     HELP,
@@ -32,6 +34,7 @@ from bot.profile.models import utcnow
 Converse = Callable[[str], Awaitable[list[dict[str, Any]]]]  # text in, Rasa's messages out
 
 RATE_WINDOW = timedelta(minutes=1)
+CONFIRM_OPT_OUT = "Do you want to stop getting texts from us? Reply STOP to confirm."
 
 
 class SmsInbox:
@@ -71,9 +74,7 @@ class SmsInbox:
         """(outcome, reply texts), checked in order of what must win: STOP always works."""
         phone, word, name = sms.phone, keyword_of(sms.body), self._dealership.name
         if word in OPT_OUT:
-            first = await asyncio.to_thread(self._profiles.opt_out, phone, f"sms:{word}")
-            confirm = f"{name}: you're unsubscribed and will get no more texts. Reply START to resubscribe."
-            return "opted_out", [confirm] if first else []
+            return await self._opt_out(sms, f"sms:{word}")
         if word in HELP:  # answered even after an opt-out, as carriers require
             return "help", [
                 f"{name}: this is our automated assistant. For a person, call {self._dealership.phone}. "
@@ -84,6 +85,11 @@ class SmsInbox:
                 return "silenced", []
             await asyncio.to_thread(self._profiles.opt_in, phone, f"sms:{word}")
             return "opted_in", [f"{name}: you're resubscribed. Reply HELP for help, STOP to opt out."]
+        verdict = classify(sms.body)
+        if verdict is Verdict.OPT_OUT:  # "stop texting me please", "no me manden mensajes"
+            return await self._opt_out(sms, "sms:message")
+        if verdict is Verdict.MAYBE:  # "enough": ask, and opt nothing out until they reply STOP
+            return "opt_out_asked", [CONFIRM_OPT_OUT]
         since = utcnow() - RATE_WINDOW
         if await asyncio.to_thread(self._store.received_since, phone, since) > self._per_minute:
             first = await asyncio.to_thread(self._store.claim_limit_notice, phone, RATE_WINDOW)
@@ -99,6 +105,13 @@ class SmsInbox:
         texts, offered = render(await converse(chosen_option(sms.body, options) or sms.body))
         await asyncio.to_thread(self._store.offer, phone, offered)
         return "answered", texts
+
+    async def _opt_out(self, sms: InboundSms, source: str) -> tuple[str, list[str]]:
+        """Opt the number out, keeping what they wrote; only the first request is confirmed."""
+        first = await asyncio.to_thread(self._profiles.opt_out, sms.phone, source, sms.body)
+        name = self._dealership.name
+        confirm = f"{name}: you're unsubscribed and will get no more texts. Reply START to resubscribe."
+        return "opted_out", [confirm] if first else []
 
     async def _earlier_reply(self, sms: InboundSms) -> list[str]:
         """Twilio retried: wait for the first delivery's answer (it may still be in progress)."""

@@ -5,8 +5,9 @@ off, so any website could run the chat (and read replies) in its visitors' brows
 keeps Rasa's handlers and URL (`/socket.io`, channel name "socketio") and adds what it lacks: the
 origin check from `ALLOWED_ORIGINS`, a session id that cannot pass for another channel's sender
 (no phone numbers), messages accepted only for the session the socket asked for, and checked
-message bodies with the reason in the acknowledgement. With `REDIS_URL` (several Rasa servers)
-its emits go through Redis to whichever server holds the browser's socket (`socketio_redis.py`).
+message bodies with the reason in the acknowledgement. A request to stop texting is answered
+before Rasa sees it (`web_opt_out.py`). With `REDIS_URL` (several Rasa servers) its emits go
+through Redis to whichever server holds the browser's socket (`socketio_redis.py`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from bot import config
 from bot.channels.failures import guarded
 from bot.channels.rest import MAX_MESSAGE_CHARS
 from bot.channels.socketio_redis import redis_manager
+from bot.channels.web_opt_out import stop_texting_first
 
 # What the widget generates (32 hex digits) and what Rasa generates for a socket without one; long
 # and random enough not to be guessed, and never a phone number.
@@ -41,7 +43,7 @@ class CheckedSocketIOInput(SocketIOInput):
         return "socketio"
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        blueprint = super().blueprint(guarded(on_new_message))
+        blueprint = super().blueprint(guarded(stop_texting_first(on_new_message)))
         sio = self.sio
         assert sio is not None  # set by Rasa's blueprint()
         # engine.io checks the Origin header of every request (polling and the WebSocket

@@ -81,6 +81,7 @@ class Phone(Base):
     sms_consent_source = Column(String(40))
     opted_out_at = Column(DateTime)
     opt_out_source = Column(String(40))
+    opt_out_message = Column(Text)  # what the customer wrote to opt out, e.g. "please stop texting me"
 
     contact = relationship("Contact", back_populates="phones")
 

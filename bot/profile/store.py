@@ -148,15 +148,30 @@ class ProfileStore:
                 .limit(1)
             )
 
-    def opt_out(self, phone: str, source: str) -> bool:
-        """Record an SMS opt-out on the number; False if it was already opted out (nothing changes)."""
+    def opt_out(self, phone: str, source: str, message: str | None = None) -> bool:
+        """Record an SMS opt-out on the number, with the message that asked for it if there was one.
+
+        False if it was already opted out (nothing changes: the first request is the one kept).
+        """
         with self._sessions.begin() as session:
             changed = session.execute(
                 update(Phone)
                 .where(Phone.e164 == phone, Phone.opted_out_at.is_(None))
-                .values(opted_out_at=utcnow(), opt_out_source=source)
+                .values(opted_out_at=utcnow(), opt_out_source=source, opt_out_message=message)
             ).rowcount
             return changed == 1
+
+    def phones_of(self, customer_id: int) -> list[str]:
+        """Every mobile number on the profile, opted out or not (a website opt-out covers them all)."""
+        with self._sessions() as session:
+            return list(
+                session.scalars(
+                    select(Phone.e164)
+                    .join(Contact)
+                    .where(Contact.customer_id == customer_id)
+                    .order_by(Phone.id)
+                )
+            )
 
     def opt_in(self, phone: str, source: str) -> bool:
         """Undo an opt-out (the customer texted START); texting it is consent to texts again."""
@@ -167,6 +182,7 @@ class ProfileStore:
                 .values(
                     opted_out_at=None,
                     opt_out_source=None,
+                    opt_out_message=None,
                     sms_consent=True,
                     sms_consent_at=utcnow(),
                     sms_consent_source=source,
@@ -602,6 +618,7 @@ def _summary(session: Session, customer_id: int) -> dict[str, Any]:
                         "sms_consent_source": p.sms_consent_source,
                         "opted_out_at": iso_utc(p.opted_out_at),
                         "opt_out_source": p.opt_out_source,
+                        "opt_out_message": p.opt_out_message,
                     }
                     for p in c.phones
                 ],
