@@ -227,7 +227,7 @@ async def phone_opted_out(assistant: Assistant, phone: str) -> bool:
 async def single_turn(assistant: Assistant, item: dict[str, Any], n: int) -> tuple[str, Turn]:
     expect = item["expect"]
     on_sms = expect["route"] == "opt_out" or item["category"] == "stop_words_not_opt_out"
-    sender = f"+1555{n:07d}" if on_sms else f"blind-{item['id']}-{secrets.token_hex(3)}"
+    sender = f"+155502{n:05d}" if on_sms else f"blind-{item['id']}-{secrets.token_hex(3)}"
     turn = await assistant.send("sms" if on_sms else "rest", sender, item["text"])
     opted_out = await phone_opted_out(assistant, sender) if on_sms else None
     return judge(expect, turn, opted_out), turn
@@ -236,7 +236,7 @@ async def single_turn(assistant: Assistant, item: dict[str, Any], n: int) -> tup
 async def conversation(assistant: Assistant, item: dict[str, Any], n: int) -> tuple[str, list[str]]:
     """'right' when every turn's expectation and the outcome hold; the reasons otherwise."""
     channel = item.get("channel", "rest")
-    sender = f"+1556{n:07d}" if channel == "sms" else f"blind-{item['id']}-{secrets.token_hex(3)}"
+    sender = f"+155501{n:05d}" if channel == "sms" else f"blind-{item['id']}-{secrets.token_hex(3)}"
     started = datetime.now(current().tz) - timedelta(minutes=1)
     problems = []
     transcript = []
