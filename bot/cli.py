@@ -53,18 +53,10 @@ def cmd_check_knowledge(_: argparse.Namespace) -> None:
 
 
 def cmd_reminders(_: argparse.Namespace) -> None:
-    """Queue due booking reminders in the SMS outbox (idempotent; run it every few minutes)."""
-    from datetime import datetime, timezone
+    """Queue due booking reminders in the SMS outbox once (idempotent; the SMS sender does it each minute)."""
+    from bot.booking.reminders import queue_due_now
 
-    from bot import dealership
-    from bot.booking import default_bookings
-    from bot.booking.reminders import queue_reminders
-    from bot.db import session_factory
-
-    queued = queue_reminders(
-        session_factory(), default_bookings().schedule, dealership.current().name, datetime.now(timezone.utc)
-    )
-    print(f"{queued} reminder(s) queued.")
+    print(f"{queue_due_now()} reminder(s) queued.")
 
 
 def cmd_send_sms(_: argparse.Namespace) -> None:
@@ -87,6 +79,35 @@ def cmd_sms_sender(_: argparse.Namespace) -> None:
 
     logging.basicConfig(level=logging.INFO)
     asyncio.run(send_outbox(forever=True))
+
+
+def cmd_healthcheck(args: argparse.Namespace) -> None:
+    """Exit 0 if this container's role is healthy, 1 saying why not (the image's HEALTHCHECK)."""
+    from bot.health import problem, role_of
+
+    role = args.role or role_of()
+    why = problem(role)
+    if why:
+        raise SystemExit(f"unhealthy ({role}): {why}")
+    print(f"healthy ({role or 'nothing to check'})")
+
+
+def cmd_backup(args: argparse.Namespace) -> None:
+    """A consistent copy of the SQLite database while it runs (PostgreSQL: pg_dump, see README)."""
+    from pathlib import Path
+
+    from bot.backup import backup
+
+    print(f"Backed up to {backup(target=Path(args.out) if args.out else None)}")
+
+
+def cmd_restore(args: argparse.Namespace) -> None:
+    """Put a backup back into the SQLite database (stop the assistant first)."""
+    from pathlib import Path
+
+    from bot.backup import restore
+
+    print(f"Restored {args.file} into {restore(Path(args.file))}")
 
 
 def cmd_actions(_: argparse.Namespace) -> None:
@@ -196,6 +217,15 @@ def main() -> None:
     train.add_argument("--config", default="config.yml")
     train.add_argument("--force", action="store_true")
     train.set_defaults(func=cmd_train)
+    health = commands.add_parser("healthcheck", help="is this container's role healthy (exit 0/1)")
+    health.add_argument("role", nargs="?", help="rasa, actions, web or sms-sender (default: PID 1's)")
+    health.set_defaults(func=cmd_healthcheck)
+    backup = commands.add_parser("backup", help="back up the SQLite database (online, consistent)")
+    backup.add_argument("--out", help="the backup file (default: VAR_DIR/backups/concierge-<time>.db)")
+    backup.set_defaults(func=cmd_backup)
+    restore = commands.add_parser("restore", help="restore the SQLite database from a backup")
+    restore.add_argument("file")
+    restore.set_defaults(func=cmd_restore)
     run = commands.add_parser("run", help="run everything under one supervisor")
     run.add_argument(
         "--scaled",

@@ -140,6 +140,11 @@ def rasa_token() -> str:
     return _secret("RASA_TOKEN", "rasa_token")[0]
 
 
+def metrics_token() -> str | None:
+    """A bearer token for Prometheus's scrapes of `/metrics` only (the staff token also works)."""
+    return os.environ.get("METRICS_TOKEN") or None
+
+
 def dealership_tz() -> str | None:
     """Overrides the time zone in knowledge/dealership.yml when set."""
     return os.environ.get("DEALERSHIP_TZ") or None
