@@ -17,6 +17,7 @@ def _export_defaults() -> None:
     os.environ.setdefault("ACTIONS_PORT", str(ports.actions))
     os.environ.setdefault("RASA_PORT", str(ports.rasa))
     os.environ.setdefault("WEB_PORT", str(ports.web))
+    os.environ.setdefault("ACTIONS_URL", config.actions_url())
 
 
 def cmd_migrate(_: argparse.Namespace) -> None:

@@ -77,6 +77,18 @@ def ports() -> Ports:
     )
 
 
+def actions_url() -> str:
+    """Where Rasa calls the custom actions (endpoints.yml): this machine's action server by default;
+    another address in containers, e.g. http://actions:5055/webhook."""
+    return os.environ.get("ACTIONS_URL") or f"http://127.0.0.1:{ports().actions}/webhook"
+
+
+def rasa_url() -> str:
+    """Where the web app reaches Rasa's HTTP API (health, conversation takeover): this machine's
+    Rasa server by default; in containers the Rasa service, e.g. http://rasa:5005."""
+    return (os.environ.get("RASA_URL") or f"http://127.0.0.1:{ports().rasa}").rstrip("/")
+
+
 def server_count(name: str, default: int) -> int:
     """How many processes of one kind the scaled profile runs (RASA_SERVERS, ACTION_SERVERS, WEB_SERVERS)."""
     raw = os.environ.get(name, str(default))

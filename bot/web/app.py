@@ -190,7 +190,7 @@ def create_app(
     app[STORE] = store or default_store()
     app[BOOKINGS] = bookings or default_bookings()
     app[STAFF_TOKEN] = staff_token or config.staff_token()[0]
-    app[RASA_URL] = rasa_url or f"http://127.0.0.1:{config.ports().rasa}"
+    app[RASA_URL] = rasa_url or config.rasa_url()
     app[OUTBOX] = outbox or Outbox(db.session_factory())
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/livez", livez)
