@@ -119,7 +119,7 @@ def cmd_actions(_: argparse.Namespace) -> None:
         sys.modules.setdefault(unused, None)  # type: ignore[arg-type]
     from rasa_sdk import endpoint
 
-    os.environ.setdefault("SANIC_HOST", os.environ.get("ACTIONS_HOST", "127.0.0.1"))
+    os.environ.setdefault("SANIC_HOST", config.listen_host("actions"))
     logging.basicConfig(level=logging.INFO)
     endpoint.run("actions", port=config.ports().actions, cors_origins=None)
 
@@ -144,7 +144,7 @@ def cmd_rasa(_: argparse.Namespace) -> None:
         endpoints.lock_store = EndpointConfig(type="bot.engagement.lock_store.RedisUrlLockStore")
     run.serve_application(
         model_path=str(config.model_path()),
-        interface=os.environ.get("RASA_HOST", "0.0.0.0"),
+        interface=config.listen_host("rasa"),
         port=config.ports().rasa,
         credentials=str(config.PROJECT_ROOT / "credentials.yml"),
         endpoints=endpoints,
@@ -162,7 +162,7 @@ def cmd_web(_: argparse.Namespace) -> None:
     logging.basicConfig(level=logging.INFO)
     web.run_app(
         create_app(),
-        host=os.environ.get("WEB_HOST", "0.0.0.0"),
+        host=config.listen_host("web"),
         port=config.ports().web,
         print=None,
         access_log_class=PathOnlyAccessLogger,
@@ -204,8 +204,8 @@ def cmd_shell(_: argparse.Namespace) -> None:
         )
 
 
-def main() -> None:
-    _export_defaults()
+def build_parser() -> argparse.ArgumentParser:
+    """Every command; also what the deployment tests check container commands against."""
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("migrate", help="upgrade the database schema").set_defaults(func=cmd_migrate)
@@ -243,5 +243,10 @@ def main() -> None:
         ("sms-sender", cmd_sms_sender, "run only the SMS outbox sender"),
     ):
         commands.add_parser(name, help=text).set_defaults(func=func)
-    args = parser.parse_args()
+    return parser
+
+
+def main() -> None:
+    _export_defaults()
+    args = build_parser().parse_args()
     args.func(args)

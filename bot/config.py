@@ -77,6 +77,16 @@ def ports() -> Ports:
     )
 
 
+def listen_host(part: str) -> str:
+    """The address a server listens on: RASA_HOST and WEB_HOST default to all addresses (customers
+    and staff reach them); ACTIONS_HOST to 127.0.0.1, since only the Rasa server calls the actions
+    (containers set 0.0.0.0: their private network is the boundary)."""
+    name, default = {"rasa": ("RASA_HOST", "0.0.0.0"), "web": ("WEB_HOST", "0.0.0.0")}.get(
+        part, ("ACTIONS_HOST", "127.0.0.1")
+    )
+    return os.environ.get(name) or default
+
+
 def actions_url() -> str:
     """Where Rasa calls the custom actions (endpoints.yml): this machine's action server by default;
     another address in containers, e.g. http://actions:5055/webhook."""
