@@ -2,6 +2,8 @@
 SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
+# Long steps say what they do, how long so far every 30 s, and how long they took.
+TIMED := scripts/timed.sh
 # The first working Python 3.10: on PATH, or under pyenv.
 PYTHON310 := $(shell for p in python3.10 $$HOME/.pyenv/versions/3.10*/bin/python3.10 /usr/local/bin/python3.10 /usr/bin/python3.10; do \
 	$$p -c 'import sys; assert sys.version_info[:2] == (3, 10)' 2>/dev/null && { echo $$p; break; }; done)
@@ -21,13 +23,13 @@ shell: install train migrate ## chat in the terminal with the real actions
 	$(PY) -m bot shell
 
 train: install ## check knowledge/, then train the model if config.yml, domain.yml or data/ changed
-	$(PY) -m bot train
+	@$(TIMED) "Model: training if config.yml, domain.yml or data/ changed (about 5 min when they did)" $(PY) -m bot train
 
 check-knowledge: install ## check knowledge/ and list problems with file, line and field
 	$(PY) -m bot check-knowledge
 
 migrate: install ## upgrade the database schema
-	$(PY) -m bot migrate
+	@$(TIMED) "Database: upgrading the schema" $(PY) -m bot migrate
 
 reminders: migrate ## queue booking reminders due now into the SMS outbox (run every few minutes, e.g. cron)
 	$(PY) -m bot reminders
@@ -45,7 +47,8 @@ $(VENV)/.installed: requirements.lock requirements-dev.lock
 	@test -x $(PY) || $(PYTHON310) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip==24.0
 	@# Every package pinned with its hashes: what is installed is exactly what was locked.
-	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock -r requirements-dev.lock
+	@$(TIMED) "Dependencies: installing requirements.lock and requirements-dev.lock (first time: 4-6 min)" \
+		$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock -r requirements-dev.lock
 	@# Make the project importable from anywhere in the venv (bench scripts, tools).
 	@$(PY) -c 'import site, pathlib; pathlib.Path(site.getsitepackages()[0], "concierge.pth").write_text("$(CURDIR)\n")'
 	@touch $@
