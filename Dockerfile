@@ -31,7 +31,9 @@ RUN python -m pip install --require-hashes --no-deps -r requirements.lock
 
 COPY . .
 # A user of its own; it may write only runtime state (VAR_DIR) and the model directory.
-RUN useradd --system --uid 10001 --create-home --home-dir /home/concierge --shell /usr/sbin/nologin concierge \
+RUN groupadd --system --gid 10001 concierge \
+    && useradd --system --uid 10001 --gid 10001 --create-home --home-dir /home/concierge \
+        --shell /usr/sbin/nologin concierge \
     && mkdir -p /app/var /app/models \
     && chown concierge:concierge /app/var /app/models
 
