@@ -259,3 +259,51 @@ def test_dockerfile_builds_one_non_root_image_from_the_hashed_runtime_lock():
     assert env and all(name in config_variables() or TOOL_VARIABLES.match(name) for name in env), env
     ignored = (ROOT / ".dockerignore").read_text().split()
     assert {"var", "models", ".venv", ".env", "tests"} <= set(ignored)
+
+
+def test_compose_nginx_config_is_accepted_by_nginx(tmp_path):
+    """`nginx -t` on deploy/compose/nginx.conf, with the Compose service names pointed at this
+    machine and a throwaway self-signed certificate in place of the mounted ones."""
+    from bot.scaleout import profile
+
+    nginx = profile.nginx_binary()
+    assert nginx, "nginx is needed (Debian: apt-get install nginx)"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=test",
+            "-keyout",
+            str(tmp_path / "privkey.pem"),
+            "-out",
+            str(tmp_path / "fullchain.pem"),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    conf = (ROOT / "deploy" / "compose" / "nginx.conf").read_text()
+    conf = re.sub(r"\b(rasa-\d|actions-\d|web):", "127.0.0.1:", conf)
+    conf = conf.replace("/tmp/", f"{tmp_path}/").replace("/etc/nginx/certs/", f"{tmp_path}/")
+    (tmp_path / "nginx.conf").write_text(conf)
+    result = subprocess.run(
+        [
+            nginx,
+            "-t",
+            "-p",
+            str(tmp_path),
+            "-c",
+            str(tmp_path / "nginx.conf"),
+            "-e",
+            str(tmp_path / "error.log"),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0 and "test is successful" in result.stderr, result.stderr
