@@ -16,6 +16,7 @@ def _export_defaults() -> None:
     os.environ.setdefault("ACTIONS_PORT", str(ports.actions))
     os.environ.setdefault("RASA_PORT", str(ports.rasa))
     os.environ.setdefault("WEB_PORT", str(ports.web))
+    os.environ.setdefault("ACTIONS_URL", config.actions_url())
 
 
 def cmd_migrate(_: argparse.Namespace) -> None:
@@ -69,18 +70,10 @@ def cmd_check_data(args: argparse.Namespace) -> None:
 
 
 def cmd_reminders(_: argparse.Namespace) -> None:
-    """Queue due booking reminders in the SMS outbox (idempotent; run it every few minutes)."""
-    from datetime import datetime, timezone
+    """Queue due booking reminders in the SMS outbox once (idempotent; the SMS sender does it each minute)."""
+    from bot.booking.reminders import queue_due_now
 
-    from bot import dealership
-    from bot.booking import default_bookings
-    from bot.booking.reminders import queue_reminders
-    from bot.db import session_factory
-
-    queued = queue_reminders(
-        session_factory(), default_bookings().schedule, dealership.current().name, datetime.now(timezone.utc)
-    )
-    print(f"{queued} reminder(s) queued.")
+    print(f"{queue_due_now()} reminder(s) queued.")
 
 
 def cmd_send_sms(_: argparse.Namespace) -> None:
@@ -105,6 +98,36 @@ def cmd_sms_sender(_: argparse.Namespace) -> None:
     asyncio.run(send_outbox(forever=True))
 
 
+def cmd_healthcheck(args: argparse.Namespace) -> None:
+    """Exit 0 if this container's role is healthy, 1 saying why not (the image's HEALTHCHECK)."""
+    from bot.health import problem, role_of
+
+    role = args.role or role_of()
+    why = problem(role)
+    if why:
+        raise SystemExit(f"unhealthy ({role}): {why}")
+    checked = role in ("rasa", "actions", "web", "sms-sender")
+    print(f"healthy ({role})" if checked else "healthy (no server role here: nothing to check)")
+
+
+def cmd_backup(args: argparse.Namespace) -> None:
+    """A consistent copy of the SQLite database while it runs (PostgreSQL: pg_dump, see README)."""
+    from pathlib import Path
+
+    from bot.backup import backup
+
+    print(f"Backed up to {backup(target=Path(args.out) if args.out else None)}")
+
+
+def cmd_restore(args: argparse.Namespace) -> None:
+    """Put a backup back into the SQLite database (stop the assistant first)."""
+    from pathlib import Path
+
+    from bot.backup import restore
+
+    print(f"Restored {args.file} into {restore(Path(args.file))}")
+
+
 def cmd_actions(_: argparse.Namespace) -> None:
     """The action server, on localhost only unless ACTIONS_HOST says otherwise."""
     # spaCy's thinc imports TensorFlow and JAX when installed (they are, for Rasa). The action
@@ -113,7 +136,7 @@ def cmd_actions(_: argparse.Namespace) -> None:
         sys.modules.setdefault(unused, None)  # type: ignore[arg-type]
     from rasa_sdk import endpoint
 
-    os.environ.setdefault("SANIC_HOST", os.environ.get("ACTIONS_HOST", "127.0.0.1"))
+    os.environ.setdefault("SANIC_HOST", config.listen_host("actions"))
     logging.basicConfig(level=logging.INFO)
     endpoint.run("actions", port=config.ports().actions, cors_origins=None)
 
@@ -138,7 +161,7 @@ def cmd_rasa(_: argparse.Namespace) -> None:
         endpoints.lock_store = EndpointConfig(type="bot.engagement.lock_store.RedisUrlLockStore")
     run.serve_application(
         model_path=str(config.model_path()),
-        interface=os.environ.get("RASA_HOST", "0.0.0.0"),
+        interface=config.listen_host("rasa"),
         port=config.ports().rasa,
         credentials=str(config.PROJECT_ROOT / "credentials.yml"),
         endpoints=endpoints,
@@ -156,7 +179,7 @@ def cmd_web(_: argparse.Namespace) -> None:
     logging.basicConfig(level=logging.INFO)
     web.run_app(
         create_app(),
-        host=os.environ.get("WEB_HOST", "0.0.0.0"),
+        host=config.listen_host("web"),
         port=config.ports().web,
         print=None,
         access_log_class=PathOnlyAccessLogger,
@@ -182,8 +205,8 @@ def cmd_shell(args: argparse.Namespace) -> None:
     sys.exit(run_shell(verbose=args.verbose))
 
 
-def main() -> None:
-    _export_defaults()
+def build_parser() -> argparse.ArgumentParser:
+    """Every command; also what the deployment tests check container commands against."""
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("migrate", help="upgrade the database schema").set_defaults(func=cmd_migrate)
@@ -199,6 +222,15 @@ def main() -> None:
     train.add_argument("--config", default="config.yml")
     train.add_argument("--force", action="store_true")
     train.set_defaults(func=cmd_train)
+    health = commands.add_parser("healthcheck", help="is this container's role healthy (exit 0/1)")
+    health.add_argument("role", nargs="?", help="rasa, actions, web or sms-sender (default: PID 1's)")
+    health.set_defaults(func=cmd_healthcheck)
+    backup = commands.add_parser("backup", help="back up the SQLite database (online, consistent)")
+    backup.add_argument("--out", help="the backup file (default: VAR_DIR/backups/concierge-<time>.db)")
+    backup.set_defaults(func=cmd_backup)
+    restore = commands.add_parser("restore", help="restore the SQLite database from a backup")
+    restore.add_argument("file")
+    restore.set_defaults(func=cmd_restore)
     run = commands.add_parser("run", help="run everything under one supervisor")
     run.add_argument(
         "--scaled",
@@ -217,5 +249,10 @@ def main() -> None:
         ("sms-sender", cmd_sms_sender, "run only the SMS outbox sender"),
     ):
         commands.add_parser(name, help=text).set_defaults(func=func)
-    args = parser.parse_args()
+    return parser
+
+
+def main() -> None:
+    _export_defaults()
+    args = build_parser().parse_args()
     args.func(args)

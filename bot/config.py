@@ -79,6 +79,28 @@ def ports() -> Ports:
     )
 
 
+def listen_host(part: str) -> str:
+    """The address a server listens on: RASA_HOST and WEB_HOST default to all addresses (customers
+    and staff reach them); ACTIONS_HOST to 127.0.0.1, since only the Rasa server calls the actions
+    (containers set 0.0.0.0: their private network is the boundary)."""
+    name, default = {"rasa": ("RASA_HOST", "0.0.0.0"), "web": ("WEB_HOST", "0.0.0.0")}.get(
+        part, ("ACTIONS_HOST", "127.0.0.1")
+    )
+    return os.environ.get(name) or default
+
+
+def actions_url() -> str:
+    """Where Rasa calls the custom actions (endpoints.yml): this machine's action server by default;
+    another address in containers, e.g. http://actions:5055/webhook."""
+    return os.environ.get("ACTIONS_URL") or f"http://127.0.0.1:{ports().actions}/webhook"
+
+
+def rasa_url() -> str:
+    """Where the web app reaches Rasa's HTTP API (health, conversation takeover): this machine's
+    Rasa server by default; in containers the Rasa service, e.g. http://rasa:5005."""
+    return (os.environ.get("RASA_URL") or f"http://127.0.0.1:{ports().rasa}").rstrip("/")
+
+
 def server_count(name: str, default: int) -> int:
     """How many processes of one kind the scaled profile runs (RASA_SERVERS, ACTION_SERVERS, WEB_SERVERS)."""
     raw = os.environ.get(name, str(default))
@@ -157,6 +179,11 @@ def staff_token() -> tuple[str, Path | None]:
 def rasa_token() -> str:
     """Token protecting Rasa's own HTTP API, which only our web app calls."""
     return _secret("RASA_TOKEN", "rasa_token")[0]
+
+
+def metrics_token() -> str | None:
+    """A bearer token for Prometheus's scrapes of `/metrics` only (the staff token also works)."""
+    return os.environ.get("METRICS_TOKEN") or None
 
 
 def dealership_tz() -> str | None:

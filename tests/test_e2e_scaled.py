@@ -14,10 +14,12 @@ import pickle
 import secrets
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 import redis.asyncio
 from sqlalchemy import text
@@ -293,3 +295,49 @@ async def _messages_recorded(http, stack, sender, messages):
 
 async def test_a_web_booking_after_a_text_survives_the_profile_merge_on_postgresql(scaled, http):
     await a_text_then_a_web_booking_with_the_same_phone(http, scaled, "+15550100471")
+
+
+async def test_nginx_cuts_a_flood_from_one_address_while_another_keeps_getting_answers(scaled, http):
+    """Per-address limits at the edge: 100 requests at once from 127.0.0.2 are mostly refused with
+    a clear 429, while a customer at 127.0.0.1 converses as usual, during and after the flood."""
+    health = f"http://127.0.0.1:{scaled.rasa_port}/webhooks/rest/"
+    flooder = aiohttp.ClientSession(connector=aiohttp.TCPConnector(local_addr=("127.0.0.2", 0), limit=0))
+
+    async def hit() -> tuple[int, str]:
+        async with flooder.get(health) as response:
+            return response.status, await response.text()
+
+    try:
+        flood = [asyncio.create_task(hit()) for _ in range(100)]
+        replies = await say(http, scaled.rest_url, f"calm-{secrets.token_hex(4)}", "hi")
+        results = await asyncio.gather(*flood)
+    finally:
+        await flooder.close()
+    statuses = Counter(status for status, _ in results)
+    assert set(statuses) == {200, 429} and statuses[429] >= 50 and statuses[200] >= 20, statuses
+    refusal = next(body for status, body in results if status == 429)
+    assert "too many requests" in json.loads(refusal)["error"]
+    assert texts(replies)  # the other address got its answer during the flood
+    for _ in range(5):  # and keeps getting them right after
+        async with http.get(health) as response:
+            assert response.status == 200
+
+
+async def test_nginx_limits_socket_connections_per_address(scaled, http):
+    """At most 10 open socket.io connections from one address; another address still connects."""
+    url = f"http://127.0.0.1:{scaled.rasa_port}/socket.io/?EIO=4&transport=websocket"
+    crowd = aiohttp.ClientSession(connector=aiohttp.TCPConnector(local_addr=("127.0.0.3", 0), limit=0))
+    sockets, refused = [], []
+    try:
+        for _ in range(12):
+            try:
+                sockets.append(await crowd.ws_connect(url))
+            except aiohttp.WSServerHandshakeError as error:
+                refused.append(error.status)
+        assert (len(sockets), refused) == (10, [429, 429])
+        async with widget_session(scaled.rasa_port, f"calm{secrets.token_hex(8)}") as (client, _):
+            assert client.connected  # 127.0.0.1 is not affected
+    finally:
+        for socket in sockets:
+            await socket.close()
+        await crowd.close()

@@ -1,8 +1,9 @@
 """Booking reminders: queued in the SMS outbox 24 hours and 2 hours before each booking.
 
-Run it every few minutes (`make reminders`, e.g. from cron). It is idempotent: the outbox has
-one row per booking and reminder kind, so a reminder is never queued twice, however often or
-from however many machines this runs. Only phones with SMS consent and no opt-out get one.
+The SMS sender queues them once a minute as part of its loop (`python -m bot sms-sender`), so no
+cron is needed; `make reminders` does one pass by hand or from cron. It is idempotent: the outbox
+has one row per booking and reminder kind, so a reminder is never queued twice, however often or
+from however many machines or senders this runs. Only phones with SMS consent and no opt-out get one.
 """
 
 from __future__ import annotations
@@ -54,6 +55,20 @@ def queue_reminders(
                     body = _text(booking, clinic, schedule, dealership)
                     queued += queue_sms(session, booking, lead.kind, body)
     return queued
+
+
+def queue_due_now(sessions: sessionmaker[Session] | None = None) -> int:
+    """One pass with this deployment's schedule and dealership name (the sender's loop, `make reminders`)."""
+    from bot import dealership
+    from bot.booking import default_bookings
+    from bot.db import session_factory
+
+    return queue_reminders(
+        sessions or session_factory(),
+        default_bookings().schedule,
+        dealership.current().name,
+        datetime.now(timezone.utc),
+    )
 
 
 def queue_sms(session: Session, booking: Booking, kind: str, body: str) -> int:

@@ -1,9 +1,12 @@
 """Sending the SMS outbox (reminders, staff messages) through Twilio, never twice, never to a STOP.
 
-Several senders may run at once: a message is claimed by one conditional UPDATE that moves its
-`next_attempt_at` forward (a lease), so only one sends it; if that sender dies, the lease runs
-out and the message is tried again. Failures that may pass are retried with exponential backoff;
-staff see attempts, the next try and the last error in `GET /api/outbox`.
+The sender's loop also queues booking reminders once a minute (bot/booking/reminders.py), so
+reminders need no cron, and touches a heartbeat file each pass so a container's health check can
+tell a stuck loop from a working one. Several senders may run at once: a message is claimed by
+one conditional UPDATE that moves its `next_attempt_at` forward (a lease), so only one sends
+it; if that sender dies, the lease runs out and the message is tried again. Failures that may
+pass are retried with exponential backoff; staff see attempts, the next try and the last error
+in `GET /api/outbox`.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import time
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -22,6 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import config
+from bot.booking.reminders import queue_due_now
 from bot.channels.twilio_api import TwilioClient, TwilioError
 from bot.db import session_factory
 from bot.profile import ProfileStore, default_store
@@ -34,6 +39,8 @@ MAX_ATTEMPTS = 6
 FIRST_RETRY = timedelta(seconds=30)  # then 1, 2, 4, 8 minutes
 LEASE = timedelta(minutes=5)  # longer than any one send takes
 UNSUBSCRIBED = 21610  # Twilio: the recipient texted STOP to our number
+REMINDERS_EVERY = 60.0  # seconds between reminder passes in the sender's loop
+HEARTBEAT = "sms-sender.alive"  # in VAR_DIR; touched after every pass of the loop
 
 
 @dataclass(frozen=True)
@@ -155,9 +162,13 @@ class OutboxSender:
         return "failed"
 
 
-async def send_outbox(forever: bool, interval: float = 5.0) -> Counter[str] | None:
-    """One pass (`python -m bot send-sms`) or, for the supervisor, a pass every `interval`
-    seconds until SIGTERM. None when sending is off (no Twilio settings): messages stay queued."""
+async def send_outbox(
+    forever: bool, interval: float = 5.0, reminders_every: float = REMINDERS_EVERY
+) -> Counter[str] | None:
+    """One pass (`python -m bot send-sms`) or, for the supervisor and containers, a pass every
+    `interval` seconds until SIGTERM, queueing due reminders every `reminders_every` seconds.
+    None when sending is off (no Twilio settings): messages stay queued (reminders are still
+    queued by the loop, to be sent once Twilio is configured)."""
     stop = asyncio.Event()
     if forever:
         asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
@@ -167,14 +178,26 @@ async def send_outbox(forever: bool, interval: float = 5.0) -> Counter[str] | No
             "SMS sending is off: set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM_NUMBER. "
             "Outbox messages stay queued."
         )
-        await (stop.wait() if forever else asyncio.sleep(0))
-        return None
+        if not forever:
+            return None
     total: Counter[str] = Counter()
+    heartbeat = config.var_dir() / HEARTBEAT
+    last_reminders = -reminders_every
     async with aiohttp.ClientSession() as http:
-        sender = OutboxSender(Outbox(session_factory()), default_store(), TwilioClient(settings, http))
+        sender = (
+            OutboxSender(Outbox(session_factory()), default_store(), TwilioClient(settings, http))
+            if settings
+            else None
+        )
         while not stop.is_set():
             try:
-                total += await sender.send_due()
+                if forever and time.monotonic() - last_reminders >= reminders_every:
+                    queued = await asyncio.to_thread(queue_due_now)
+                    last_reminders = time.monotonic()
+                    if queued:
+                        logger.info("%d booking reminder(s) queued", queued)
+                if sender is not None:
+                    total += await sender.send_due()
             except SQLAlchemyError as error:
                 if not forever:
                     raise
@@ -182,11 +205,12 @@ async def send_outbox(forever: bool, interval: float = 5.0) -> Counter[str] | No
                 logger.warning("SMS outbox unreachable (%s); trying again shortly", type(error).__name__)
             if not forever:
                 break
+            heartbeat.touch()
             try:
                 await asyncio.wait_for(stop.wait(), interval)
             except asyncio.TimeoutError:
                 pass
-    return total
+    return total if settings else None
 
 
 def _ready(now: datetime) -> Any:

@@ -120,9 +120,9 @@ def write_nginx_conf(plan: Layout, state: Path) -> Path:
             rasa_servers=servers(plan.rasa),
             action_servers=servers(plan.actions),
             web_servers=servers(plan.web),
-            rasa_listen=f"{os.environ.get('RASA_HOST', '0.0.0.0')}:{plan.front.rasa}",
+            rasa_listen=f"{config.listen_host('rasa')}:{plan.front.rasa}",
             actions_port=plan.front.actions,
-            web_listen=f"{os.environ.get('WEB_HOST', '0.0.0.0')}:{plan.front.web}",
+            web_listen=f"{config.listen_host('web')}:{plan.front.web}",
         )
     )
     return conf

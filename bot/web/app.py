@@ -10,12 +10,13 @@ from collections.abc import Awaitable, Callable
 
 import aiohttp
 from aiohttp import web
+from sqlalchemy.engine import Engine
 
 from bot import config, console, db
 from bot.booking import BookingStore, default_bookings
 from bot.channels.outbox import STATUSES, Outbox
 from bot.profile import InvalidContactDetail, ProfileStore, default_store, normalise_email, normalise_phone
-from bot.web import reports_api, site
+from bot.web import metrics, reports_api, site
 from bot.web.shared import (
     BOOKINGS,
     RASA_URL,
@@ -68,6 +69,21 @@ async def healthz(request: web.Request) -> web.Response:
             "model": model,
         },
         status=200 if healthy else 503,
+    )
+
+
+async def livez(_: web.Request) -> web.Response:
+    """Liveness for container probes: the process answers HTTP. Checks nothing else on purpose:
+    a database or Rasa outage must not get healthy web apps restarted."""
+    return web.json_response({"status": "alive"})
+
+
+async def readyz(_: web.Request) -> web.Response:
+    """Readiness for load balancers: this web app can serve staff (its database answers). Unlike
+    /healthz it does not need Rasa, so the staff console stays up while Rasa restarts."""
+    ready = await asyncio.to_thread(db.is_reachable)
+    return web.json_response(
+        {"status": "ready" if ready else "unready", "database": ready}, status=200 if ready else 503
     )
 
 
@@ -168,14 +184,18 @@ def create_app(
     rasa_url: str | None = None,
     bookings: BookingStore | None = None,
     outbox: Outbox | None = None,
+    engine: Engine | None = None,
 ) -> web.Application:
     app = web.Application(middlewares=[staff_auth, console.console_auth])
     app[STORE] = store or default_store()
     app[BOOKINGS] = bookings or default_bookings()
     app[STAFF_TOKEN] = staff_token or config.staff_token()[0]
-    app[RASA_URL] = rasa_url or f"http://127.0.0.1:{config.ports().rasa}"
+    app[RASA_URL] = rasa_url or config.rasa_url()
     app[OUTBOX] = outbox or Outbox(db.session_factory())
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/livez", livez)
+    app.router.add_get("/readyz", readyz)
+    metrics.add_routes(app, engine)
     app.router.add_get("/api/customers", list_customers)
     app.router.add_get("/api/customers/{customer_id}", get_customer)
     app.router.add_get("/api/knowledge/gaps", knowledge_gaps)
