@@ -100,6 +100,17 @@ class ValidateBookingChangeForm(AsksNextQuestion, FormValidationAction):
     def questions(self) -> dict[str, Question]:
         return {"booking_code": ask_booking_code, "change_confirm": ask_change_confirm}
 
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        """A new time named in the request is kept among the form's slots (never asked for):
+        rasa_sdk drops the values of slots a form doesn't require."""
+        return [*domain_slots, "change_when"] if tracker.get_slot("change_when") else domain_slots
+
     async def extract_booking_code(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:

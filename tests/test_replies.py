@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 
 import pytest
+import yaml
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.booking_changes import ValidateBookingChangeForm, _split_new_time
@@ -198,6 +200,13 @@ async def test_a_request_to_move_a_booking_keeps_which_one_and_the_new_time(vali
         {},
     )
     assert extracted == {"booking_code": oil, "change_when": "thursday at 10"}
+    events = await ValidateBookingChangeForm().run(  # the whole validation keeps both
+        CollectingDispatcher(),
+        tracker(said, None, "reschedule_booking", {"change_kind": "reschedule"}, "replies-mover"),
+        yaml.safe_load(Path("domain.yml").read_text()),
+    )
+    kept = {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+    assert kept["booking_code"] == oil and kept["change_when"] == "thursday at 10"
     said = f"cancel my appointment on {WEEKDAY_NAMES[first_day.weekday()]}"
     extracted = await ValidateBookingChangeForm().extract_booking_code(
         CollectingDispatcher(),
