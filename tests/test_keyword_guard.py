@@ -31,6 +31,7 @@ def classify(text: str, intent: str = "greet") -> str:
         "I'm considering legal action",
         "get me a supervisor",
         "how much is the tessa, I want a manager",
+        "I'm so upset with how this went",
     ],
 )
 def test_escalation_words_override_the_classifier(text):
