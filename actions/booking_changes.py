@@ -40,6 +40,7 @@ BOOKING_SLOTS = (
     *service.FORM_SLOTS,
 )
 CODE_SHAPE = re.compile(r"\b[A-Za-z0-9]{6}\b")
+BARE_CODE = re.compile(r"[A-HJKMNP-Z2-9]{6}", re.I)  # only what a booking code can be made of
 LISTED = 5  # bookings shown as buttons
 GENERIC_WORDS = {"clinic", "class", "the", "and", "for", "driver", "driving", "safety", "new", "car"}
 
@@ -253,6 +254,11 @@ class ActionStopBooking(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        text = (tracker.latest_message.get("text") or "").strip()
+        if tracker.get_slot("change_kind") and BARE_CODE.fullmatch(text):
+            # A booking code typed where we asked for one is an answer, whatever the classifier
+            # made of six random letters: back to the booking change with it.
+            return [SlotSet("booking_code", text), FollowupAction("booking_change_form")]
         dispatcher.utter_message(response="utter_booking_stopped")
         reset: list[EventType] = [SlotSet(slot, None) for slot in BOOKING_SLOTS]
         question = question_after_stop(tracker.latest_message.get("text") or "")

@@ -17,7 +17,7 @@ import pytest
 import yaml
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.booking_changes import ValidateBookingChangeForm, _split_new_time
+from actions.booking_changes import ActionStopBooking, ValidateBookingChangeForm, _split_new_time
 from actions.service import ValidateServiceForm
 from bot.booking import Preference, default_bookings, read_preference
 from bot.booking.choosing import position_in, question_after_stop
@@ -247,3 +247,19 @@ async def test_the_profiles_cars_accept_an_ordinal_a_model_or_a_year(validator_d
             said, CollectingDispatcher(), tracker(said, "service_vehicle", "inform", {}, "replies-cars"), {}
         )
         assert result["service_vehicle"] == label, said
+
+
+async def test_a_code_read_as_never_mind_goes_back_to_the_booking_change(validator_database):
+    """Six random letters may look like anything to the classifier; typed while we asked for a
+    code, they are the code."""
+    said = "K7M2QX"
+    events = await ActionStopBooking().run(
+        CollectingDispatcher(), tracker(said, None, "stop", {"change_kind": "cancel"}, "replies-code"), {}
+    )
+    assert events == [
+        {"event": "slot", "timestamp": None, "name": "booking_code", "value": said},
+        {"event": "followup", "timestamp": None, "name": "booking_change_form"},
+    ]
+    stopped = CollectingDispatcher()
+    await ActionStopBooking().run(stopped, tracker("forget it", None, "stop", {"change_kind": "cancel"}), {})
+    assert stopped.messages[0]["response"] == "utter_booking_stopped"
