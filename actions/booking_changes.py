@@ -18,12 +18,31 @@ from rasa_sdk.types import DomainDict
 
 from actions import clinics, service
 from actions.common import AsksNextQuestion, Question, customer_id
-from bot.booking import UpcomingBooking, default_bookings
+from actions.knowledge import answer_question
+from bot.booking import (
+    UnreadableTime,
+    UpcomingBooking,
+    day_in,
+    default_bookings,
+    mentions_time,
+    read_preference,
+)
+from bot.booking.choosing import position_in, question_after_stop
+from bot.booking.when import PARTS_OF_DAY
 
 FORM_SLOTS = ("booking_code", "change_confirm")
-BOOKING_SLOTS = (*FORM_SLOTS, "change_kind", *clinics.FORM_SLOTS, "waitlist_offer", *service.FORM_SLOTS)
+BOOKING_SLOTS = (
+    *FORM_SLOTS,
+    "change_kind",
+    "change_when",
+    *clinics.FORM_SLOTS,
+    "waitlist_offer",
+    *service.FORM_SLOTS,
+)
 CODE_SHAPE = re.compile(r"\b[A-Za-z0-9]{6}\b")
-ORDINALS = ("first", "second", "third", "fourth", "fifth")
+BARE_CODE = re.compile(r"[A-HJKMNP-Z2-9]{6}", re.I)  # only what a booking code can be made of
+LISTED = 5  # bookings shown as buttons
+GENERIC_WORDS = {"clinic", "class", "the", "and", "for", "driver", "driving", "safety", "new", "car"}
 
 
 def _now() -> datetime:
@@ -35,17 +54,44 @@ async def _upcoming(tracker: Tracker) -> list[UpcomingBooking]:
 
 
 def _pick(text: str, upcoming: list[UpcomingBooking]) -> UpcomingBooking | None:
-    """The booking a message means: its code, "the second one", or what it's for ("the oil change")."""
-    said = text.lower()
+    """The booking a message means: its code, "the second one", "yes" when there's one, the day
+    ("the one on friday"), or what it's for ("the oil change one", "the teen clinic")."""
     by_code = {b.code: b for b in upcoming}
     for token in CODE_SHAPE.findall(text):
         if token.upper() in by_code:
             return by_code[token.upper()]
-    for index, booking in enumerate(upcoming[: len(ORDINALS)]):
-        if re.search(rf"\b({ORDINALS[index]}|{index + 1})\b", said):
-            return booking
-    named = [b for b in upcoming if any(word in said for word in b.what.lower().split(" + "))]
-    return named[0] if len(named) == 1 else None
+    listed = upcoming[:LISTED]
+    index = position_in(text, len(listed))
+    if index is not None:
+        return listed[index]
+    day = day_in(text, _now().date())
+    matching = [b for b in upcoming if day is None or b.starts_at.date() == day]
+    named = [b for b in matching if _is_about(text, b)]
+    if named or day is not None:
+        matching = named or matching
+        return matching[0] if len(matching) == 1 else None
+    return None
+
+
+def _is_about(text: str, booking: UpcomingBooking) -> bool:
+    """Whether a message names what a booking is for: one of its services (by name or alias) or
+    a distinctive word of its clinic's name ("teen", "winter"), or its kind ("the clinic one")."""
+    said = text.lower()
+    schedule = default_bookings().schedule
+    if booking.kind == "service":
+        return bool(set(schedule.services_in(text)) & set(booking.services)) or "service" in said
+    words = {w for w in re.findall(r"[a-z0-9]+", booking.what.lower()) if len(w) > 1} - GENERIC_WORDS
+    return "clinic" in said or "class" in said or any(re.search(rf"\b{w}", said) for w in words)
+
+
+def _split_new_time(text: str) -> tuple[str, str | None]:
+    """ "move my friday oil change to thursday at 10" -> ("move my friday oil change", "thursday at
+    10"): which booking, and the new time asked for, if any."""
+    for joint in reversed(list(re.finditer(r"\b(?:to|till|until|for|into)\b", text, flags=re.I))):
+        rest = text[joint.end() :].strip(" ?.!")
+        if mentions_time(rest):
+            return text[: joint.start()].strip(), rest
+    return text, None
 
 
 class ValidateBookingChangeForm(AsksNextQuestion, FormValidationAction):
@@ -55,14 +101,32 @@ class ValidateBookingChangeForm(AsksNextQuestion, FormValidationAction):
     def questions(self) -> dict[str, Question]:
         return {"booking_code": ask_booking_code, "change_confirm": ask_change_confirm}
 
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        """A new time named in the request is kept among the form's slots (never asked for):
+        rasa_sdk drops the values of slots a form doesn't require."""
+        return [*domain_slots, "change_when"] if tracker.get_slot("change_when") else domain_slots
+
     async def extract_booking_code(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """ "cancel ABC234" names the booking in the request itself."""
+        """The request itself may say which booking ("cancel ABC234", "cancel my appointment on
+        friday") and, to move it, the new time ("move my oil change to thursday at 10")."""
         if tracker.get_slot("booking_code") or tracker.get_slot("requested_slot") == "booking_code":
             return {}
-        chosen = _pick(tracker.latest_message.get("text") or "", await _upcoming(tracker))
-        return {"booking_code": chosen.code} if chosen else {}
+        which, new_time = _split_new_time(tracker.latest_message.get("text") or "")
+        slots: dict[str, Any] = {}
+        if tracker.get_slot("change_kind") == "reschedule" and new_time:
+            slots["change_when"] = new_time
+        else:
+            which = tracker.latest_message.get("text") or ""
+        chosen = _pick(which, await _upcoming(tracker))
+        return {**slots, "booking_code": chosen.code} if chosen else slots
 
     async def validate_booking_code(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -90,7 +154,7 @@ async def ask_booking_code(dispatcher: CollectingDispatcher, tracker: Tracker) -
         return []
     dispatcher.utter_message(
         text="Which booking?",
-        buttons=[{"title": b.label(), "payload": b.code} for b in upcoming[: len(ORDINALS)]],
+        buttons=[{"title": b.label(), "payload": b.code} for b in upcoming[:LISTED]],
     )
     return []
 
@@ -98,14 +162,28 @@ async def ask_booking_code(dispatcher: CollectingDispatcher, tracker: Tracker) -
 async def ask_change_confirm(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
     booking = next(b for b in await _upcoming(tracker) if b.code == tracker.get_slot("booking_code"))
     verb = "Move" if tracker.get_slot("change_kind") == "reschedule" else "Cancel"
+    new_time = _new_time_words(tracker) if verb == "Move" and booking.kind == "service" else ""
     dispatcher.utter_message(
-        text=f"{verb} {booking.label()}?",
+        text=f"{verb} {booking.label()}{new_time}?",
         buttons=[
             {"title": f"Yes, {verb.lower()} it", "payload": "/affirm"},
             {"title": "No", "payload": "/deny"},
         ],
     )
     return []
+
+
+def _new_time_words(tracker: Tracker) -> str:
+    """ " to Thursday Dec 10 at 10 AM": the new time the request asked for, as we read it."""
+    wish = tracker.get_slot("change_when")
+    if not wish:
+        return ""
+    try:
+        wanted = read_preference(wish, _now())
+    except UnreadableTime:
+        return f" to {wish}"
+    window = next((f" {part}" for part, span in PARTS_OF_DAY.items() if wanted.window == span), "")
+    return f" to {wanted.describe()}{window if not wanted.at else ''}"
 
 
 class ActionChangeBooking(Action):
@@ -118,14 +196,14 @@ class ActionChangeBooking(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        reset = [SlotSet(slot, None) for slot in (*FORM_SLOTS, "change_kind")]
+        reset = [SlotSet(slot, None) for slot in (*FORM_SLOTS, "change_kind", "change_when")]
         code = tracker.get_slot("booking_code")
         booking = next((b for b in await _upcoming(tracker) if b.code == code), None)
         if not tracker.get_slot("change_confirm") or booking is None:
             dispatcher.utter_message(response="utter_booking_unchanged")
             return reset
         if tracker.get_slot("change_kind") == "reschedule":
-            return [*reset, *_rebook(booking, dispatcher)]
+            return [*reset, *_rebook(booking, tracker.get_slot("change_when"), dispatcher)]
         result = await asyncio.to_thread(default_bookings().cancel, code, await customer_id(tracker))
         if not result.ok:
             dispatcher.utter_message(text=result.reason)
@@ -138,7 +216,11 @@ class ActionChangeBooking(Action):
         return reset
 
 
-def _rebook(booking: UpcomingBooking, dispatcher: CollectingDispatcher) -> list[EventType]:
+def _rebook(
+    booking: UpcomingBooking, new_time: str | None, dispatcher: CollectingDispatcher
+) -> list[EventType]:
+    """The booking form again with what's kept; a new service time said in the request is taken
+    as if answered (clinic sessions are picked from their list)."""
     dispatcher.utter_message(
         text=f"Let's find a new time for {booking.what}. Your current booking stays until then."
     )
@@ -152,6 +234,7 @@ def _rebook(booking: UpcomingBooking, dispatcher: CollectingDispatcher) -> list[
             SlotSet("vin", booking.vehicle.get("vin")),
             SlotSet("service_transport", booking.transport),
             SlotSet("replacing_code", booking.code),
+            SlotSet("service_when", new_time),
             FollowupAction("service_form"),
         ]
     return [
@@ -163,7 +246,7 @@ def _rebook(booking: UpcomingBooking, dispatcher: CollectingDispatcher) -> list[
 
 class ActionStopBooking(Action):
     """ "Never mind" during any booking: nothing is written, and nothing said so far lingers to
-    pre-fill the next booking."""
+    pre-fill the next booking. "Never mind, how do I pair my phone?" also gets its answer."""
 
     def name(self) -> str:
         return "action_stop_booking"
@@ -171,5 +254,29 @@ class ActionStopBooking(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        text = (tracker.latest_message.get("text") or "").strip()
+        if tracker.get_slot("change_kind") and BARE_CODE.fullmatch(text):
+            # A booking code typed where we asked for one is an answer, whatever the classifier
+            # made of six random letters: back to the booking change with it.
+            return [SlotSet("booking_code", text), FollowupAction("booking_change_form")]
         dispatcher.utter_message(response="utter_booking_stopped")
-        return [SlotSet(slot, None) for slot in BOOKING_SLOTS]
+        reset: list[EventType] = [SlotSet(slot, None) for slot in BOOKING_SLOTS]
+        question = question_after_stop(tracker.latest_message.get("text") or "")
+        return reset + (await answer_question(dispatcher, tracker, question) if question else [])
+
+
+class ActionNeverMind(Action):
+    """ "Never mind" / "forget it" outside a form: the question that follows it, if any, is
+    answered; otherwise "anything else?"."""
+
+    def name(self) -> str:
+        return "action_never_mind"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        question = question_after_stop(tracker.latest_message.get("text") or "")
+        if question:
+            return await answer_question(dispatcher, tracker, question)
+        dispatcher.utter_message(response="utter_anything_else")
+        return []

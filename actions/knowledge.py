@@ -14,6 +14,7 @@ from rasa_sdk.types import DomainDict
 from actions.common import customer_id
 from actions.offers import offer_relevant_clinic
 from bot import knowledge
+from bot.booking.choosing import question_after_stop
 from bot.knowledge import Answer, Context, Entity, Vehicle
 from bot.profile import VehicleDetails, default_store
 
@@ -22,37 +23,72 @@ CONTEXT_SLOTS = ("kb_topic", "kb_model", "kb_trim", "kb_year", "kb_kind")
 
 
 class ActionAnswerVehicleQuestion(Action):
+    """A question answered from knowledge/, outside forms and as a form's side question alike;
+    "never mind, how do I ..." is answered without its first words."""
+
     def name(self) -> str:
         return "action_answer_vehicle_question"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        message = tracker.latest_message
-        text = message.get("text") or ""
+        text = tracker.latest_message.get("text") or ""
         question = "" if text.startswith("/") else text  # a button's payload carries entities only
-        entities = [
-            Entity(e["entity"], str(e["value"]), e.get("start") or 0, e.get("end") or 0)
-            for e in message.get("entities") or []
-            if e.get("entity") in VEHICLE_ENTITIES and e.get("value") is not None
+        return await answer_question(dispatcher, tracker, question_after_stop(question) or question)
+
+
+class ActionAnswerOrSteerBack(Action):
+    """A message the classifier wasn't sure of: right after a vehicle answer it is most often a
+    follow-up ("what about the Summit?", "n the limited?"), so it is answered when the knowledge
+    base can answer it in that context; otherwise the usual steer back with buttons."""
+
+    def name(self) -> str:
+        return "action_answer_or_steer_back"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        text = tracker.latest_message.get("text") or ""
+        if tracker.get_slot("kb_kind") and not text.startswith("/"):
+            customer, answer = await _answer(tracker, text)
+            if answer.answered:
+                await _record(customer, tracker.sender_id, text, answer)
+                return _reply(dispatcher, answer)
+        dispatcher.utter_message(response="utter_fallback")
+        return []
+
+
+async def answer_question(
+    dispatcher: CollectingDispatcher, tracker: Tracker, question: str
+) -> list[EventType]:
+    """Answer `question` with the latest message's vehicle entities, the conversation's context and
+    the customer's own vehicles: the one answering path, whatever led to it."""
+    customer, answer = await _answer(tracker, question)
+    if answer.kind == "need_vehicle":
+        return [
+            *_context_events(answer),
+            SlotSet("kb_pending_question", question),
+            FollowupAction("vehicle_form"),
         ]
-        customer = await customer_id(tracker)
-        vehicles = [
-            Vehicle(v.model, v.trim, v.year)
-            for v in await asyncio.to_thread(default_store().vehicles_of, customer)
-        ]
-        answer = knowledge.current().answerer.answer(question, entities, _context(tracker), vehicles)
-        if answer.kind == "need_vehicle":
-            return [
-                *_context_events(answer),
-                SlotSet("kb_pending_question", question),
-                FollowupAction("vehicle_form"),
-            ]
-        await _record(customer, tracker.sender_id, question, answer)
-        events = _reply(dispatcher, answer)
-        if answer.answered:
-            await offer_relevant_clinic(dispatcher, tracker, customer, frozenset({answer.model} - {None}))
-        return events
+    await _record(customer, tracker.sender_id, question, answer)
+    events = _reply(dispatcher, answer)
+    if answer.answered:
+        await offer_relevant_clinic(dispatcher, tracker, customer, frozenset({answer.model} - {None}))
+    return events
+
+
+async def _answer(tracker: Tracker, question: str) -> tuple[int, Answer]:
+    """The customer, and the knowledge base's answer to `question` given the latest message's
+    vehicle entities, the conversation's context and the customer's own vehicles."""
+    customer = await customer_id(tracker)
+    entities = [
+        Entity(e["entity"], str(e["value"]), e.get("start") or 0, e.get("end") or 0)
+        for e in tracker.latest_message.get("entities") or []
+        if e.get("entity") in VEHICLE_ENTITIES and e.get("value") is not None
+    ]
+    owned = await asyncio.to_thread(default_store().vehicles_of, customer)
+    vehicles = [Vehicle(v.model, v.trim, v.year) for v in owned]
+    return customer, knowledge.current().answerer.answer(question, entities, _context(tracker), vehicles)
 
 
 class ActionTellMore(Action):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 
 from rasa_sdk import FormValidationAction, Tracker
@@ -20,6 +20,7 @@ from rasa_sdk.types import DomainDict
 from actions.common import AsksNextQuestion, Question, channel_of, customer_id, read_once_per_call
 from actions.contact import validate_phone_and_consent
 from bot.booking import Preference, UnreadableTime, default_bookings, mentions_time, read_preference
+from bot.booking.choosing import position_in
 from bot.knowledge import current
 from bot.profile import (
     ContactDetails,
@@ -53,7 +54,6 @@ TRANSPORT = {
     "wait": ("wait", "i'll wait", "stay", "lounge", "hang out", "waiting"),
 }
 TRANSPORT_WORDS = {"loaner": "a loaner car", "shuttle": "a shuttle ride", "wait": "waiting at the dealership"}
-ORDINALS = ("first", "second", "third")
 SIDE_INTENTS = {"ask_vehicle", "tell_more", "ask_price", "human_handoff", "escalate", "stop", "bot_challenge"}
 
 
@@ -95,6 +95,27 @@ def _vehicle_in(text: str) -> VehicleDetails | None:
         (int(y) for y in re.findall(r"\b((?:19|20)\d\d)\b", text) if 1990 <= int(y) <= _now().year + 1), None
     )
     return VehicleDetails(found.model, found.trim, year)
+
+
+async def _profile_vehicle(text: str, tracker: Tracker) -> VehicleDetails | None:
+    """One of the profile's cars (the buttons offered) picked in words: "the second one", "the
+    2021", "the tessa" (then with the year and trim on file), or "yes" when there is one."""
+    known = await asyncio.to_thread(default_store().vehicles_of, await customer_id(tracker))
+    cars = list({_vehicle_label(v): v for v in known}.values())
+    index = position_in(text, len(cars))
+    if index is not None:
+        return cars[index]
+    model = current().vehicle_in(text)
+    year = re.search(r"\b(?:19|20)(\d\d)\b|'(\d\d)\b", text)
+    if model is None and year is None:
+        return None
+    named = [
+        car
+        for car in cars
+        if (model is None or car.model == model.model)
+        and (year is None or str(car.year or "").endswith(year[1] or year[2]))
+    ]
+    return named[0] if len(named) == 1 else None
 
 
 def _vehicle(tracker: Tracker) -> VehicleDetails | None:
@@ -215,10 +236,10 @@ class ValidateServiceForm(AsksNextQuestion, FormValidationAction):
         found = _vehicle_in(_said(tracker, "service_vehicle"))
         return {"service_vehicle": _vehicle_label(found)} if found else {}
 
-    def validate_service_vehicle(
+    async def validate_service_vehicle(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        vehicle = _vehicle_in(str(value or ""))
+        vehicle = await _profile_vehicle(str(value or ""), tracker) or _vehicle_in(str(value or ""))
         if vehicle is None:
             models = ", ".join(current().base.lineup.models)
             dispatcher.utter_message(
@@ -328,26 +349,27 @@ def _transport(text: str) -> str | None:
 
 
 def _chosen_start(text: str, offered: list[datetime]) -> datetime | None:
-    """A button's time, or one of the times just offered: "the second one", "first one please",
-    "2", "option 3", or "9:30"."""
+    """A button's time, or one of the times just offered: "the second one", "2", "option 3",
+    "the earliest", "whichever", "yes" (when one was offered), or "9:30"."""
     try:
         return datetime.fromisoformat(text)
     except ValueError:
         pass
     said = text.lower().strip(" .!")
-    words = re.findall(r"[a-z]+|\d+", said)
-    ordinals = {ORDINALS.index(w) for w in words if w in ORDINALS}
-    number = re.fullmatch(r"(?:option|number|no\.?|#)?\s*(\d)", said)
-    if len(ordinals) == 1 and len(words) <= 5 and not mentions_time(said):
-        index: int | None = ordinals.pop()
-    else:
-        index = int(number[1]) - 1 if number else None
-    if index is not None:
-        return offered[index] if 0 <= index < len(offered) else None
+    if not mentions_time(said):
+        index = position_in(said, len(offered))
+        if index is not None:
+            return offered[index]
     same_time = [
         s for s in offered if said and said in (_label(s).lower(), f"{s:%-I:%M}", f"{s:%-I:%M %p}".lower())
     ]
     return same_time[0] if same_time else None
+
+
+def _in_range(start: datetime, wanted: Preference) -> bool:
+    """Whether a start time is inside what a range answer asked for ("Friday afternoon", "after 2")."""
+    window = wanted.window or (time(0), time(23, 59))
+    return start.date() == wanted.day and window[0] <= start.time() < window[1]
 
 
 def _day_in_talk(tracker: Tracker, offered: list[datetime]) -> date | None:
@@ -362,7 +384,11 @@ def _day_in_talk(tracker: Tracker, offered: list[datetime]) -> date | None:
 async def _resolve_when(
     text: str, services: list[str], tracker: Tracker, dispatcher: CollectingDispatcher
 ) -> dict[str, Any]:
-    """The chosen start if it's free; otherwise the reason, and the alternatives for the next question."""
+    """The chosen start if it's free; otherwise the reason, and the alternatives for the next question.
+
+    A range ("afternoon", "after 2", "Friday") said in answer to the times offered, or in a request
+    to move a booking, takes the first free time in it: offering the same list again would loop,
+    and the summary is confirmed before anything is booked."""
     bookings = default_bookings()
     offered = [datetime.fromisoformat(o) for o in json.loads(tracker.get_slot("service_offers") or "[]")]
     start = _chosen_start(text.strip(), offered)
@@ -380,6 +406,12 @@ async def _resolve_when(
     )
     if offer.start is not None:
         return {"service_when": offer.start.isoformat(), "service_offers": None}
+    takes_first = bool(offered) or bool(tracker.get_slot("replacing_code"))
+    in_range = [s for s in (*offered, *offer.alternatives) if _in_range(s, wanted)]
+    if takes_first and wanted.at is None and in_range:
+        first = min(in_range)
+        dispatcher.utter_message(response="utter_first_free_time", time=_label(first))
+        return {"service_when": first.isoformat(), "service_offers": None}
     if offer.reason:
         dispatcher.utter_message(text=offer.reason)
     return {"service_when": None, "service_offers": json.dumps([a.isoformat() for a in offer.alternatives])}

@@ -16,10 +16,10 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, make_url
 
 from bot import config, db
-from bot.booking import BookingStore, load
+from bot.booking import BookingStore, default_bookings, load
 from bot.dealership import current
 from bot.launch import Stack, start_stack
-from bot.profile import ProfileStore
+from bot.profile import ProfileStore, default_store
 from bot.training import train
 from bot.web.app import create_app
 from tests.staff import STAFF_TOKEN
@@ -135,3 +135,21 @@ def trained_model() -> Path:
 def stack(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     with start_stack(tmp_path_factory.mktemp("stack"), trained_model) as running:
         yield running
+
+
+@pytest.fixture(scope="module")
+def validator_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The actions' stores (default_store, default_bookings) on a fresh SQLite database."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('validators') / 'concierge.db'}"
+    db.upgrade(make_url(url))
+    previous = os.environ.get("DATABASE_URL")
+    os.environ["DATABASE_URL"] = url
+    default_store.cache_clear()
+    default_bookings.cache_clear()
+    yield
+    if previous is None:
+        del os.environ["DATABASE_URL"]
+    else:
+        os.environ["DATABASE_URL"] = previous
+    default_store.cache_clear()
+    default_bookings.cache_clear()

@@ -380,3 +380,12 @@ async def a_text_then_a_web_booking_with_the_same_phone(
 
 async def test_a_web_booking_after_a_text_survives_the_profile_merge(sms_stack, http):
     await a_text_then_a_web_booking_with_the_same_phone(http, sms_stack, "+15550100470")
+
+
+async def test_pronoun_follow_ups_by_sms(sms_stack, http):
+    phone = "+15550100777"
+    assert "Yes" in " ".join(await sms(http, sms_stack, phone, "does the lumen se have heated seats"))
+    use = " ".join(await sms(http, sms_stack, phone, "how do i use them"))
+    assert "heated seat button" in use
+    await sms(http, sms_stack, phone, "does the Lumen SE have wireless charging?")
+    assert "Yes, the Lumen Limited" in " ".join(await sms(http, sms_stack, phone, "what about the Limited?"))

@@ -1,4 +1,5 @@
-"""The keyword guards configured in config.yml: escalations and prices always reach a person."""
+"""The keyword guards configured in config.yml: escalations and prices always reach a person, and
+"never mind, ..." stops what is going on."""
 
 import pytest
 import yaml
@@ -30,6 +31,7 @@ def classify(text: str, intent: str = "greet") -> str:
         "I'm considering legal action",
         "get me a supervisor",
         "how much is the tessa, I want a manager",
+        "I'm so upset with how this went",
     ],
 )
 def test_escalation_words_override_the_classifier(text):
@@ -66,6 +68,21 @@ def test_price_questions_go_to_a_person(text):
 )
 def test_other_messages_keep_their_intent(text, intent):
     assert classify(text, intent) == intent
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("never mind, how do I pair my phone?", "stop"),
+        ("Actually nevermind. does the tessa have a sunroof", "stop"),
+        ("nvm what's the towing on the forge", "stop"),
+        ("forget it, how do i use heated seats", "stop"),
+        ("never mind, get me a manager", "escalate"),  # a person still wins
+        ("I never mind waiting at the dealership", "book_service"),  # not at the start
+    ],
+)
+def test_never_mind_at_the_start_stops_whatever_follows(text, intent):
+    assert classify(text, "ask_vehicle" if "?" in text else "book_service") == intent
 
 
 def test_a_guard_without_keywords_is_a_configuration_error():

@@ -8,8 +8,6 @@ no crash, no 5xx, and nothing invalid is accepted (so never stored).
 from __future__ import annotations
 
 import inspect
-import os
-from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -17,7 +15,6 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
@@ -28,10 +25,10 @@ from actions.contact import ValidateContactForm
 from actions.knowledge import ValidateVehicleForm
 from actions.service import ValidateServiceForm
 from bot import db
-from bot.booking import default_bookings
-from bot.profile import default_store, normalise_email, normalise_phone, normalise_vin
+from bot.profile import normalise_email, normalise_phone, normalise_vin
 from bot.profile.models import Customer
 from bot.web import create_app
+from tests.forms import tracker
 
 FAST = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 # Arbitrary text, plus the shapes customers (and attackers) actually send.
@@ -41,39 +38,6 @@ TEXT = st.one_of(
     st.from_regex(r"[a-z0-9.+]{0,12}@[a-z0-9.\-]{0,12}", fullmatch=True),
     st.sampled_from(["", " ", "skip", "no", "tomorrow at 3", "1", "the second one", "'; DROP TABLE x;--"]),
 )
-
-
-@pytest.fixture(scope="module")
-def validator_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """The actions' stores (default_store, default_bookings) on a fresh SQLite database."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('validators') / 'concierge.db'}"
-    db.upgrade(make_url(url))
-    previous = os.environ.get("DATABASE_URL")
-    os.environ["DATABASE_URL"] = url
-    default_store.cache_clear()
-    default_bookings.cache_clear()
-    yield
-    if previous is None:
-        del os.environ["DATABASE_URL"]
-    else:
-        os.environ["DATABASE_URL"] = previous
-    default_store.cache_clear()
-    default_bookings.cache_clear()
-
-
-def tracker(value: str, requested_slot: str, intent: str, slots: dict[str, Any]) -> Tracker:
-    return Tracker.from_dict(
-        {
-            "sender_id": "property-test",
-            "slots": {"requested_slot": requested_slot, **slots},
-            "latest_message": {"text": value, "intent": {"name": intent, "confidence": 0.9}},
-            "events": [{"event": "user", "text": value, "input_channel": "rest", "timestamp": 0}],
-            "paused": False,
-            "followup_action": None,
-            "active_loop": {"name": "form"},
-            "latest_action_name": "action_listen",
-        }
-    )
 
 
 def _valid(normalise: Any) -> Any:

@@ -12,7 +12,7 @@ from bot.booking.store import (
     SessionInfo,
     UpcomingBooking,
 )
-from bot.booking.when import Preference, UnreadableTime, mentions_time, read_preference
+from bot.booking.when import Preference, UnreadableTime, day_in, mentions_time, read_preference
 from bot.db import session_factory
 
 
@@ -34,6 +34,7 @@ __all__ = [
     "ServiceOffer",
     "SessionInfo",
     "UnreadableTime",
+    "day_in",
     "UpcomingBooking",
     "default_bookings",
     "load",

@@ -54,6 +54,11 @@ PARTS_OF_DAY = {
 _MONTH = "|".join(sorted((re.escape(m) for m in MONTHS), key=len, reverse=True))
 _WEEKDAY = "|".join(sorted(WEEKDAYS, key=len, reverse=True))
 _ORDINAL = r"(\d{1,2})(?:st|nd|rd|th)?"
+# "after 2", "anytime after 2:30pm", "before noon": a part of the day bounded by a time.
+_BOUND = re.compile(
+    r"\b(after|later than|from|before|earlier than)\s+"
+    r"(noon|midday|lunch|\d{1,2}(?::\d\d)?\s*(?:am|pm|a\.m\.|p\.m\.)?)",
+)
 
 
 class UnreadableTime(ValueError):
@@ -88,7 +93,32 @@ def mentions_time(text: str) -> bool:
         or re.search(r"\bin (a|an|\d+|one|two|three) (days?|weeks?|fortnight)\b", said)
         or re.search(r"\b\d{1,2}(:\d\d)?\s*(am|pm|a\.m\.|p\.m\.)|\bat\s+\d{1,2}\b", said)
         or any(part in said for part in PARTS_OF_DAY)
+        or bool(_BOUND.search(said))
     )
+
+
+def day_in(text: str, today: date) -> date | None:
+    """The day a message names ("friday", "the 14th", "tomorrow"), or None; never raises."""
+    try:
+        return _day(" ".join(text.lower().replace(",", " ").split()), today)
+    except UnreadableTime:
+        return None
+
+
+def _bounded_window(said: str) -> tuple[str, tuple[time, time] | None]:
+    """ "after 2" -> (2 PM, closing); "before 11" -> (opening, 11 AM). Returns the text without the
+    bound (so "after 2pm" isn't read as exactly 2 PM) and the window."""
+    bound = _BOUND.search(said)
+    if not bound:
+        return said, None
+    word, when = bound[1], bound[2]
+    at = time(12) if when in ("noon", "midday", "lunch") else _time_of_day(f"at {when}")
+    if at is None:
+        return said, None
+    rest = said[: bound.start()] + said[bound.end() :]
+    if word in ("before", "earlier than"):
+        return rest, (time(0), at)
+    return rest, (at, time(23, 59))
 
 
 def read_preference(text: str, now: datetime, day_in_talk: date | None = None) -> Preference:
@@ -98,9 +128,10 @@ def read_preference(text: str, now: datetime, day_in_talk: date | None = None) -
     of the times just offered, or of the time already chosen. Otherwise the next such time."""
     said = " ".join(text.lower().replace(",", " ").split())
     today = now.date()
+    said, bounded = _bounded_window(said)
     day = _day(said, today)
     at = _time_of_day(said)
-    window = next((span for part, span in PARTS_OF_DAY.items() if part in said), None)
+    window = bounded or next((span for part, span in PARTS_OF_DAY.items() if part in said), None)
     if day is None and (at or window):
         if day_in_talk is not None and day_in_talk >= today:
             day = day_in_talk

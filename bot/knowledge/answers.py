@@ -53,7 +53,12 @@ PERSONAL = re.compile(
     re.I,
 )
 YES_NO_QUESTION = re.compile(r"^\s*(does|do|did|is|are|will|has|have|can i get|can you get|is there)\b", re.I)
-FOLLOW_UP = re.compile(r"^\s*(what|how) about\b|^\s*(and|same for|also)\b|\b(it|that|this one|those)\b", re.I)
+# "What about the Summit?", "and the Limited?", "how do I use them?", "does that one have it?"
+FOLLOW_UP = re.compile(
+    r"^\s*(what|how|wbu|n) about\b|^\s*(and|n|same for|also|ok and)\b"
+    r"|\b(it|its|that|this|those|these|them|they|that one|this one)\b",
+    re.I,
+)
 SPEC_PATTERNS = {
     "towing": re.compile(r"\b(tow|towing|pull|haul)\w*\b.*|\b(trailer weight|towing capacity)\b", re.I),
     "range": re.compile(r"\b(range|how far|how many miles|miles per charge|on a (full )?charge)\b", re.I),

@@ -26,8 +26,9 @@ class KeywordGuard(GraphComponent, IntentClassifier):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         # Set both in config.yml. A keyword is a word or phrase; "complain*" also matches
-        # "complaint" and "complaining".
-        return {"intent": None, "keywords": []}
+        # "complaint" and "complaining". `at_start`: only a message that begins with one counts
+        # ("never mind, how do I ..." stops a booking; "I never mind waiting" doesn't).
+        return {"intent": None, "keywords": [], "at_start": False}
 
     def __init__(self, config: dict[str, Any]) -> None:
         if not config.get("intent") or not config.get("keywords"):
@@ -37,7 +38,12 @@ class KeywordGuard(GraphComponent, IntentClassifier):
             re.escape(word[:-1]) + r"\w*" if word.endswith("*") else re.escape(word) + r"\b"
             for word in config["keywords"]
         ]
-        self._pattern = re.compile(rf"\b(?:{'|'.join(alternatives)})", re.IGNORECASE)
+        start = (
+            r"^\W*(?:(?:oh|ok|okay|actually|hmm+|no|nah|wait|um+|uh+)\W+)?"
+            if config.get("at_start")
+            else r"\b"
+        )
+        self._pattern = re.compile(rf"{start}(?:{'|'.join(alternatives)})", re.IGNORECASE)
 
     @classmethod
     def create(
