@@ -95,6 +95,7 @@ def test_names_given_later_go_to_the_people_said_without_them() -> None:
     assert describe(named) == "you, Jake (14) and Emma (16)"
     assert [p.saved for p in named] == [False, True, True] and not any(p.needs_name for p in named)
     assert describe(kids) == "you, your kid (14) and your kid (16)" and kids[1].needs_name
+    assert describe(parse_attendees("4 of us")) == "you and 3 guests"
 
 
 # --- property: generated sentences --------------------------------------------------------

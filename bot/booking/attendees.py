@@ -305,8 +305,10 @@ def from_records(records: list[dict[str, object]]) -> list[Attendee]:
 
 
 def describe(people: list[Attendee]) -> str:
-    """ "you and Leo (15)", "you, your son (15) and a guest": who is coming, as the summary says it."""
-    labels = [p.label() for p in people]
+    """ "you and Leo (15)", "you, your son (15) and 2 guests": who is coming, as the summary says it."""
+    guests = sum(p.relation == GUEST for p in people)
+    labels = [p.label() for p in people if p.relation != GUEST]
+    labels += ["a guest"] if guests == 1 else [f"{guests} guests"] if guests else []
     return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
 
 
