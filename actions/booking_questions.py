@@ -35,10 +35,15 @@ class ActionAnswerBooking(Action):
         text = tracker.latest_message.get("text") or ""
         upcoming = await _upcoming(tracker)
         booking = booking_meant(text, upcoming)
+        kind = question_kind(text)
         if booking is None:
+            if kind == "where":  # the address is worth giving anyway
+                dealership = current()
+                dispatcher.utter_message(
+                    response="utter_dealership_address", name=dealership.name, address=dealership.address
+                )
             dispatcher.utter_message(response="utter_no_upcoming_booking")
             return [SlotSet("booking_addition", None)]
-        kind = question_kind(text)
         others = len(upcoming) - 1
         more = f" You have {others} other upcoming booking{'s' if others > 1 else ''} too." if others else ""
         facts = {"what": booking.what, "when": when_of(booking), "code": booking.code, "more": more}

@@ -75,4 +75,9 @@ async def test_questions_are_answered_from_the_customers_own_booking(validator_d
 
 async def test_without_a_booking_it_says_so_and_offers_to_book(validator_database) -> None:  # noqa: F811
     dispatcher, _ = await _ask("asking-nobody", "when is my appointment")
-    assert dispatcher.messages[0]["response"] == "utter_no_upcoming_booking"
+    assert [m["response"] for m in dispatcher.messages] == ["utter_no_upcoming_booking"]
+    dispatcher, _ = await _ask("asking-nobody", "where do i go")
+    assert [m["response"] for m in dispatcher.messages] == [
+        "utter_dealership_address",
+        "utter_no_upcoming_booking",
+    ]
