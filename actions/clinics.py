@@ -92,8 +92,9 @@ async def ask_clinic_session(dispatcher: CollectingDispatcher, tracker: Tracker)
 
 
 def party_of(tracker: Tracker) -> list[Attendee]:
-    """Who's coming, as read and checked when the customer said it (kept in the `attendees` slot)."""
-    return from_records(json.loads(tracker.get_slot("attendees") or "[]"))
+    """Who's coming, as read and checked when the customer said it (kept in the `attendees` slot;
+    nobody yet while the slot still holds the words just typed, before validation)."""
+    return _already_read(tracker.get_slot("attendees") or "")
 
 
 def _household_note(people: list[Attendee], this_year: int) -> str:
@@ -113,10 +114,10 @@ def _household_note(people: list[Attendee], this_year: int) -> str:
 
 
 async def ask_attendee_names(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
-    unnamed = [p.label() for p in party_of(tracker) if p.needs_name]
+    unnamed = [p for p in party_of(tracker) if p.needs_name]
     dispatcher.utter_message(
         response="utter_which_names",
-        who=describe(unnamed) if len(unnamed) > 1 else unnamed[0],
+        who=describe(unnamed),
         count="names" if len(unnamed) > 1 else "name",
     )
     return []
@@ -136,7 +137,8 @@ async def ask_clinic_confirm(dispatcher: CollectingDispatcher, tracker: Tracker)
 
 
 def _already_read(value: str) -> list[Attendee]:
-    """A party pre-filled by a booking change (records, as the `attendees` slot keeps them)."""
+    """A party already read: records, as the `attendees` slot keeps them once validated (and as a
+    booking change pre-fills them)."""
     if not value.startswith("[{"):
         return []
     try:

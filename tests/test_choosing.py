@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.clinics import ValidateClinicForm, session_label
+from actions.clinics import ValidateClinicForm, ask_attendee_names, session_label
 from bot.booking import default_bookings
 from bot.booking.choosing import choose
 from tests.test_properties import tracker, validator_database  # noqa: F401 (a fixture)
@@ -77,7 +77,7 @@ async def test_the_saturday_one_picks_the_next_saturday_session(validator_databa
     assert unknown == {"clinic_session": None} and "pick one of these" in dispatcher.messages[0]["text"]
 
 
-def test_who_is_coming_is_kept_as_read_and_names_are_asked_for_once(validator_database) -> None:  # noqa: F811
+async def test_who_is_coming_is_kept_as_read_and_names_are_asked_for_once(validator_database) -> None:  # noqa: F811
     form, dispatcher = ValidateClinicForm(), CollectingDispatcher()
     said = "me and my two kids, 14 and 16"
     read = form.validate_attendees(
@@ -86,6 +86,13 @@ def test_who_is_coming_is_kept_as_read_and_names_are_asked_for_once(validator_da
     party = json.loads(read["attendees"])
     assert [(p["relation"], p["age"]) for p in party] == [(None, None), ("child", 14), ("child", 16)]
     slots = {"clinic": "teen-driver-safety", "attendees": read["attendees"]}
+    await ask_attendee_names(dispatcher, tracker("", "attendee_names", "inform", slots))
+    asked = dispatcher.messages[-1]
+    assert (asked["response"], asked["who"], asked["count"]) == (
+        "utter_which_names",
+        "your kid (14) and your kid (16)",
+        "names",
+    )
     again = form.validate_attendee_names(
         "jake", dispatcher, tracker("jake", "attendee_names", "inform", slots), {}
     )
