@@ -174,6 +174,7 @@ def _parse(text: str, own_name: str | None) -> tuple[list[Attendee], bool]:
     total = None
     ages_run: list[int] = []
     first_word = True
+    clause = ""  # the last part that gave ages alone ("both 15")
 
     def settle_ages() -> None:
         """Ages said on their own go, in order, to the last people still without one."""
@@ -185,7 +186,7 @@ def _parse(text: str, own_name: str | None) -> tuple[list[Attendee], bool]:
             for _ in range(len(ages_run) - len(waiting)):
                 growing.people.append(replace(growing.people[-1], age=None))
             waiting = _waiting(groups)
-        if len(ages_run) == 1 and len(waiting) > 1 and re.search(r"\b(both|all|each)\b", said_clause[0]):
+        if len(ages_run) == 1 and len(waiting) > 1 and re.search(r"\b(both|all|each)\b", clause):
             targets = waiting
             ages = ages_run * len(waiting)
         else:
@@ -197,7 +198,6 @@ def _parse(text: str, own_name: str | None) -> tuple[list[Attendee], bool]:
             group.open_count = False
         ages_run.clear()
 
-    said_clause = [""]
     for part in _SPLIT.split(text):
         part = part.strip(" .!?\"'")
         if not part:
@@ -241,7 +241,7 @@ def _parse(text: str, own_name: str | None) -> tuple[list[Attendee], bool]:
             relation = "child"  # "my 15yo": someone's child, by their age
         if not me and relation is None and not names:
             if ages:
-                said_clause[0] = part.lower()
+                clause = part.lower()
                 ages_run.extend(ages)
             continue
         settle_ages()
@@ -256,7 +256,6 @@ def _parse(text: str, own_name: str | None) -> tuple[list[Attendee], bool]:
             if names:
                 name = " ".join(_tidy(n) for n in names[:2])
                 people = [Attendee(name, relation or "family", ages[0] if ages else None, said_as)]
-                people += [Attendee(None, relation, age, said_as) for age in ages[1:] if relation]
             elif count:
                 people = [Attendee(None, relation, None, said_as) for _ in range(count)]
                 for index, age in enumerate(ages[:count]):
