@@ -74,6 +74,7 @@ def test_the_customer_is_named_when_we_know_their_name() -> None:
 def test_people_without_a_number_are_not_guessed() -> None:
     assert unknown_count("me and the kids") and not unknown_count("me and my two kids")
     assert parse_attendees("thanks!") == [] and parse_attendees("he's 15") == []
+    assert parse_attendees("¹") == [] and parse_attendees("me and Leo ¹5")[1].age is None  # not ASCII digits
 
 
 def test_headcounts() -> None:

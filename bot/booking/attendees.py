@@ -80,8 +80,8 @@ _NUMBER_WORD = re.compile(rf"\b({'|'.join(NUMBER_WORDS)})\b", re.I)
 _SPLIT = re.compile(
     r"[,;:/()\[\]]|\s-\s|\band\b|&|\+|\bplus\b|\bwith\b|\balso\b|\bn\b|\bas well as\b|\balong with\b", re.I
 )
-_TOKEN = re.compile(r"\d+|[^\W\d_][\w'’-]*")
-_AGED = re.compile(r"^(\d{1,2})(?:yo|y/?o|yrs?|years?)?$", re.I)
+_TOKEN = re.compile(r"[0-9]+|[^\W\d_][\w'’-]*")  # ASCII digits only: "¹" is no age
+_AGED = re.compile(r"^([0-9]{1,2})(?:yo|y/?o|yrs?|years?)?$", re.I)
 _AGE_AFTER = {"year", "years", "yr", "yrs", "yo", "y"}
 _HEADCOUNT = re.compile(
     r"\b(?:party|group|family|team|class|total) of (\d+)\b"
@@ -219,8 +219,9 @@ def _parse(text: str, own_name: str | None) -> tuple[list[Attendee], bool]:
         for position, token in enumerate(tokens):
             low = token.lower().replace("’", "'")
             following = tokens[position + 1].lower() if position + 1 < len(tokens) else ""
-            if token.isdigit() or _AGED.match(token):
-                number = int(re.match(r"\d+", token)[0])  # type: ignore[index]
+            aged = _AGED.match(token)
+            if aged or token.isascii() and token.isdigit():
+                number = int(aged[1] if aged else token)
                 singular = PLURALS.get(following) or (following if following in RELATIONS else None)
                 if following in PLURALS and following not in _AGE_AFTER and 1 < number <= 20:
                     count = number  # "2 kids", "my 3 daughters"
