@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from datetime import datetime
 from typing import Any
 
@@ -14,31 +15,43 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import AsksNextQuestion, Question, customer_id
 from bot.booking import SessionInfo, default_bookings
-from bot.booking.attendees import headcount, parse_attendees
+from bot.booking.attendees import (
+    Attendee,
+    as_records,
+    describe,
+    from_records,
+    headcount,
+    name_the_unnamed,
+    parse_attendees,
+    unknown_count,
+)
+from bot.booking.choosing import choose
 from bot.profile import default_store
 
 SHOWN_SESSIONS = 4
 WAITLIST_BUTTON = {"title": "Join the waitlist", "payload": "/join_waitlist"}
-FORM_SLOTS = ("clinic", "clinic_session", "attendees", "clinic_confirm")
+FORM_SLOTS = ("clinic", "clinic_session", "attendees", "attendee_names", "clinic_confirm")
+SKIP = {"skip", "no", "nope", "no thanks", "rather not", "id rather not", "don't save", "dont save", "pass"}
 
 
 def _now() -> datetime:
     return datetime.now(default_bookings().schedule.tz)
 
 
-def _label(session: SessionInfo) -> str:
+def session_label(session: SessionInfo) -> str:
+    """How a session is shown and kept in the `clinic_session` slot (\"Sat Dec 12, 10:00 AM\")."""
     return f"{session.starts_at:%a %b %-d, %-I:%M %p}"
 
 
 def _session_payload(session: SessionInfo) -> str:
     """A button that fills the slot directly, whatever the classifier would make of the text."""
-    return "/book_clinic" + json.dumps({"clinic_session": _label(session)})
+    return "/book_clinic" + json.dumps({"clinic_session": session_label(session)})
 
 
-def _open_sessions(clinic: str) -> list[SessionInfo]:
-    return [s for s in default_bookings().clinic_sessions(clinic, _now()) if s.seats_left > 0][
-        :SHOWN_SESSIONS
-    ]
+def _open_sessions(clinic: str, shown: int | None = SHOWN_SESSIONS) -> list[SessionInfo]:
+    """Sessions with seats left: the first few are offered; any of them may come pre-filled (a
+    booking change keeps its session)."""
+    return [s for s in default_bookings().clinic_sessions(clinic, _now()) if s.seats_left > 0][:shown]
 
 
 async def ask_clinic(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
@@ -63,29 +76,75 @@ async def ask_clinic_session(dispatcher: CollectingDispatcher, tracker: Tracker)
             return []
         dispatcher.utter_message(
             text=f"Every {clinic.name} session in the next three weeks is full. I can put you on the "
-            f"waitlist for {_label(upcoming[0])}: if a place opens, it's yours and we'll let you know.",
+            f"waitlist for {session_label(upcoming[0])}: if a place opens, it's yours and "
+            "we'll let you know.",
             buttons=[WAITLIST_BUTTON, {"title": "No thanks", "payload": "/stop"}],
         )
         return [SlotSet("waitlist_offer", json.dumps({"session_id": upcoming[0].id}))]
     dispatcher.utter_message(
         text=f"The {clinic.name} ({clinic.minutes} minutes, for {clinic.audience}). Which session?",
         buttons=[
-            {"title": f"{_label(s)} ({s.seats_left} left)", "payload": _session_payload(s)} for s in sessions
+            {"title": f"{session_label(s)} ({s.seats_left} left)", "payload": _session_payload(s)}
+            for s in sessions
         ],
+    )
+    return []
+
+
+def party_of(tracker: Tracker) -> list[Attendee]:
+    """Who's coming, as read and checked when the customer said it (kept in the `attendees` slot;
+    nobody yet while the slot still holds the words just typed, before validation)."""
+    return _already_read(tracker.get_slot("attendees") or "")
+
+
+def _household_note(people: list[Attendee], this_year: int) -> str:
+    """Exactly what booking will save to the household, said before it is saved."""
+    saved = [
+        f"{p.name} ({p.said_as or p.relation}"
+        + (f", {p.age}, born {this_year - p.age}" if p.age is not None else "")
+        + ")"
+        for p in people
+        if p.saved
+    ]
+    unnamed = [p.label() for p in people if p.needs_name]
+    note = f" I'll save to your household: {', '.join(saved)}." if saved else ""
+    if unnamed:
+        note += f" Not saved to your household (no name): {', '.join(unnamed)}."
+    return note
+
+
+async def ask_attendee_names(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    unnamed = [p for p in party_of(tracker) if p.needs_name]
+    dispatcher.utter_message(
+        response="utter_which_names",
+        who=describe(unnamed),
+        count="names" if len(unnamed) > 1 else "name",
     )
     return []
 
 
 async def ask_clinic_confirm(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
     clinic = default_bookings().schedule.clinics[tracker.get_slot("clinic")]
-    who = parse_attendees(tracker.get_slot("attendees") or "", tracker.get_slot("customer_name"))
-    names = ", ".join(a.name + (f" ({a.age})" if a.age else "") for a in who)
+    people = party_of(tracker)
     dispatcher.utter_message(
-        text=f"To confirm: {clinic.name} on {tracker.get_slot('clinic_session')} for {names}. "
-        "Shall I book it?",
-        buttons=[{"title": "Yes, book it", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}],
+        response="utter_clinic_summary",
+        clinic_name=clinic.name,
+        session=tracker.get_slot("clinic_session"),
+        party=f"{len(people)}: {describe(people)}",
+        household=_household_note(people, _now().year),
     )
     return []
+
+
+def _already_read(value: str) -> list[Attendee]:
+    """A party already read: records, as the `attendees` slot keeps them once validated (and as a
+    booking change pre-fills them)."""
+    if not value.startswith("[{"):
+        return []
+    try:
+        return from_records(json.loads(value))
+    except (ValueError, AttributeError):
+        return []
 
 
 class ValidateClinicForm(AsksNextQuestion, FormValidationAction):
@@ -96,6 +155,7 @@ class ValidateClinicForm(AsksNextQuestion, FormValidationAction):
         return {
             "clinic": ask_clinic,
             "clinic_session": ask_clinic_session,
+            "attendee_names": ask_attendee_names,
             "clinic_confirm": ask_clinic_confirm,
         }
 
@@ -103,6 +163,19 @@ class ValidateClinicForm(AsksNextQuestion, FormValidationAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         return await book_clinic(dispatcher, tracker)
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        """Names are asked for (once) only when family members to be saved came without them."""
+        required = await super().required_slots(domain_slots, dispatcher, tracker, domain)
+        if not any(p.needs_name for p in party_of(tracker)):
+            return [slot for slot in required if slot != "attendee_names"]
+        return required
 
     async def extract_clinic(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -120,42 +193,40 @@ class ValidateClinicForm(AsksNextQuestion, FormValidationAction):
     async def validate_clinic_session(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        said = str(value or "").strip().lower()
-        sessions = await asyncio.to_thread(_open_sessions, tracker.get_slot("clinic"))
-        chosen = next((s for s in sessions if _label(s).lower() == said), None) or next(
-            (
-                s
-                for s in sessions
-                if said and (said in _label(s).lower() or f"{s.starts_at:%A}".lower() in said)
-            ),
-            None,
+        said = str(value or "").strip()
+        sessions = await asyncio.to_thread(_open_sessions, tracker.get_slot("clinic"), None)
+        by_label = {session_label(s).lower(): s for s in sessions}
+        sessions = sessions[:SHOWN_SESSIONS]
+        starts = [s.starts_at for s in sessions]
+        picked = by_label.get(said.lower()) or next(
+            (s for s in sessions if s.starts_at == choose(said, starts, _now())), None
         )
-        if chosen is None:
+        if picked is None:
             dispatcher.utter_message(
-                text="Sorry, I couldn't match that to a session. Please pick one of these."
+                text="Sorry, I couldn't match that to a session. Please pick one of these "
+                '(or say "the first one", a day like "Saturday", or "any").'
             )
             return {"clinic_session": None}
-        return {"clinic_session": _label(chosen)}
+        return {"clinic_session": session_label(picked)}
 
     def validate_attendees(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         clinic = default_bookings().schedule.clinics[tracker.get_slot("clinic")]
-        who = parse_attendees(str(value or ""), tracker.get_slot("customer_name"))
-        party = max(len(who), headcount(str(value or "")) or 0)
+        said = str(value or "")
+        who = _already_read(said) or parse_attendees(said, tracker.get_slot("customer_name"))
+        party = max(len(who), headcount(said) or 0)
         if party > clinic.seats:
             dispatcher.utter_message(
                 text=f"A session has {clinic.seats} seats in all, so I can't book {party}. "
                 'For a group, say "talk to a person" and our team will set something up.'
             )
             return {"attendees": None}
-        if not who or headcount(str(value or "")):
-            said = (
-                f"Who are the {party}?"
-                if headcount(str(value or ""))
-                else "Sorry, I didn't catch who's coming."
+        if not who or unknown_count(said):
+            ask = "How many are coming, and who?" if who else "Sorry, I didn't catch who's coming."
+            dispatcher.utter_message(
+                text=f'{ask} For example: "me and Emma, 15" or "me and my two kids, 14 and 16".'
             )
-            dispatcher.utter_message(text=f'{said} First names please, for example: "me and Emma, 15".')
             return {"attendees": None}
         if clinic.ages and not any(a.age and clinic.ages[0] <= a.age <= clinic.ages[1] for a in who):
             low, high = clinic.ages
@@ -164,7 +235,25 @@ class ValidateClinicForm(AsksNextQuestion, FormValidationAction):
                 'Who\'s the driver, and how old are they? For example: "me and Emma, 15".'
             )
             return {"attendees": None}
-        return {"attendees": str(value)}
+        return {"attendees": json.dumps(as_records(who)), "attendee_names": None}
+
+    def validate_attendee_names(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Names for the family members said without one; "skip" books them without saving them."""
+        said = str(value or "").strip()
+        if " ".join(re.findall(r"[a-z']+", said.lower())) in SKIP:
+            return {"attendee_names": "skip"}
+        people = party_of(tracker)
+        named = name_the_unnamed(people, said)
+        if named is None:
+            missing = sum(p.needs_name for p in people)
+            dispatcher.utter_message(
+                text=f"Sorry, I need {missing} first {'name' if missing == 1 else 'names'} "
+                '(like "Jake and Emma"), or say "skip" to book without saving them.'
+            )
+            return {"attendee_names": None}
+        return {"attendees": json.dumps(as_records(named)), "attendee_names": "given"}
 
 
 async def book_clinic(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
@@ -177,18 +266,18 @@ async def book_clinic(dispatcher: CollectingDispatcher, tracker: Tracker) -> lis
     bookings = default_bookings()
     clinic = bookings.schedule.clinics[tracker.get_slot("clinic")]
     sessions = await asyncio.to_thread(bookings.clinic_sessions, clinic.id, _now())
-    chosen = next((s for s in sessions if _label(s) == tracker.get_slot("clinic_session")), None)
-    who = parse_attendees(tracker.get_slot("attendees") or "", tracker.get_slot("customer_name"))
+    chosen = next((s for s in sessions if session_label(s) == tracker.get_slot("clinic_session")), None)
+    who = party_of(tracker)
     customer = await customer_id(tracker)
     if chosen is None:
         dispatcher.utter_message(
             text='That session isn\'t available any more. Say "book a clinic" to pick another.'
         )
         return reset
-    attendees = [{"name": a.name, "relation": a.relation, "age": a.age} for a in who]
+    attendees = as_records(who)
     result = await asyncio.to_thread(bookings.book_clinic, customer, chosen.id, len(who), attendees, _now())
     if not result.ok:
-        others = ", ".join(_label(s) for s in result.alternatives) or "none in the next three weeks"
+        others = ", ".join(session_label(s) for s in result.alternatives) or "none in the next three weeks"
         dispatcher.utter_message(
             text=f"{result.reason} Other sessions with room: {others}. Or join this one's waitlist: "
             "if a place opens, it's yours and we'll let you know.",
@@ -202,7 +291,7 @@ async def book_clinic(dispatcher: CollectingDispatcher, tracker: Tracker) -> lis
     store = default_store()
     this_year = _now().year
     for attendee in who:
-        if attendee.relation is not None:  # household members; the customer is already the contact
+        if attendee.saved:  # named family; the customer is already the contact, guests aren't kept
             birth_year = this_year - attendee.age if attendee.age else None
             await asyncio.to_thread(
                 store.add_household_member, customer, attendee.name, attendee.relation, birth_year
@@ -216,8 +305,8 @@ async def book_clinic(dispatcher: CollectingDispatcher, tracker: Tracker) -> lis
             else ""
         )
     dispatcher.utter_message(
-        text=f"You're booked: {clinic.name}, {_label(chosen)}, for {len(who)}. Your confirmation code is "
-        f"{result.code}. It's free. We'll see you there!{moved}",
+        text=f"You're booked: {clinic.name}, {session_label(chosen)}, for {len(who)}. Your confirmation "
+        f"code is {result.code}. It's free. We'll see you there!{moved}",
         booking_id=result.code,
         topic=f"clinic:{clinic.id}",
     )

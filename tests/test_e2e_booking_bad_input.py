@@ -27,8 +27,8 @@ async def test_a_party_of_40_and_nameless_headcounts_are_explained(stack, http):
     await say(http, stack.rest_url, sender, sessions["buttons"][0]["payload"])
     too_many = texts(await say(http, stack.rest_url, sender, "a party of 40"))
     assert "8 seats in all, so I can't book 40" in too_many and "talk to a person" in too_many
-    assert "Who are the 3?" in texts(await say(http, stack.rest_url, sender, "3 of us"))
-    assert "To confirm" in texts(await say(http, stack.rest_url, sender, "me, Sam and Alex"))
+    assert "How many are coming" in texts(await say(http, stack.rest_url, sender, "me and the kids"))
+    assert "for 3: you and 2 guests" in texts(await say(http, stack.rest_url, sender, "3 of us"))
     assert "nothing's booked" in texts(await say(http, stack.rest_url, sender, "no"))
 
 

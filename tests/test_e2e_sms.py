@@ -389,3 +389,29 @@ async def test_pronoun_follow_ups_by_sms(sms_stack, http):
     assert "heated seat button" in use
     await sms(http, sms_stack, phone, "does the Lumen SE have wireless charging?")
     assert "Yes, the Lumen Limited" in " ".join(await sms(http, sms_stack, phone, "what about the Limited?"))
+
+
+async def test_a_clinic_by_text_with_people_as_they_say_it_and_questions_afterwards(sms_stack, http):
+    phone = "+15550100409"
+    offer = await sms(http, sms_stack, phone, "teen driving class pls")
+    assert "Reply 1 for" in offer[-1]
+    assert "Who's coming" in " ".join(await sms(http, sms_stack, phone, "the saturday one"))
+    confirm = " ".join(await sms(http, sms_stack, phone, "me and Leo, he's 15"))
+    assert "for 2: you and Leo (15)" in confirm and "He's" not in confirm
+    booked = " ".join(await sms(http, sms_stack, phone, "1" if "Reply 1 for" in confirm else "yes"))
+    code = booked.split("confirmation code is ")[1][:6]
+    when = " ".join(await sms(http, sms_stack, phone, "what time does it start?"))
+    assert code in when and "10:00 AM" in when
+    assert "1200 Harbor Road" in " ".join(await sms(http, sms_stack, phone, "where do I go"))
+
+    async def leo() -> dict[str, Any] | None:
+        found = await profile(http, sms_stack, phone)
+        return found if found and found["household"] else None
+
+    [member] = (await wait_for(leo))["household"]
+    assert (member["name"], member["birth_year"]) == ("Leo", datetime.now(current().tz).year - 15)
+    async with http.get(
+        f"{sms_stack.web_url}/api/bookings?kind=clinic", headers=sms_stack.staff_headers
+    ) as r:
+        [mine] = [b for b in await r.json() if b["code"] == code]
+    assert mine["party_size"] == 2

@@ -59,6 +59,12 @@ VALIDATORS = [
     (ValidateClinicForm, "clinic", {}, None),
     (ValidateClinicForm, "clinic_session", {"clinic": "teen-driver-safety"}, None),
     (ValidateClinicForm, "attendees", {"clinic": "teen-driver-safety"}, None),
+    (
+        ValidateClinicForm,
+        "attendee_names",
+        {"attendees": '[{"name": null, "relation": "child", "age": 15, "said_as": "son"}]'},
+        None,
+    ),
     (ValidateServiceForm, "service_items", {"service_vehicle": "2023 Lumen"}, None),
     (ValidateServiceForm, "service_vehicle", {"service_items": "oil-change"}, None),
     (ValidateServiceForm, "vin", {}, _check_vin),
@@ -77,6 +83,7 @@ REASKED = {
     "vehicle_description",
     "service_transport",
     "attendees",
+    "attendee_names",
 }
 
 

@@ -59,6 +59,9 @@ _BOUND = re.compile(
     r"\b(after|later than|from|before|earlier than)\s+"
     r"(noon|midday|lunch|\d{1,2}(?::\d\d)?\s*(?:am|pm|a\.m\.|p\.m\.)?)",
 )
+_CLOCK = re.compile(
+    r"\b\d{1,2}(:\d\d)?\s*(am|pm|a\.m\.|p\.m\.)|\b(at|@|around|by)\s+\d{1,2}\b|\b\d{1,2}:\d\d\b"
+)
 
 
 class UnreadableTime(ValueError):
@@ -145,6 +148,19 @@ def read_preference(text: str, now: datetime, day_in_talk: date | None = None) -
     if day < today or (day == today and at is not None and at <= now.time()):
         raise UnreadableTime("That's already in the past. Which day would suit you?")
     return Preference(day, at, window)
+
+
+def day_named(text: str, today: date) -> date | None:
+    """The day a message names, if it names one ("dec 12", "tomorrow", "the 14th"), for picking
+    among times already offered; raises UnreadableTime for an impossible date."""
+    said = " ".join(text.lower().replace(",", " ").split())
+    without_clock = _CLOCK.sub(" ", said)  # "the 6pm one" names no day
+    return _day(without_clock, today) if mentions_time(without_clock) else None
+
+
+def time_named(text: str) -> time | None:
+    """The clock time a message names ("the 6pm one", "at 4"); raises UnreadableTime for "25:00"."""
+    return _time_of_day(" ".join(text.lower().split()))
 
 
 def _day(said: str, today: date) -> date | None:
