@@ -13,7 +13,7 @@ from actions.booking_questions import ActionAddToBooking, ActionAnswerBooking
 from bot.booking import default_bookings
 from bot.booking.questions import question_kind
 from bot.profile import default_store
-from tests.test_properties import tracker, validator_database  # noqa: F401 (a fixture)
+from tests.forms import tracker
 
 KINDS = [
     ("what time does it start again?", "when"),
@@ -41,7 +41,7 @@ async def _ask(sender: str, text: str) -> tuple[CollectingDispatcher, list]:
     return dispatcher, await ActionAnswerBooking().run(dispatcher, asked, {})
 
 
-async def test_questions_are_answered_from_the_customers_own_booking(validator_database) -> None:  # noqa: F811
+async def test_questions_are_answered_from_the_customers_own_booking(validator_database) -> None:
     bookings = default_bookings()
     customer = default_store().customer_for_sender("rest", "asking-parent")
     now = datetime.now(bookings.schedule.tz)
@@ -73,7 +73,7 @@ async def test_questions_are_answered_from_the_customers_own_booking(validator_d
     assert events[-1] == {"event": "followup", "name": "clinic_form", "timestamp": None}
 
 
-async def test_without_a_booking_it_says_so_and_offers_to_book(validator_database) -> None:  # noqa: F811
+async def test_without_a_booking_it_says_so_and_offers_to_book(validator_database) -> None:
     dispatcher, _ = await _ask("asking-nobody", "when is my appointment")
     assert [m["response"] for m in dispatcher.messages] == ["utter_no_upcoming_booking"]
     dispatcher, _ = await _ask("asking-nobody", "where do i go")

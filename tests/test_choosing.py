@@ -13,7 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.clinics import ValidateClinicForm, ask_attendee_names, session_label
 from bot.booking import default_bookings
 from bot.booking.choosing import choose
-from tests.test_properties import tracker, validator_database  # noqa: F401 (a fixture)
+from tests.forms import tracker
 
 TZ = ZoneInfo("America/Chicago")
 NOW = datetime(2026, 12, 1, 14, 0, tzinfo=TZ)  # a Tuesday
@@ -61,7 +61,7 @@ def test_what_matches_no_session_picks_none(offered, said) -> None:
     assert choose(said, offered, NOW) is None
 
 
-async def test_the_saturday_one_picks_the_next_saturday_session(validator_database) -> None:  # noqa: F811
+async def test_the_saturday_one_picks_the_next_saturday_session(validator_database) -> None:
     sessions = [
         s for s in default_bookings().clinic_sessions("teen-driver-safety", datetime.now(TZ)) if s.seats_left
     ]
@@ -77,7 +77,7 @@ async def test_the_saturday_one_picks_the_next_saturday_session(validator_databa
     assert unknown == {"clinic_session": None} and "pick one of these" in dispatcher.messages[0]["text"]
 
 
-async def test_who_is_coming_is_kept_as_read_and_names_are_asked_for_once(validator_database) -> None:  # noqa: F811
+async def test_who_is_coming_is_kept_as_read_and_names_are_asked_for_once(validator_database) -> None:
     form, dispatcher = ValidateClinicForm(), CollectingDispatcher()
     said = "me and my two kids, 14 and 16"
     read = form.validate_attendees(
@@ -107,7 +107,7 @@ async def test_who_is_coming_is_kept_as_read_and_names_are_asked_for_once(valida
     assert skipped == {"attendee_names": "skip"}
 
 
-def test_nobody_or_an_unknown_number_is_asked_again(validator_database) -> None:  # noqa: F811
+def test_nobody_or_an_unknown_number_is_asked_again(validator_database) -> None:
     form = ValidateClinicForm()
     for said, reply in (("me and the kids", "How many are coming"), ("he's 15", "didn't catch who's coming")):
         dispatcher = CollectingDispatcher()
