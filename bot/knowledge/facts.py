@@ -29,7 +29,12 @@ LOCATION = re.compile(
 )
 DIRECTIONS = re.compile(r"\b(directions?|get to|get there|find you|coming from|from the|highway|map)\b", re.I)
 PARKING = re.compile(r"\b(park|parking|drop (it |my car |the car )?off|drop-off)\b", re.I)
-PHONE = re.compile(r"\b(phone|number|call|ring|telephone|ph)\b|#", re.I)
+# "Can I call you?", "what number do I call" (not "call me Dre", who is introducing themselves).
+PHONE = re.compile(
+    r"\b(phone|number|telephone|ph)\b|#|\bcall (you|u|ya|the|your|lakeside|sales|service|parts)\b"
+    r"|\b(to|can i|should i|do i|i can|i) call\b|\bring (you|u)\b",
+    re.I,
+)
 EMAIL = re.compile(r"\be-?mail\b", re.I)
 CONTACT = re.compile(r"\b(contact|reach|get in touch|get ahold|get a hold)\b", re.I)
 AMENITY_WORDS = {
