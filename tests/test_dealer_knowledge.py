@@ -160,7 +160,7 @@ def test_clinic_facts_without_booking(router, kb):
     assert answer.kind == "clinic"
     assert "home and public charging" in answer.text and "60 minutes, free" in answer.text
     assert "Next sessions: Mon Dec 7, 6:30 PM (10 seats left)" in answer.text
-    assert answer.buttons == [{"title": "Book the EV 101", "payload": "book the EV 101"}]
+    assert answer.buttons == [{"title": "Book the EV 101", "payload": "sign me up for the EV 101"}]
     teen = ask(router, kb, "is the teen clinic free, how long is it?")
     assert "150 minutes, free" in teen.text and "Ages 15-18" in teen.text and "learner's permit" in teen.text
 

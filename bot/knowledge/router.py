@@ -136,7 +136,9 @@ class Router:
             return Answer(
                 "clinic",
                 clinic_facts(clinic, self.sessions(clinic_id)),
-                buttons=[{"title": f"Book the {clinic.name}", "payload": f"book the {clinic.name}"}],
+                buttons=[
+                    {"title": f"Book the {clinic.name}", "payload": f"sign me up for the {clinic.name}"}
+                ],
                 context=keep,
             )
         if PRICE.search(text) and not self.answerer.asks_spec(text):
