@@ -4,6 +4,8 @@ customer's own vehicles; interests and unanswered questions go on the profile.""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
+from datetime import datetime, timezone
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -13,21 +15,27 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import customer_id
 from actions.offers import offer_relevant_clinic
-from bot import knowledge
+from bot import dealership, knowledge
+from bot.booking import default_bookings
 from bot.booking.choosing import question_after_stop
 from bot.knowledge import Answer, Context, Entity, Vehicle
+from bot.knowledge.answers import vehicle_name
+from bot.knowledge.router import Question, Router
 from bot.profile import VehicleDetails, default_store
 
 VEHICLE_ENTITIES = {"model", "trim", "year", "feature"}
 CONTEXT_SLOTS = ("kb_topic", "kb_model", "kb_trim", "kb_year", "kb_kind")
+VEHICLE_KINDS = ("howto", "availability", "spec", "features")  # answers that may offer a clinic
 
 
-class ActionAnswerVehicleQuestion(Action):
-    """A question answered from knowledge/, outside forms and as a form's side question alike;
-    "never mind, how do I ..." is answered without its first words."""
+class ActionAnswerQuestion(Action):
+    """Every information question: vehicles, the dealership, clinics, prices, maintenance, outside
+    forms and as a form's side question alike; when the classifier wasn't sure, one search of all
+    of it (in the conversation's context, so "n the limited?" continues the last answer) before the
+    fallback reply; "never mind, how do I ..." is answered without its first words."""
 
     def name(self) -> str:
-        return "action_answer_vehicle_question"
+        return "action_answer_question"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
@@ -37,58 +45,81 @@ class ActionAnswerVehicleQuestion(Action):
         return await answer_question(dispatcher, tracker, question_after_stop(question) or question)
 
 
-class ActionAnswerOrSteerBack(Action):
-    """A message the classifier wasn't sure of: right after a vehicle answer it is most often a
-    follow-up ("what about the Summit?", "n the limited?"), so it is answered when the knowledge
-    base can answer it in that context; otherwise the usual steer back with buttons."""
-
-    def name(self) -> str:
-        return "action_answer_or_steer_back"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        text = tracker.latest_message.get("text") or ""
-        if tracker.get_slot("kb_kind") and not text.startswith("/"):
-            customer, answer = await _answer(tracker, text)
-            if answer.answered:
-                await _record(customer, tracker.sender_id, text, answer)
-                return _reply(dispatcher, answer)
-        dispatcher.utter_message(response="utter_fallback")
-        return []
-
-
 async def answer_question(
     dispatcher: CollectingDispatcher, tracker: Tracker, question: str
 ) -> list[EventType]:
     """Answer `question` with the latest message's vehicle entities, the conversation's context and
     the customer's own vehicles: the one answering path, whatever led to it."""
-    customer, answer = await _answer(tracker, question)
+    message = tracker.latest_message
+    entities = [
+        Entity(e["entity"], str(e["value"]), e.get("start") or 0, e.get("end") or 0)
+        for e in message.get("entities") or []
+        if e.get("entity") in VEHICLE_ENTITIES and e.get("value") is not None
+    ]
+    customer = await customer_id(tracker)
+    vehicles = [
+        Vehicle(v.model, v.trim, v.year, v.mileage)
+        for v in await asyncio.to_thread(default_store().vehicles_of, customer)
+    ]
+    asked = Question(
+        text=question,
+        entities=entities,
+        now=datetime.now(timezone.utc),
+        intent=(message.get("intent") or {}).get("name") or "ask_vehicle",
+        context=_context(tracker),
+        vehicles=vehicles,
+        mine=_mine(tracker, vehicles),
+    )
+    answer = await asyncio.to_thread(_answer, asked)
+    if answer.kind == "fallback":
+        await _record(customer, tracker.sender_id, question, replace(answer, kind="unknown"))
+        dispatcher.utter_message(response="utter_fallback")
+        return []
     if answer.kind == "need_vehicle":
         return [
             *_context_events(answer),
             SlotSet("kb_pending_question", question),
             FollowupAction("vehicle_form"),
         ]
+    events = []
+    if answer.vehicle is not None:
+        events = await _save(customer, answer.vehicle)
     await _record(customer, tracker.sender_id, question, answer)
-    events = _reply(dispatcher, answer)
-    if answer.answered:
+    events += _reply(dispatcher, answer)
+    if answer.answered and answer.kind in VEHICLE_KINDS:
         await offer_relevant_clinic(dispatcher, tracker, customer, frozenset({answer.model} - {None}))
     return events
 
 
-async def _answer(tracker: Tracker, question: str) -> tuple[int, Answer]:
-    """The customer, and the knowledge base's answer to `question` given the latest message's
-    vehicle entities, the conversation's context and the customer's own vehicles."""
-    customer = await customer_id(tracker)
-    entities = [
-        Entity(e["entity"], str(e["value"]), e.get("start") or 0, e.get("end") or 0)
-        for e in tracker.latest_message.get("entities") or []
-        if e.get("entity") in VEHICLE_ENTITIES and e.get("value") is not None
-    ]
-    owned = await asyncio.to_thread(default_store().vehicles_of, customer)
-    vehicles = [Vehicle(v.model, v.trim, v.year) for v in owned]
-    return customer, knowledge.current().answerer.answer(question, entities, _context(tracker), vehicles)
+def _answer(question: Question) -> Answer:
+    """The router over this moment's knowledge, dealership file and schedule (all re-read when
+    edited); runs in a worker thread, as clinic sessions come from the database."""
+    bookings = default_bookings()
+    router = Router(
+        knowledge.current(),
+        dealership.current(),
+        bookings.schedule,
+        lambda clinic: bookings.clinic_sessions(clinic, question.now),
+    )
+    return router.answer(question)
+
+
+def _mine(tracker: Tracker, vehicles: list[Vehicle]) -> Vehicle | None:
+    """The car this conversation is about (said, or picked), with the profile's mileage for it."""
+    said = tracker.get_slot("kb_my_vehicle")
+    vehicle = knowledge.current().vehicle_in(said) if said else None
+    if vehicle is None:
+        return None
+    same = [v for v in vehicles if (v.model, v.trim, v.year) == (vehicle.model, vehicle.trim, vehicle.year)]
+    return same[0] if same else vehicle
+
+
+async def _save(customer: int, vehicle: Vehicle) -> list[EventType]:
+    """Put a car the customer said they drive on the profile, and make it this conversation's."""
+    await asyncio.to_thread(
+        default_store().add_vehicle, customer, VehicleDetails(vehicle.model, vehicle.trim, vehicle.year)
+    )
+    return [SlotSet("kb_my_vehicle", vehicle_name(vehicle.model, vehicle.trim, vehicle.year))]
 
 
 class ActionTellMore(Action):
@@ -148,7 +179,8 @@ class ActionSaveVehicle(Action):
         question = tracker.get_slot("kb_pending_question") or ""
         answer = current.answer(question, _context(tracker), [vehicle])
         await _record(customer, tracker.sender_id, question, answer)
-        return [*_reply(dispatcher, answer, saved=vehicle), *cleared]
+        mine = SlotSet("kb_my_vehicle", vehicle_name(vehicle.model, vehicle.trim, vehicle.year))
+        return [*_reply(dispatcher, answer, saved=vehicle), *cleared, mine]
 
 
 def _context(tracker: Tracker) -> Context:

@@ -54,7 +54,16 @@ TRANSPORT = {
     "wait": ("wait", "i'll wait", "stay", "lounge", "hang out", "waiting"),
 }
 TRANSPORT_WORDS = {"loaner": "a loaner car", "shuttle": "a shuttle ride", "wait": "waiting at the dealership"}
-SIDE_INTENTS = {"ask_vehicle", "tell_more", "ask_price", "human_handoff", "escalate", "stop", "bot_challenge"}
+SIDE_INTENTS = {
+    "ask_vehicle",
+    "ask_info",
+    "tell_more",
+    "ask_price",
+    "human_handoff",
+    "escalate",
+    "stop",
+    "bot_challenge",
+}
 
 
 def _now() -> datetime:

@@ -40,11 +40,10 @@ def cmd_check_knowledge(_: argparse.Namespace) -> None:
 
     directory = config.knowledge_dir()
     problems = [str(p) for p in load(directory).problems]
-    try:
-        tz = dealership.load(directory / "dealership.yml").tz
-        problems += [str(p) for p in booking.load(directory / "schedule.yml", tz)[1]]
-    except (dealership.DealershipFileError, OSError) as error:
-        problems.append(str(error))
+    shop, found = dealership.check(directory / "dealership.yml")
+    problems += [str(p) for p in found]
+    if shop is not None:
+        problems += [str(p) for p in booking.load(directory / "schedule.yml", shop.tz)[1]]
     for problem in problems:
         print(problem)
     if problems:

@@ -1,26 +1,51 @@
-"""The dealership's facts (name, phone, opening hours) from `knowledge/dealership.yml`.
+"""The dealership's facts from `knowledge/dealership.yml`: name, contact details, opening hours
+of each department, holiday closures, location and amenities.
 
-Kept in a file the dealer edits, so a handoff reply ("staff will answer tomorrow at 7:00") stays
-true when hours change, without code.
+Kept in a file the dealer edits, so answers ("we close at 6 PM today", "closed on Thanksgiving")
+and handoff replies ("staff will answer tomorrow at 7:00") stay true when facts change, without
+code. `current()` re-reads the file when it changes, so a running assistant needs no restart.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, time, timedelta
-from functools import lru_cache
+import logging
+import threading
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
 from bot import config
+from bot.checks import Problem, closest_line, node_lines
 
+logger = logging.getLogger(__name__)
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+DEPARTMENTS = ("sales", "service", "parts")
+AMENITIES = ("loaners", "shuttle", "lounge")
+
+Window = tuple[time, time]
 
 
 class DealershipFileError(ValueError):
-    """The dealership file is unusable; the message names the file and the field."""
+    """The dealership file is unusable; the message names the file, line and field."""
+
+
+@dataclass(frozen=True)
+class Department:
+    name: str  # sales | service | parts
+    hours: dict[int, Window]  # weekday (0 = Monday) -> (open, close); a missing day is closed
+    phone: str
+    email: str
+
+
+@dataclass(frozen=True)
+class Holiday:
+    day: date
+    name: str
+    hours: Window | None  # None: every department is closed all day
 
 
 @dataclass(frozen=True)
@@ -29,19 +54,34 @@ class Dealership:
     address: str
     phone: str
     tz: ZoneInfo
-    hours: dict[int, tuple[time, time]]  # weekday (0 = Monday) -> (open, close)
+    hours: dict[int, Window]  # when staff answer handoffs
+    email: str = ""
+    departments: dict[str, Department] = field(default_factory=dict)
+    holidays: dict[date, Holiday] = field(default_factory=dict)
+    directions: str = ""
+    parking: str = ""
+    amenities: dict[str, str] = field(default_factory=dict)  # loaners | shuttle | lounge -> text
+    shuttle_radius_miles: float | None = None
 
-    def is_open(self, moment: datetime) -> bool:
+    def window_on(self, day: date, department: str | None = None) -> Window | None:
+        """Opening hours on a date (a holiday's, else the weekday's); None when closed."""
+        holiday = self.holidays.get(day)
+        if holiday is not None:
+            return holiday.hours
+        hours = self.departments[department].hours if department in self.departments else self.hours
+        return hours.get(day.weekday())
+
+    def is_open(self, moment: datetime, department: str | None = None) -> bool:
         local = moment.astimezone(self.tz)
-        window = self.hours.get(local.weekday())
+        window = self.window_on(local.date(), department)
         return window is not None and window[0] <= local.time() < window[1]
 
-    def next_opening(self, moment: datetime) -> datetime:
-        """The next time staff are in, strictly after `moment` if it is out of hours."""
+    def next_opening(self, moment: datetime, department: str | None = None) -> datetime:
+        """The next time the desk (or a department) opens, strictly after `moment`."""
         local = moment.astimezone(self.tz)
-        for offset in range(8):
+        for offset in range(15):  # two weeks covers a holiday next to a closed weekend
             day = local.date() + timedelta(days=offset)
-            window = self.hours.get(day.weekday())
+            window = self.window_on(day, department)
             if window is None:
                 continue
             opening = datetime.combine(day, window[0], tzinfo=self.tz)
@@ -64,40 +104,151 @@ class Dealership:
         return f"We're closed right now, so someone will reply {when}."
 
 
-def _parse_window(value: object, day: str, path: Path) -> tuple[time, time]:
+def check(path: Path) -> tuple[Dealership | None, list[Problem]]:
+    """The dealership in `path` and every problem found, each as file:line: field: message."""
     try:
-        start, end = str(value).split("-")
-        window = (time.fromisoformat(start.strip()), time.fromisoformat(end.strip()))
-    except ValueError:
-        raise DealershipFileError(
-            f"{path}: hours.{day} must look like '07:00-18:00', got {value!r}"
-        ) from None
-    if window[0] >= window[1]:
-        raise DealershipFileError(f"{path}: hours.{day} closes before it opens: {value!r}")
-    return window
+        text = path.read_text(encoding="utf-8")
+        data = yaml.safe_load(text) or {}
+        lines = node_lines(yaml.compose(text))
+    except (OSError, yaml.YAMLError) as error:
+        mark = getattr(error, "problem_mark", None)
+        return None, [Problem(path, (mark.line + 1) if mark else 0, "dealership", f"unreadable: {error}")]
+    problems: list[Problem] = []
 
+    def report(where: tuple, message: str) -> None:
+        problems.append(Problem(path, closest_line(lines, where), ".".join(map(str, where)), message))
 
-def load(path: Path) -> Dealership:
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    for field in ("name", "phone", "timezone", "hours"):
-        if not data.get(field):
-            raise DealershipFileError(f"{path}: missing field '{field}'")
+    if not isinstance(data, dict):
+        report((), "must be 'field: value' lines")
+        return None, problems
+    for name in ("name", "phone", "timezone", "hours"):
+        if not data.get(name):
+            report((name,), "missing field")
+    if problems:
+        return None, problems
     tz_name = config.dealership_tz() or data["timezone"]
     try:
         tz = ZoneInfo(tz_name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise DealershipFileError(f"{path}: unknown time zone {tz_name!r}") from None
-    hours = {}
-    for day, value in data["hours"].items():
-        if day not in DAYS:
-            raise DealershipFileError(f"{path}: hours has unknown day {day!r}")
-        hours[DAYS.index(day)] = _parse_window(value, day, path)
-    return Dealership(
-        name=data["name"], address=data.get("address", ""), phone=data["phone"], tz=tz, hours=hours
+        report(("timezone",), f"unknown time zone {tz_name!r}")
+        return None, problems
+    hours = _week(data["hours"], ("hours",), report)
+    departments = {}
+    for name, spec in (data.get("departments") or {}).items():
+        where = ("departments", name)
+        if name not in DEPARTMENTS or not isinstance(spec, dict):
+            report(where, f"must be one of {', '.join(DEPARTMENTS)}, with hours, phone and email")
+            continue
+        for needed in ("hours", "phone", "email"):
+            if not spec.get(needed):
+                report((*where, needed), "missing field")
+        if spec.get("email") and "@" not in str(spec["email"]):
+            report((*where, "email"), f"not an email address: {spec['email']!r}")
+        departments[name] = Department(
+            name,
+            _week(spec.get("hours") or {}, (*where, "hours"), report),
+            str(spec.get("phone") or ""),
+            str(spec.get("email") or ""),
+        )
+    holidays = {}
+    for index, spec in enumerate(data.get("holidays") or []):
+        where = ("holidays", index)
+        day = spec.get("date") if isinstance(spec, dict) else None
+        if not isinstance(day, date) or not spec.get("name"):
+            report(where, "each holiday needs a 'date' (YYYY-MM-DD) and a 'name'")
+            continue
+        window = _window(spec["hours"], (*where, "hours"), report) if spec.get("hours") else None
+        if day in holidays:
+            report((*where, "date"), f"{day} is listed twice")
+        holidays[day] = Holiday(day, str(spec["name"]), window)
+    location = data.get("location") or {}
+    amenities = data.get("amenities") or {}
+    unknown = set(amenities) - {*AMENITIES, "shuttle_radius_miles"}
+    if unknown:
+        report(("amenities", sorted(unknown)[0]), f"unknown amenity; use {', '.join(AMENITIES)}")
+    radius = amenities.get("shuttle_radius_miles")
+    if radius is not None and (
+        isinstance(radius, bool) or not isinstance(radius, int | float) or radius <= 0
+    ):
+        report(("amenities", "shuttle_radius_miles"), "must be a positive number of miles")
+        radius = None
+    shop = Dealership(
+        name=str(data["name"]),
+        address=str(data.get("address") or ""),
+        phone=str(data["phone"]),
+        tz=tz,
+        hours=hours,
+        email=str(data.get("email") or ""),
+        departments=departments,
+        holidays=holidays,
+        directions=" ".join(str(location.get("directions") or "").split()),
+        parking=" ".join(str(location.get("parking") or "").split()),
+        amenities={k: " ".join(str(amenities[k]).split()) for k in AMENITIES if amenities.get(k)},
+        shuttle_radius_miles=radius,
     )
+    return shop, problems
 
 
-@lru_cache(maxsize=1)
-def current() -> Dealership:
-    """The dealership this process serves (read once; restart to pick up edits)."""
-    return load(config.knowledge_dir() / "dealership.yml")
+def load(path: Path) -> Dealership:
+    """The dealership in `path`; raises DealershipFileError naming the first problem."""
+    shop, problems = check(path)
+    if problems or shop is None:
+        raise DealershipFileError(str(problems[0]))
+    return shop
+
+
+def _week(value: Any, where: tuple, report: Any) -> dict[int, Window]:
+    if not isinstance(value, dict):
+        report(where, "must list days like 'monday: \"07:00-18:00\"'")
+        return {}
+    week = {}
+    for day, window in value.items():
+        if day not in DAYS:
+            report((*where, day), f"unknown day {day!r}")
+            continue
+        parsed = _window(window, (*where, day), report)
+        if parsed is not None:
+            week[DAYS.index(day)] = parsed
+    return week
+
+
+def _window(value: Any, where: tuple, report: Any) -> Window | None:
+    try:
+        start, end = str(value).split("-")
+        window = (time.fromisoformat(start.strip()), time.fromisoformat(end.strip()))
+    except ValueError:
+        report(where, f"must look like '07:00-18:00', got {value!r}")
+        return None
+    if window[0] >= window[1]:
+        report(where, f"closes before it opens: {value!r}")
+        return None
+    return window
+
+
+class _Current:
+    """The dealership in `KNOWLEDGE_DIR`, re-read when the file changes (no restart needed).
+
+    A broken edit is logged and the last good version kept, so customers keep getting answers."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._loaded: tuple[Path, int, Dealership] | None = None
+
+    def get(self) -> Dealership:
+        path = config.knowledge_dir() / "dealership.yml"
+        stamp = path.stat().st_mtime_ns
+        with self._lock:
+            if self._loaded is not None and self._loaded[:2] == (path, stamp):
+                return self._loaded[2]
+            try:
+                shop = load(path)
+            except DealershipFileError as error:
+                if self._loaded is None or self._loaded[0] != path:
+                    raise
+                logger.error("dealership.yml problem (keeping the last good version): %s", error)
+                return self._loaded[2]
+            self._loaded = (path, stamp, shop)
+            return shop
+
+
+current = _Current().get

@@ -24,7 +24,7 @@ def test_during_opening_hours_staff_reply_shortly():
 
 
 def test_after_closing_staff_reply_the_next_morning():
-    promise = dealership.current().staff_reply_promise(at(2026, 11, 25, 19, 30))
+    promise = dealership.current().staff_reply_promise(at(2026, 11, 18, 19, 30))
     assert "tomorrow at 7:00 AM" in promise
 
 

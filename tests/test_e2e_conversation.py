@@ -83,11 +83,13 @@ async def test_escalation_words_go_straight_to_a_person(stack, http, text):
     assert [h["reason"] for h in profile["handoffs"]] == ["escalation"]
 
 
-async def test_prices_are_handed_to_a_person_never_invented(stack, http):
+async def test_deals_are_handed_to_a_person_and_only_published_prices_quoted(stack, http):
     sender = "e2e-price"
-    reply = texts(await say(http, stack.rest_url, sender, "how much is a Forge Summit?"))
+    reply = texts(await say(http, stack.rest_url, sender, "any lease deals on a Forge Summit?"))
     assert "come from our team" in reply
     assert "$" not in reply
+    published = texts(await say(http, stack.rest_url, sender, "how much is a Forge Summit?"))
+    assert "$61,750 MSRP" in published and "our sales team will help" in published
 
 
 @pytest.mark.parametrize(

@@ -79,10 +79,69 @@ async def _gap_with(http, stack, text):
     return next((g for g in await gaps(http, stack) if g["text"] == text), None)
 
 
-@pytest.mark.parametrize("text", ["how much is the tessa platinum", "what would you give me for my trade"])
-async def test_price_questions_still_go_to_a_person(stack, http, text):
+@pytest.mark.parametrize(
+    "text", ["what would you give me for my trade", "what's the best price you can do on a tessa xle"]
+)
+async def test_deals_and_trade_ins_still_go_to_a_person(stack, http, text):
     reply = texts(await say(http, stack.rest_url, f"kb-price-{abs(hash(text))}", text))
     assert "come from our team" in reply and "$" not in reply
+
+
+async def test_published_prices_are_quoted_then_offer_to_book(stack, http):
+    sender = "kb-published-price"
+    reply = await say(http, stack.rest_url, sender, "What does a tire rotation cost?")
+    assert "Tire rotation: $29.95" in texts(reply)
+    assert reply[-1]["buttons"][0]["title"] == "Book it"
+    msrp = texts(await say(http, stack.rest_url, sender, "how much is the tessa platinum"))
+    assert "$49,900 MSRP" in msrp and "before destination, taxes" in msrp
+
+
+async def test_dealership_facts_never_start_a_form(stack, http):
+    sender = "kb-dealership"
+    number = texts(await say(http, stack.rest_url, sender, "what's your number?"))
+    assert "+1 555 010 2000" in number and "name" not in number.lower()
+    closing = texts(await say(http, stack.rest_url, sender, "what time do u close today"))
+    assert "Sales" in closing and "Which one would you like" not in closing
+    where = texts(await say(http, stack.rest_url, sender, "where r u located"))
+    assert "1200 Harbor Road" in where
+    holiday = texts(await say(http, stack.rest_url, sender, "are you open on thanksgiving?"))
+    assert "closed on Thanksgiving Day" in holiday
+
+
+async def test_a_clinic_question_is_answered_and_a_button_books_it(stack, http):
+    sender = "kb-clinic-facts"
+    reply = await say(http, stack.rest_url, sender, "what happens at the ev class?")
+    assert "home and public charging" in texts(reply) and "free" in texts(reply)
+    book = reply[-1]["buttons"][0]
+    assert book["title"] == "Book the EV 101"
+    assert "Which session" in texts(await say(http, stack.rest_url, sender, book["payload"]))
+
+
+async def test_maintenance_intervals_answer_without_booking(stack, http):
+    reply = await say(http, stack.rest_url, "kb-maintenance", "How often does my Brio need new oil?")
+    assert "every 7,500 miles or 12 months" in texts(reply)
+    assert [b["title"] for b in reply[-1]["buttons"]] == ["Book it"]
+    assert "What day" not in texts(reply) and "When would" not in texts(reply)
+
+
+async def test_my_own_car_is_saved_and_used(stack, http):
+    sender = "kb-own-car"
+    saved = texts(await say(http, stack.rest_url, sender, "I drive a 2024 Lumen SE"))
+    assert "2024 Lumen SE" in saved
+    bsm = texts(await say(http, stack.rest_url, sender, "does it have blind spot monitoring?"))
+    assert bsm.startswith("Yes") and "2024 Lumen SE" in bsm
+    safety = texts(await say(http, stack.rest_url, sender, "what safety features does mine have?"))
+    assert "automatic emergency braking" in safety and "ventilated" not in safety.lower()
+    profile = await wait_for(lambda: profile_of(http, stack, sender))
+    assert [(v["year"], v["model"], v["trim"]) for v in profile["vehicles"]] == [(2024, "Lumen", "SE")]
+
+
+async def test_symptoms_and_specs_find_their_answer(stack, http):
+    sender = "kb-symptoms"
+    assert "Parking sensors" in texts(
+        await say(http, stack.rest_url, sender, "it keeps beeping when i'm reversing")
+    )
+    assert "5,000 lb" in texts(await say(http, stack.rest_url, sender, "towing capacity of the tessa?"))
 
 
 async def test_a_vehicle_question_mid_form_is_answered_and_the_form_resumes(stack, http):

@@ -1,5 +1,5 @@
-"""The keyword guards configured in config.yml: escalations and prices always reach a person, and
-"never mind, ..." stops what is going on."""
+"""The keyword guards configured in config.yml: escalations and deals always reach a person,
+published prices are answered from knowledge/, and "never mind, ..." stops what is going on."""
 
 import pytest
 import yaml
@@ -41,17 +41,30 @@ def test_escalation_words_override_the_classifier(text):
 @pytest.mark.parametrize(
     "text",
     [
-        "how much is the tessa platinum",
-        "what's the price of a forge",
         "any lease deals on the ion?",
         "what would my trade in be worth",
         "can I get financing",
-        "what does a brake job cost",
         "is there a rebate",
+        "what's the out the door price on a forge summit",
+        "what's your best price on the tessa",
+        "how much would payments be",
     ],
 )
-def test_price_questions_go_to_a_person(text):
+def test_deals_financing_and_trade_ins_go_to_a_person(text):
     assert classify(text, "ask_vehicle") == "ask_price"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "how much is the tessa platinum",
+        "what's the price of a forge",
+        "what does a brake job cost",
+        "msrp on the ion?",
+    ],
+)
+def test_published_price_questions_are_answered_from_knowledge(text):
+    assert classify(text, "ask_vehicle") == "ask_info"
 
 
 @pytest.mark.parametrize(

@@ -26,6 +26,9 @@ class Service:
     only_for: tuple[str, ...] = ()
     needs_vin: bool = False
     note: str | None = None
+    price: float | None = None  # the published price, in dollars
+    price_from: float | None = None  # or a published starting price
+    price_note: str | None = None  # what the price includes, said with it
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,9 @@ class Clinic:
     rules: tuple[ClinicRule, ...]
     ages: tuple[int, int] | None = None
     aliases: tuple[str, ...] = ()
+    covers: str = ""  # what happens at it, for customers who ask before booking
+    bring: str = ""
+    cost: str = ""
 
 
 @dataclass
@@ -140,6 +146,7 @@ def load(path: Path, tz: ZoneInfo) -> tuple[Schedule, list[Problem]]:
         if not spec.get("name") or not isinstance(spec.get("minutes"), int) or spec["minutes"] <= 0:
             report(("service", "menu", service_id), "needs a 'name' and 'minutes' (a positive whole number)")
             continue
+        price, price_from = _prices(spec, lambda f, m, s=service_id: report(("service", "menu", s, f), m))
         services[service_id] = Service(
             id=service_id,
             name=spec["name"],
@@ -149,6 +156,9 @@ def load(path: Path, tz: ZoneInfo) -> tuple[Schedule, list[Problem]]:
             only_for=tuple(spec.get("only_for") or ()),
             needs_vin=bool(spec.get("needs_vin")),
             note=spec.get("note"),
+            price=price,
+            price_from=price_from,
+            price_note=str(spec["price_note"]) if spec.get("price_note") else None,
         )
     clinics = {}
     for clinic_id, spec in (data.get("clinics") or {}).items():
@@ -203,7 +213,29 @@ def _clinic(clinic_id: str, spec: dict[str, Any], report: Any) -> Clinic | None:
         tuple(rules),
         ages,
         aliases,
+        " ".join(str(spec.get("covers") or "").split()),
+        " ".join(str(spec.get("bring") or "").split()),
+        str(spec.get("cost") or ""),
     )  # type: ignore[arg-type]
+
+
+def _prices(spec: dict[str, Any], report: Any) -> tuple[float | None, float | None]:
+    """A service's published `price` or `price_from` (one of them, a non-negative number)."""
+    found: dict[str, float | None] = {"price": None, "price_from": None}
+    for name in found:
+        value = spec.get(name)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+            report(name, f"must be a number of dollars, 0 or more (like 49.95), got {value!r}")
+        else:
+            found[name] = float(value)
+    if found["price"] is not None and found["price_from"] is not None:
+        report("price_from", "give either 'price' or 'price_from', not both")
+        found["price_from"] = None
+    if spec.get("price_note") and found["price"] is None and found["price_from"] is None:
+        report("price_note", "a note needs a 'price' or 'price_from' to go with")
+    return found["price"], found["price_from"]
 
 
 def _time(value: Any) -> time | None:

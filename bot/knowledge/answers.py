@@ -74,10 +74,44 @@ SPEC_PATTERNS = {
         re.I,
     ),
 }
+# "Does it have ...", "what does mine have": the customer's own car when the conversation has one.
+OWN = re.compile(r"\b(it|mine|my|our|this car|the car)\b", re.I)
+TRIM_NEEDED = re.compile(
+    r"\b(which|what) (trims?|version|model|one)\b.*\b(need|get|buy|have|has|come|comes)\b", re.I
+)
+FEATURE_LIST = re.compile(
+    r"\bwhat (\w+ )?(features|tech|technology|safety|comfort|options)\b|\bfeatures (does|do|on|of|in)\b"
+    r"|\bwhat does (my|mine|the|it|our)\b.*\bcome with\b|\bwhat comes (with|on)\b|\bwhat('s| is) standard\b"
+    r"|\blist (the |all )?features\b",
+    re.I,
+)
+FEATURE_GROUPS = {
+    "safety": re.compile(r"\bsafe(ty)?\b|\bdriver assist", re.I),
+    "comfort": re.compile(r"\bcomfort|\bconvenien", re.I),
+    "technology": re.compile(r"\btech(nology)?\b|\binfotainment\b|\bconnectivity\b", re.I),
+}
+GROUP_CATEGORIES = {
+    "safety": ("safety", "driver assistance"),
+    "comfort": ("comfort", "convenience"),
+    "technology": ("technology", "electric"),
+}
 PROPER_NOUNS = {"Apple", "Android", "Bluetooth", "Wi-Fi", "LATCH", "EV", "Corvane"}
 USING_A_MODE = re.compile(r"\b(mode|controller|button|switch|dial)\b", re.I)
 HOW_TO = re.compile(
     r"\b(how (do|can|to|does)|where|use|turn|set ?up|reset|pair|connect|fix|why|what does|what is)\b", re.I
+)
+
+
+ANSWERED = (
+    "howto",
+    "availability",
+    "spec",
+    "features",
+    "facts",
+    "clinic",
+    "price",
+    "maintenance",
+    "vehicle_stated",
 )
 
 
@@ -97,11 +131,14 @@ class Vehicle:
     model: str
     trim: str | None = None
     year: int | None = None
+    mileage: int | None = None
 
 
 @dataclass
 class Answer:
-    kind: str  # howto | availability | spec | clarify | unknown | need_vehicle | pick_vehicle
+    # howto | availability | spec | features | facts | clinic | price | maintenance | vehicle_stated
+    # | clarify | unknown | need_vehicle | pick_vehicle
+    kind: str
     text: str
     topic: str | None = None
     model: str | None = None
@@ -111,10 +148,11 @@ class Answer:
     more: str | None = None  # the rest of a long article, sent on "more"
     buttons: list[dict[str, str]] = field(default_factory=list)
     context: Context = field(default_factory=Context)
+    vehicle: Vehicle | None = None  # the customer's own car, when this message said which it is
 
     @property
     def answered(self) -> bool:
-        return self.kind in ("howto", "availability", "spec")
+        return self.kind in ANSWERED
 
 
 class Answerer:
@@ -129,18 +167,25 @@ class Answerer:
         entities: list[Entity],
         context: Context = Context(),
         vehicles: list[Vehicle] | None = None,
+        mine: Vehicle | None = None,
     ) -> Answer:
+        """`vehicles`: the profile's; `mine`: the car this conversation is about ("I drive a ...")."""
         model, trim, year = self.vehicle_in(entities)
         features = [e.value for e in entities if e.entity == "feature" and e.value in self.kb.articles]
         named_vehicle = model is not None or trim is not None or year is not None
         topic, candidates = self._topic(text, features)
         spec_field = self._spec_field(text)
+        listing = bool(FEATURE_LIST.search(text)) and not features
+        # "it", "mine": the customer's own car; another model named is for that question only.
+        about_mine = mine is not None and bool(OWN.search(text))
         # "Does my car have it?" needs the customer's vehicle; "my tire light is on" does not.
         personal = (
-            bool(PERSONAL.search(text))
+            (bool(PERSONAL.search(text)) or about_mine)
             and not named_vehicle
-            and (spec_field is not None or self._asks_availability(text, named_vehicle=False))
+            and (spec_field is not None or listing or self._asks_availability(text, named_vehicle=False))
         )
+        if TRIM_NEEDED.search(text) and not named_vehicle:
+            return self._trims_needed(topic or context.topic, context, mine, candidates)
         # "What about the Summit?" continues the last topic; "what's the cargo volume of the
         # Brio?" is a new question we can't answer, not a follow-up about the Brio.
         follow_up = (
@@ -158,12 +203,14 @@ class Answerer:
             if not named_vehicle and not personal:
                 model, trim, year = context.model, context.trim, context.year
         if personal:
-            chosen = self._pick_vehicle(vehicles or [], text)
+            chosen = mine or self._pick_vehicle(vehicles or [], text)
             if isinstance(chosen, Answer):
                 kind = f"spec:{spec_field}" if spec_field else "availability"
                 return replace(chosen, topic=topic, context=Context(topic, kind=kind))
             model, trim, year = chosen.model, chosen.trim, chosen.year
 
+        if listing and (model or (follow_up and context.model)):
+            return self._features_of(model or context.model, trim or context.trim, year or context.year, text)
         if spec_field:
             model = model or self._only_model_with(spec_field)
             if model:
@@ -216,6 +263,10 @@ class Answerer:
             for w in lemmas(text)
         )
 
+    def asks_spec(self, text: str) -> bool:
+        """Whether the text asks for a spec (towing, range, charging, drivetrain)."""
+        return self._spec_field(text) is not None
+
     def _spec_field(self, text: str) -> str | None:
         """Towing, range, charging time or drivetrain, unless the question is how to use something."""
         if HOW_TO.search(text) or USING_A_MODE.search(text):
@@ -254,7 +305,7 @@ class Answerer:
             return mentioned[0]
         buttons = [
             {
-                "title": _vehicle_name(v.model, v.trim, v.year),
+                "title": vehicle_name(v.model, v.trim, v.year),
                 "payload": f'/ask_vehicle{{"model": "{v.model}"'
                 + (f', "trim": "{v.trim}"' if v.trim else "")
                 + (f', "year": "{v.year}"' if v.year else "")
@@ -288,7 +339,7 @@ class Answerer:
     ) -> Answer:
         article = self.kb.articles[topic]
         feature = _in_sentence(article.title)
-        vehicle = _vehicle_name(model, trim, year)
+        vehicle = vehicle_name(model, trim, year)
         context = Context(topic, model, trim, year, "availability")
         rules = self.kb.lineup.availability.get(topic)
         if not rules:
@@ -324,7 +375,7 @@ class Answerer:
                 text += f" It's {_notes(other).strip(' ()')} models."
             verdict = "no"
         else:
-            text = f"No, the {vehicle} doesn't have {feature}. {self._where_available(rules)}"
+            text = f"No, the {vehicle} doesn't have {feature}. {self._where_available(rules, model)}"
             verdict = "no"
         text += f'\n(From our lineup guide; how it works: "{article.title}".)'
         return Answer(
@@ -338,7 +389,59 @@ class Answerer:
             context=context,
         )
 
-    def _where_available(self, rules: list[Rule]) -> str:
+    def _trims_needed(
+        self, topic: str | None, context: Context, mine: Vehicle | None, candidates: list[str]
+    ) -> Answer:
+        """ "Which trim would I need for that?": the trims of their model (or every model) with it."""
+        if topic is None:
+            return self._not_sure(candidates, context, None, None, None)
+        model = context.model or (mine.model if mine else None)
+        if model is None:
+            rules = self.kb.lineup.availability.get(topic) or []
+            feature = _in_sentence(self.kb.articles[topic].title)
+            text = self._where_available(rules) if rules else "I don't have trim-by-trim details on that."
+            return Answer(
+                "availability",
+                f"For {feature}: {text}",
+                topic=topic,
+                context=Context(topic, kind="availability"),
+            )
+        return self._availability(topic, model, None, None, "")
+
+    def _features_of(self, model: str, trim: str | None, year: int | None, question: str) -> Answer:
+        """ "What safety features does my car have?": the lineup's features for it, by category."""
+        groups = [g for g, words in FEATURE_GROUPS.items() if words.search(question)]
+        categories = {c for g in groups for c in GROUP_CATEGORIES[g]}
+        trims = [trim] if trim else list(self.kb.lineup.models[model].trims)
+        by_category: dict[str, list[str]] = {}
+        for topic, rules in self.kb.lineup.availability.items():
+            article = self.kb.articles[topic]
+            if categories and article.category not in categories:
+                continue
+            on = [t for t in trims if any(r.covers(model, t, year) for r in rules)]
+            if not on:
+                continue
+            label = _in_sentence(article.title) + ("" if len(on) == len(trims) else f" ({_join(on)})")
+            by_category.setdefault(article.category, []).append(label)
+        vehicle = vehicle_name(model, trim, year)
+        context = Context(None, model, trim, year, "features")
+        if not by_category:
+            wanted = " or ".join(groups) or "any"
+            text = f"I don't have {wanted} features listed for the {vehicle} in our lineup guide."
+            return Answer("features", text, model=model, trim=trim, year=year, context=context)
+        lines = [
+            f"{category.capitalize()}: {', '.join(names)}." for category, names in sorted(by_category.items())
+        ]
+        text = f"The {vehicle} has:\n" + "\n".join(lines) + "\n(From our lineup guide.)"
+        return Answer("features", text, model=model, trim=trim, year=year, context=context)
+
+    def _where_available(self, rules: list[Rule], model: str | None = None) -> str:
+        if model is not None:
+            trims = [
+                t for t in self.kb.lineup.models[model].trims if any(r.covers(model, t, None) for r in rules)
+            ]
+            if trims:
+                return f"It comes on the {model} {_join(trims)}."
         places = []
         for name, model in self.kb.lineup.models.items():
             trims = [t for t in model.trims if any(r.covers(name, t, None) for r in rules)]
@@ -354,7 +457,7 @@ class Answerer:
 
     def _spec(self, spec_field: str, model: str, trim: str | None, year: int | None) -> Answer:
         spec = self.kb.lineup.models[model]
-        vehicle = _vehicle_name(model, trim, year)
+        vehicle = vehicle_name(model, trim, year)
         context = Context(None, model, trim, year, f"spec:{spec_field}")
         values = _spec_values(spec, spec_field, trim)
         if not values:
@@ -474,7 +577,7 @@ def _spec_values(model: Model, spec_field: str, trim: str | None) -> dict[str, s
     return values
 
 
-def _vehicle_name(model: str, trim: str | None, year: int | None) -> str:
+def vehicle_name(model: str, trim: str | None, year: int | None) -> str:
     return " ".join(str(part) for part in (year, model, trim) if part)
 
 

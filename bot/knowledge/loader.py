@@ -14,6 +14,8 @@ from typing import Any
 import yaml
 
 from bot.checks import Problem, closest_line, node_lines
+from bot.knowledge.maintenance import ModelSchedule
+from bot.knowledge.maintenance import load as load_maintenance
 
 CATEGORIES = {
     "driver assistance",
@@ -51,6 +53,7 @@ class Trim:
     name: str
     aliases: list[str]
     specs: dict[str, str]
+    msrp_from: float | None = None  # published starting MSRP in dollars
 
 
 @dataclass
@@ -60,6 +63,7 @@ class Model:
     aliases: list[str]
     trims: dict[str, Trim]
     specs: dict[str, Any]  # towing, charging, ... for the whole model
+    msrp_from: float | None = None  # published starting MSRP in dollars
 
 
 @dataclass
@@ -85,6 +89,7 @@ class Lineup:
     years: list[int]
     models: dict[str, Model]
     availability: dict[str, list[Rule]]  # article id -> rules
+    msrp_note: str = ""  # said with every MSRP (what it leaves out)
 
 
 @dataclass
@@ -92,6 +97,7 @@ class KnowledgeBase:
     articles: dict[str, Article]
     lineup: Lineup
     problems: list[Problem] = field(default_factory=list)
+    maintenance: dict[str, ModelSchedule] = field(default_factory=dict)  # model -> schedule
 
 
 def load(directory: Path) -> KnowledgeBase:
@@ -100,7 +106,19 @@ def load(directory: Path) -> KnowledgeBase:
     articles = _load_articles(directory / "features", problems)
     lineup = _load_lineup(directory / "lineup.yml", set(articles), problems)
     _check_aliases(articles, lineup, problems)
-    return KnowledgeBase(articles=articles, lineup=lineup, problems=problems)
+    maintenance, found = load_maintenance(
+        directory / "maintenance.yml", set(lineup.models), _service_ids(directory / "schedule.yml")
+    )
+    return KnowledgeBase(articles=articles, lineup=lineup, problems=problems + found, maintenance=maintenance)
+
+
+def _service_ids(path: Path) -> set[str]:
+    """The service menu's ids (schedule.yml is checked on its own by bot.booking.schedule)."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError):
+        return set()
+    return set(((data.get("service") or {}).get("menu")) or {})
 
 
 # --- articles -------------------------------------------------------------------------------
@@ -254,7 +272,13 @@ def _load_lineup(path: Path, article_ids: set[str], problems: list[Problem]) -> 
             if rule is not None:
                 rules.append(rule)
         availability[feature] = rules
-    return Lineup(brand=str(data.get("brand") or ""), years=years, models=models, availability=availability)
+    return Lineup(
+        brand=str(data.get("brand") or ""),
+        years=years,
+        models=models,
+        availability=availability,
+        msrp_note=str(data.get("msrp_note") or ""),
+    )
 
 
 def _model(name: str, spec: Any, report: Any) -> Model | None:
@@ -265,19 +289,34 @@ def _model(name: str, spec: Any, report: Any) -> Model | None:
     for trim_name, trim_spec in spec["trims"].items():
         trim_spec = dict(trim_spec or {})
         aliases = trim_spec.pop("aliases", []) or []
+        msrp = _msrp(
+            trim_spec.pop("msrp_from", None), lambda m, t=trim_name: report(("trims", t, "msrp_from"), m)
+        )
         trims[str(trim_name)] = Trim(
             name=str(trim_name),
             aliases=[str(a) for a in aliases],
             specs={k: str(v) for k, v in trim_spec.items()},
+            msrp_from=msrp,
         )
-    specs = {k: v for k, v in spec.items() if k not in ("trims", "aliases", "body")}
+    specs = {k: v for k, v in spec.items() if k not in ("trims", "aliases", "body", "msrp_from")}
     return Model(
         name=name,
         body=str(spec.get("body") or ""),
         aliases=[str(a) for a in spec.get("aliases") or []],
         trims=trims,
         specs=specs,
+        msrp_from=_msrp(spec.get("msrp_from"), lambda m: report(("msrp_from",), m)),
     )
+
+
+def _msrp(value: Any, report: Any) -> float | None:
+    """A published starting MSRP: a non-negative number of dollars, or None when not given."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        report(f"must be a number of dollars, 0 or more (like 23450), got {value!r}")
+        return None
+    return float(value)
 
 
 def _rule(raw: Any, models: dict[str, Model], years: list[int], report: Any) -> Rule | None:
