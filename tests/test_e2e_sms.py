@@ -392,7 +392,7 @@ async def test_pronoun_follow_ups_by_sms(sms_stack, http):
 
 
 async def test_a_clinic_by_text_with_people_as_they_say_it_and_questions_afterwards(sms_stack, http):
-    phone = "+15550100409"
+    phone = "+15550100419"
     offer = await sms(http, sms_stack, phone, "teen driving class pls")
     assert "Reply 1 for" in offer[-1]
     assert "Who's coming" in " ".join(await sms(http, sms_stack, phone, "the saturday one"))

@@ -71,12 +71,12 @@ class Router:
             return self._saved(stated)
         if stated is not None:
             question = replace(question, mine=stated)
-        if question.intent == "ask_vehicle":
+        if question.intent in ("ask_info", "nlu_fallback"):
+            found = self._info(question) or self._vehicle(question)
+        else:  # a vehicle question, or one asked after "never mind" or inside a form: vehicle first
             found = self._vehicle(question)
             if not found.answered and found.kind not in ("need_vehicle", "pick_vehicle"):
                 found = self._info(question) or found
-        else:
-            found = self._info(question) or self._vehicle(question)
         if question.intent == "nlu_fallback" and found.kind not in ANSWER_WHEN_UNSURE:
             found = Answer("fallback", "", context=question.context)
         if stated is not None:
