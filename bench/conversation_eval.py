@@ -368,8 +368,8 @@ async def evaluate(blind: Path, show_misses: bool, only: str | None) -> None:
         by_category[item["category"]][verdict] += 1
         if show_misses and verdict != "right":
             print(
-                f"{verdict:5} [{item['category']}] {item['text']!r} -> intent={turn.intent} loop={turn.active_loop} "
-                f"topics={turn.topics} {turn.text[:140]!r}"
+                f"{verdict:5} [{item['category']}] {item['text']!r} -> intent={turn.intent} "
+                f"loop={turn.active_loop} topics={turn.topics} {turn.text[:140]!r}"
             )
     goals: dict[str, Counter[str]] = defaultdict(Counter)
     for item, (verdict, problems) in zip(conversations, conversation_results, strict=True):
