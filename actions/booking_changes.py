@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-from datetime import datetime
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -17,18 +16,19 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import clinics, service
-from actions.common import AsksNextQuestion, Question, customer_id
+from actions.common import AsksNextQuestion, Question, UsesServices, customer_id, upcoming_bookings
 from actions.knowledge import answer_question
 from bot.booking import (
+    Schedule,
     UnreadableTime,
     UpcomingBooking,
     day_in,
-    default_bookings,
     mentions_time,
     read_preference,
 )
 from bot.booking.choosing import position_in, question_after_stop
 from bot.booking.when import PARTS_OF_DAY
+from bot.services import Services
 
 FORM_SLOTS = ("booking_code", "change_confirm")
 BOOKING_SLOTS = (
@@ -45,15 +45,7 @@ LISTED = 5  # bookings shown as buttons
 GENERIC_WORDS = {"clinic", "class", "the", "and", "for", "driver", "driving", "safety", "new", "car"}
 
 
-def _now() -> datetime:
-    return datetime.now(default_bookings().schedule.tz)
-
-
-async def _upcoming(tracker: Tracker) -> list[UpcomingBooking]:
-    return await asyncio.to_thread(default_bookings().upcoming_of, await customer_id(tracker), _now())
-
-
-def _pick(text: str, upcoming: list[UpcomingBooking]) -> UpcomingBooking | None:
+def _pick(services: Services, text: str, upcoming: list[UpcomingBooking]) -> UpcomingBooking | None:
     """The booking a message means: its code, "the second one", "yes" when there's one, the day
     ("the one on friday"), or what it's for ("the oil change one", "the teen clinic")."""
     by_code = {b.code: b for b in upcoming}
@@ -64,20 +56,19 @@ def _pick(text: str, upcoming: list[UpcomingBooking]) -> UpcomingBooking | None:
     index = position_in(text, len(listed))
     if index is not None:
         return listed[index]
-    day = day_in(text, _now().date())
+    day = day_in(text, services.now().date())
     matching = [b for b in upcoming if day is None or b.starts_at.date() == day]
-    named = [b for b in matching if _is_about(text, b)]
+    named = [b for b in matching if _is_about(services.schedule, text, b)]
     if named or day is not None:
         matching = named or matching
         return matching[0] if len(matching) == 1 else None
     return None
 
 
-def _is_about(text: str, booking: UpcomingBooking) -> bool:
+def _is_about(schedule: Schedule, text: str, booking: UpcomingBooking) -> bool:
     """Whether a message names what a booking is for: one of its services (by name or alias) or
     a distinctive word of its clinic's name ("teen", "winter"), or its kind ("the clinic one")."""
     said = text.lower()
-    schedule = default_bookings().schedule
     if booking.kind == "service":
         return bool(set(schedule.services_in(text)) & set(booking.services)) or "service" in said
     words = {w for w in re.findall(r"[a-z0-9]+", booking.what.lower()) if len(w) > 1} - GENERIC_WORDS
@@ -125,14 +116,14 @@ class ValidateBookingChangeForm(AsksNextQuestion, FormValidationAction):
             slots["change_when"] = new_time
         else:
             which = tracker.latest_message.get("text") or ""
-        chosen = _pick(which, await _upcoming(tracker))
+        chosen = _pick(self.services, which, await upcoming_bookings(self.services, tracker))
         return {**slots, "booking_code": chosen.code} if chosen else slots
 
     async def validate_booking_code(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        upcoming = await _upcoming(tracker)
-        chosen = _pick(str(value or ""), upcoming)
+        upcoming = await upcoming_bookings(self.services, tracker)
+        chosen = _pick(self.services, str(value or ""), upcoming)
         if chosen is None:
             dispatcher.utter_message(
                 text="I couldn't find an upcoming booking with that code on your profile. If you booked "
@@ -144,8 +135,10 @@ class ValidateBookingChangeForm(AsksNextQuestion, FormValidationAction):
         return {"booking_code": chosen.code}
 
 
-async def ask_booking_code(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
-    upcoming = await _upcoming(tracker)
+async def ask_booking_code(
+    services: Services, dispatcher: CollectingDispatcher, tracker: Tracker
+) -> list[EventType]:
+    upcoming = await upcoming_bookings(services, tracker)
     if not upcoming:
         dispatcher.utter_message(
             text="I don't see any upcoming bookings on your profile here. What's the confirmation "
@@ -159,10 +152,14 @@ async def ask_booking_code(dispatcher: CollectingDispatcher, tracker: Tracker) -
     return []
 
 
-async def ask_change_confirm(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
-    booking = next(b for b in await _upcoming(tracker) if b.code == tracker.get_slot("booking_code"))
+async def ask_change_confirm(
+    services: Services, dispatcher: CollectingDispatcher, tracker: Tracker
+) -> list[EventType]:
+    booking = next(
+        b for b in await upcoming_bookings(services, tracker) if b.code == tracker.get_slot("booking_code")
+    )
     verb = "Move" if tracker.get_slot("change_kind") == "reschedule" else "Cancel"
-    new_time = _new_time_words(tracker) if verb == "Move" and booking.kind == "service" else ""
+    new_time = _new_time_words(services, tracker) if verb == "Move" and booking.kind == "service" else ""
     dispatcher.utter_message(
         text=f"{verb} {booking.label()}{new_time}?",
         buttons=[
@@ -173,20 +170,20 @@ async def ask_change_confirm(dispatcher: CollectingDispatcher, tracker: Tracker)
     return []
 
 
-def _new_time_words(tracker: Tracker) -> str:
+def _new_time_words(services: Services, tracker: Tracker) -> str:
     """ " to Thursday Dec 10 at 10 AM": the new time the request asked for, as we read it."""
     wish = tracker.get_slot("change_when")
     if not wish:
         return ""
     try:
-        wanted = read_preference(wish, _now())
+        wanted = read_preference(wish, services.now())
     except UnreadableTime:
         return f" to {wish}"
     window = next((f" {part}" for part, span in PARTS_OF_DAY.items() if wanted.window == span), "")
     return f" to {wanted.describe()}{window if not wanted.at else ''}"
 
 
-class ActionChangeBooking(Action):
+class ActionChangeBooking(UsesServices, Action):
     """Cancel now; or, to move it, start the booking form again with what's kept and the old
     booking cancelled only once the new one is made (so nobody ends up with neither)."""
 
@@ -198,13 +195,14 @@ class ActionChangeBooking(Action):
     ) -> list[EventType]:
         reset = [SlotSet(slot, None) for slot in (*FORM_SLOTS, "change_kind", "change_when")]
         code = tracker.get_slot("booking_code")
-        booking = next((b for b in await _upcoming(tracker) if b.code == code), None)
+        booking = next((b for b in await upcoming_bookings(self.services, tracker) if b.code == code), None)
         if not tracker.get_slot("change_confirm") or booking is None:
             dispatcher.utter_message(response="utter_booking_unchanged")
             return reset
         if tracker.get_slot("change_kind") == "reschedule":
             return [*reset, *_rebook(booking, tracker.get_slot("change_when"), dispatcher)]
-        result = await asyncio.to_thread(default_bookings().cancel, code, await customer_id(tracker))
+        customer = await customer_id(self.services, tracker)
+        result = await asyncio.to_thread(self.services.bookings.cancel, code, customer)
         if not result.ok:
             dispatcher.utter_message(text=result.reason)
             return reset
@@ -244,7 +242,7 @@ def _rebook(
     ]
 
 
-class ActionStopBooking(Action):
+class ActionStopBooking(UsesServices, Action):
     """ "Never mind" during any booking: nothing is written, and nothing said so far lingers to
     pre-fill the next booking. "Never mind, how do I pair my phone?" also gets its answer."""
 
@@ -262,10 +260,12 @@ class ActionStopBooking(Action):
         dispatcher.utter_message(response="utter_booking_stopped")
         reset: list[EventType] = [SlotSet(slot, None) for slot in BOOKING_SLOTS]
         question = question_after_stop(tracker.latest_message.get("text") or "")
-        return reset + (await answer_question(dispatcher, tracker, question) if question else [])
+        return reset + (
+            await answer_question(self.services, dispatcher, tracker, question) if question else []
+        )
 
 
-class ActionNeverMind(Action):
+class ActionNeverMind(UsesServices, Action):
     """ "Never mind" / "forget it" outside a form: the question that follows it, if any, is
     answered; otherwise "anything else?"."""
 
@@ -277,6 +277,6 @@ class ActionNeverMind(Action):
     ) -> list[EventType]:
         question = question_after_stop(tracker.latest_message.get("text") or "")
         if question:
-            return await answer_question(dispatcher, tracker, question)
+            return await answer_question(self.services, dispatcher, tracker, question)
         dispatcher.utter_message(response="utter_anything_else")
         return []

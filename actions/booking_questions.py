@@ -13,19 +13,15 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.clinics import _now, session_label
-from actions.common import customer_id
-from bot.booking import UpcomingBooking, default_bookings
+from actions.clinics import session_label
+from actions.common import UsesServices, upcoming_bookings
+from bot.booking import UpcomingBooking
 from bot.booking.attendees import GUEST, Attendee, as_records, describe, from_records, parse_attendees
 from bot.booking.questions import booking_meant, question_kind, when_of
-from bot.dealership import current
+from bot.services import Services
 
 
-async def _upcoming(tracker: Tracker) -> list[UpcomingBooking]:
-    return await asyncio.to_thread(default_bookings().upcoming_of, await customer_id(tracker), _now())
-
-
-class ActionAnswerBooking(Action):
+class ActionAnswerBooking(UsesServices, Action):
     def name(self) -> str:
         return "action_answer_booking"
 
@@ -33,12 +29,12 @@ class ActionAnswerBooking(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         text = tracker.latest_message.get("text") or ""
-        upcoming = await _upcoming(tracker)
+        upcoming = await upcoming_bookings(self.services, tracker)
         booking = booking_meant(text, upcoming)
         kind = question_kind(text)
         if booking is None:
             if kind == "where":  # the address is worth giving anyway
-                dealership = current()
+                dealership = self.services.dealership
                 dispatcher.utter_message(
                     response="utter_dealership_address", name=dealership.name, address=dealership.address
                 )
@@ -48,9 +44,9 @@ class ActionAnswerBooking(Action):
         more = f" You have {others} other upcoming booking{'s' if others > 1 else ''} too." if others else ""
         facts = {"what": booking.what, "when": when_of(booking), "code": booking.code, "more": more}
         if kind == "add":
-            return await _offer_addition(dispatcher, booking, text)
+            return await _offer_addition(self.services, dispatcher, booking, text)
         if kind == "where":
-            dealership = current()
+            dealership = self.services.dealership
             dispatcher.utter_message(
                 response="utter_booking_where", name=dealership.name, address=dealership.address, **facts
             )
@@ -62,7 +58,7 @@ class ActionAnswerBooking(Action):
 
 
 async def _offer_addition(
-    dispatcher: CollectingDispatcher, booking: UpcomingBooking, text: str
+    services: Services, dispatcher: CollectingDispatcher, booking: UpcomingBooking, text: str
 ) -> list[EventType]:
     """Room on the session: offer to add them (nothing changes until they say yes). No room, or
     not a clinic: say so plainly."""
@@ -71,7 +67,7 @@ async def _offer_addition(
     if booking.kind != "clinic" or booking.clinic is None:
         dispatcher.utter_message(response="utter_booking_add_service", who=who, what=booking.what)
         return [SlotSet("booking_addition", None)]
-    sessions = await asyncio.to_thread(default_bookings().clinic_sessions, booking.clinic, _now())
+    sessions = await asyncio.to_thread(services.bookings.clinic_sessions, booking.clinic, services.now())
     session = next((s for s in sessions if s.starts_at == booking.starts_at), None)
     party = len(booking.attendees) or 1
     if session is None or booking.status != "confirmed" or session.seats_left < party + len(joining):
@@ -91,7 +87,7 @@ async def _offer_addition(
     return [SlotSet("booking_addition", json.dumps({"code": booking.code, "joining": as_records(joining)}))]
 
 
-class ActionAddToBooking(Action):
+class ActionAddToBooking(UsesServices, Action):
     """ "Yes, add him": the clinic form with the booking's session and the party plus them; the
     summary is confirmed before anything changes."""
 
@@ -102,7 +98,10 @@ class ActionAddToBooking(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         offer = json.loads(tracker.get_slot("booking_addition") or "null")
-        booking = next((b for b in await _upcoming(tracker) if offer and b.code == offer["code"]), None)
+        booking = next(
+            (b for b in await upcoming_bookings(self.services, tracker) if offer and b.code == offer["code"]),
+            None,
+        )
         if booking is None or booking.clinic is None:
             dispatcher.utter_message(response="utter_anything_else")
             return [SlotSet("booking_addition", None)]
@@ -110,13 +109,13 @@ class ActionAddToBooking(Action):
         return [
             SlotSet("booking_addition", None),
             SlotSet("clinic", booking.clinic),
-            SlotSet("clinic_session", await asyncio.to_thread(_label_of, booking)),
+            SlotSet("clinic_session", await asyncio.to_thread(_label_of, self.services, booking)),
             SlotSet("attendees", json.dumps(as_records(party))),
             SlotSet("replacing_code", booking.code),
             FollowupAction("clinic_form"),
         ]
 
 
-def _label_of(booking: UpcomingBooking) -> str:
-    sessions = default_bookings().clinic_sessions(booking.clinic or "", _now())
+def _label_of(services: Services, booking: UpcomingBooking) -> str:
+    sessions = services.bookings.clinic_sessions(booking.clinic or "", services.now())
     return next((session_label(s) for s in sessions if s.starts_at == booking.starts_at), "")

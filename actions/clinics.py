@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from datetime import datetime
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -13,8 +12,8 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import AsksNextQuestion, Question, customer_id
-from bot.booking import SessionInfo, default_bookings
+from actions.common import AsksNextQuestion, Question, UsesServices, customer_id
+from bot.booking import SessionInfo
 from bot.booking.attendees import (
     Attendee,
     as_records,
@@ -26,16 +25,12 @@ from bot.booking.attendees import (
     unknown_count,
 )
 from bot.booking.choosing import choose
-from bot.profile import default_store
+from bot.services import Services
 
 SHOWN_SESSIONS = 4
 WAITLIST_BUTTON = {"title": "Join the waitlist", "payload": "/join_waitlist"}
 FORM_SLOTS = ("clinic", "clinic_session", "attendees", "attendee_names", "clinic_confirm")
 SKIP = {"skip", "no", "nope", "no thanks", "rather not", "id rather not", "don't save", "dont save", "pass"}
-
-
-def _now() -> datetime:
-    return datetime.now(default_bookings().schedule.tz)
 
 
 def session_label(session: SessionInfo) -> str:
@@ -48,14 +43,16 @@ def _session_payload(session: SessionInfo) -> str:
     return "/book_clinic" + json.dumps({"clinic_session": session_label(session)})
 
 
-def _open_sessions(clinic: str, shown: int | None = SHOWN_SESSIONS) -> list[SessionInfo]:
+def _open_sessions(services: Services, clinic: str, shown: int | None = SHOWN_SESSIONS) -> list[SessionInfo]:
     """Sessions with seats left: the first few are offered; any of them may come pre-filled (a
     booking change keeps its session)."""
-    return [s for s in default_bookings().clinic_sessions(clinic, _now()) if s.seats_left > 0][:shown]
+    return [s for s in services.bookings.clinic_sessions(clinic, services.now()) if s.seats_left > 0][:shown]
 
 
-async def ask_clinic(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
-    clinics = default_bookings().schedule.clinics.values()
+async def ask_clinic(
+    services: Services, dispatcher: CollectingDispatcher, tracker: Tracker
+) -> list[EventType]:
+    clinics = services.schedule.clinics.values()
     dispatcher.utter_message(
         text="Our clinics are free. Which one would you like?",
         buttons=[{"title": c.name, "payload": c.name} for c in clinics],
@@ -63,11 +60,13 @@ async def ask_clinic(dispatcher: CollectingDispatcher, tracker: Tracker) -> list
     return []
 
 
-async def ask_clinic_session(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
-    clinic = default_bookings().schedule.clinics[tracker.get_slot("clinic")]
-    sessions = await asyncio.to_thread(_open_sessions, clinic.id)
+async def ask_clinic_session(
+    services: Services, dispatcher: CollectingDispatcher, tracker: Tracker
+) -> list[EventType]:
+    clinic = services.schedule.clinics[tracker.get_slot("clinic")]
+    sessions = await asyncio.to_thread(_open_sessions, services, clinic.id)
     if not sessions:
-        upcoming = await asyncio.to_thread(default_bookings().clinic_sessions, clinic.id, _now())
+        upcoming = await asyncio.to_thread(services.bookings.clinic_sessions, clinic.id, services.now())
         if not upcoming:
             dispatcher.utter_message(
                 text=f"The {clinic.name} has no sessions in the next three weeks. "
@@ -113,7 +112,9 @@ def _household_note(people: list[Attendee], this_year: int) -> str:
     return note
 
 
-async def ask_attendee_names(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+async def ask_attendee_names(
+    services: Services, dispatcher: CollectingDispatcher, tracker: Tracker
+) -> list[EventType]:
     unnamed = [p for p in party_of(tracker) if p.needs_name]
     dispatcher.utter_message(
         response="utter_which_names",
@@ -123,15 +124,17 @@ async def ask_attendee_names(dispatcher: CollectingDispatcher, tracker: Tracker)
     return []
 
 
-async def ask_clinic_confirm(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
-    clinic = default_bookings().schedule.clinics[tracker.get_slot("clinic")]
+async def ask_clinic_confirm(
+    services: Services, dispatcher: CollectingDispatcher, tracker: Tracker
+) -> list[EventType]:
+    clinic = services.schedule.clinics[tracker.get_slot("clinic")]
     people = party_of(tracker)
     dispatcher.utter_message(
         response="utter_clinic_summary",
         clinic_name=clinic.name,
         session=tracker.get_slot("clinic_session"),
         party=f"{len(people)}: {describe(people)}",
-        household=_household_note(people, _now().year),
+        household=_household_note(people, services.now().year),
     )
     return []
 
@@ -162,7 +165,7 @@ class ValidateClinicForm(AsksNextQuestion, FormValidationAction):
     async def submit(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        return await book_clinic(dispatcher, tracker)
+        return await book_clinic(self.services, dispatcher, tracker)
 
     async def required_slots(
         self,
@@ -182,24 +185,24 @@ class ValidateClinicForm(AsksNextQuestion, FormValidationAction):
     ) -> dict[str, Any]:
         if tracker.get_slot("clinic"):
             return {}
-        clinic = default_bookings().schedule.clinic_in(tracker.latest_message.get("text") or "")
+        clinic = self.services.schedule.clinic_in(tracker.latest_message.get("text") or "")
         return {"clinic": clinic} if clinic else {}
 
     def validate_clinic(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        return {"clinic": value if value in default_bookings().schedule.clinics else None}
+        return {"clinic": value if value in self.services.schedule.clinics else None}
 
     async def validate_clinic_session(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         said = str(value or "").strip()
-        sessions = await asyncio.to_thread(_open_sessions, tracker.get_slot("clinic"), None)
+        sessions = await asyncio.to_thread(_open_sessions, self.services, tracker.get_slot("clinic"), None)
         by_label = {session_label(s).lower(): s for s in sessions}
         sessions = sessions[:SHOWN_SESSIONS]
         starts = [s.starts_at for s in sessions]
         picked = by_label.get(said.lower()) or next(
-            (s for s in sessions if s.starts_at == choose(said, starts, _now())), None
+            (s for s in sessions if s.starts_at == choose(said, starts, self.services.now())), None
         )
         if picked is None:
             dispatcher.utter_message(
@@ -212,7 +215,7 @@ class ValidateClinicForm(AsksNextQuestion, FormValidationAction):
     def validate_attendees(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        clinic = default_bookings().schedule.clinics[tracker.get_slot("clinic")]
+        clinic = self.services.schedule.clinics[tracker.get_slot("clinic")]
         said = str(value or "")
         who = _already_read(said) or parse_attendees(said, tracker.get_slot("customer_name"))
         party = max(len(who), headcount(said) or 0)
@@ -256,26 +259,30 @@ class ValidateClinicForm(AsksNextQuestion, FormValidationAction):
         return {"attendees": json.dumps(as_records(named)), "attendee_names": "given"}
 
 
-async def book_clinic(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+async def book_clinic(
+    services: Services, dispatcher: CollectingDispatcher, tracker: Tracker
+) -> list[EventType]:
     """The confirmed booking (a waitlist offer if it just filled up; nothing after a "no"), then a
     clean slate for the next one."""
     reset = [SlotSet(slot, None) for slot in (*FORM_SLOTS, "replacing_code")]
     if not tracker.get_slot("clinic_confirm"):
         dispatcher.utter_message(response="utter_booking_stopped")
         return reset
-    bookings = default_bookings()
+    bookings = services.bookings
     clinic = bookings.schedule.clinics[tracker.get_slot("clinic")]
-    sessions = await asyncio.to_thread(bookings.clinic_sessions, clinic.id, _now())
+    sessions = await asyncio.to_thread(bookings.clinic_sessions, clinic.id, services.now())
     chosen = next((s for s in sessions if session_label(s) == tracker.get_slot("clinic_session")), None)
     who = party_of(tracker)
-    customer = await customer_id(tracker)
+    customer = await customer_id(services, tracker)
     if chosen is None:
         dispatcher.utter_message(
             text='That session isn\'t available any more. Say "book a clinic" to pick another.'
         )
         return reset
     attendees = as_records(who)
-    result = await asyncio.to_thread(bookings.book_clinic, customer, chosen.id, len(who), attendees, _now())
+    result = await asyncio.to_thread(
+        bookings.book_clinic, customer, chosen.id, len(who), attendees, services.now()
+    )
     if not result.ok:
         others = ", ".join(session_label(s) for s in result.alternatives) or "none in the next three weeks"
         dispatcher.utter_message(
@@ -288,8 +295,8 @@ async def book_clinic(dispatcher: CollectingDispatcher, tracker: Tracker) -> lis
         )
         offer = {"session_id": chosen.id, "attendees": attendees}
         return [*reset, SlotSet("waitlist_offer", json.dumps(offer))]
-    store = default_store()
-    this_year = _now().year
+    store = services.profiles
+    this_year = services.now().year
     for attendee in who:
         if attendee.saved:  # named family; the customer is already the contact, guests aren't kept
             birth_year = this_year - attendee.age if attendee.age else None
@@ -313,7 +320,7 @@ async def book_clinic(dispatcher: CollectingDispatcher, tracker: Tracker) -> lis
     return reset
 
 
-class ActionJoinWaitlist(Action):
+class ActionJoinWaitlist(UsesServices, Action):
     """A place on the waitlist of the full session just offered; the first to free up is theirs."""
 
     def name(self) -> str:
@@ -332,9 +339,9 @@ class ActionJoinWaitlist(Action):
         attendees = offer.get("attendees") or [
             {"name": tracker.get_slot("customer_name") or "You", "relation": None, "age": None}
         ]
-        customer = await customer_id(tracker)
+        customer = await customer_id(self.services, tracker)
         result = await asyncio.to_thread(
-            default_bookings().join_waitlist, customer, offer["session_id"], len(attendees), attendees
+            self.services.bookings.join_waitlist, customer, offer["session_id"], len(attendees), attendees
         )
         if not result.ok:
             dispatcher.utter_message(text=result.reason)

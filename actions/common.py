@@ -12,7 +12,8 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.profile import default_store
+from bot.booking import UpcomingBooking
+from bot.services import Services
 
 
 def channel_of(tracker: Tracker) -> str:
@@ -33,19 +34,33 @@ async def read_once_per_call(tracker: Tracker, key: str, read: Callable[[], T]) 
     return remembered[key]  # type: ignore[return-value]
 
 
-async def customer_id(tracker: Tracker) -> int:
+async def customer_id(services: Services, tracker: Tracker) -> int:
     """The profile behind this conversation (created on first contact)."""
     return await read_once_per_call(
         tracker,
         "customer_id",
-        lambda: default_store().customer_for_sender(channel_of(tracker), tracker.sender_id),
+        lambda: services.profiles.customer_for_sender(channel_of(tracker), tracker.sender_id),
     )
 
 
-Question = Callable[[CollectingDispatcher, Tracker], Awaitable[list[EventType]]]
+async def upcoming_bookings(services: Services, tracker: Tracker) -> list[UpcomingBooking]:
+    """The customer's upcoming bookings, soonest first."""
+    customer = await customer_id(services, tracker)
+    return await asyncio.to_thread(services.bookings.upcoming_of, customer, services.now())
 
 
-class AsksNextQuestion:
+class UsesServices:
+    """Mixed into every action: the process's `Services`, handed over by the action server
+    (`bot.action_server`) when it creates the action, or by a test."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+
+Question = Callable[[Services, CollectingDispatcher, Tracker], Awaitable[list[EventType]]]
+
+
+class AsksNextQuestion(UsesServices):
     """A form's validation that also asks the form's next question, in the same call: one round
     trip to the action server per form turn instead of two (Rasa asks nothing itself for a slot
     with neither an `action_ask_` nor an `utter_ask_`; fixed questions stay `utter_ask_`
@@ -79,7 +94,7 @@ class AsksNextQuestion:
         if next_slot is None:  # done; the form ends even if `submit` cleared its slots for the next time
             return [*events, *await self.submit(dispatcher, tracker, domain), SlotSet("requested_slot", None)]
         question = self.questions().get(next_slot)
-        return events + (await question(dispatcher, tracker) if question else [])
+        return events + (await question(self.services, dispatcher, tracker) if question else [])
 
 
 def _replied_since_customer_spoke(tracker: Tracker) -> bool:

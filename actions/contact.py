@@ -11,11 +11,10 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import channel_of, customer_id
+from actions.common import UsesServices, channel_of, customer_id
 from bot.profile import (
     ContactDetails,
     InvalidContactDetail,
-    default_store,
     name_in_introduction,
     normalise_email,
     normalise_name,
@@ -28,7 +27,7 @@ DECLINED = {slot: f"{slot}_declined" for slot in OPTIONAL}
 QUESTIONS_ANSWERED_IN_FORM = {"bot_challenge": "utter_bot_challenge", "capabilities": "utter_capabilities"}
 
 
-class ValidateContactForm(FormValidationAction):
+class ValidateContactForm(UsesServices, FormValidationAction):
     def name(self) -> str:
         return "validate_contact_form"
 
@@ -107,7 +106,7 @@ def validate_optional(
         return {slot: None}
 
 
-class ActionSaveContactDetails(Action):
+class ActionSaveContactDetails(UsesServices, Action):
     def name(self) -> str:
         return "action_save_contact_details"
 
@@ -121,7 +120,9 @@ class ActionSaveContactDetails(Action):
             sms_consent=tracker.get_slot("sms_consent"),
             source=channel_of(tracker),
         )
-        await asyncio.to_thread(default_store().record_contact_details, await customer_id(tracker), details)
+        await asyncio.to_thread(
+            self.services.profiles.record_contact_details, await customer_id(self.services, tracker), details
+        )
         thanks = f"Thanks, {details.name}!" if details.name else "Thanks!"
         saved = [value for value in (details.phone, details.email) if value]
         summary = f" I've saved {' and '.join(saved)}." if saved else ""

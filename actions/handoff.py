@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timezone
 from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import channel_of, customer_id
-from bot import dealership
-from bot.profile import default_store
+from actions.common import UsesServices, channel_of, customer_id
 
 OPENERS = {
     "escalate": "I'm sorry about this. I've passed your message to a manager.",
@@ -23,7 +20,7 @@ OPENERS = {
 DEFAULT_OPENER = "Sure, I've let our team know you'd like a person."
 
 
-class ActionHandoff(Action):
+class ActionHandoff(UsesServices, Action):
     def name(self) -> str:
         return "action_handoff"
 
@@ -33,14 +30,14 @@ class ActionHandoff(Action):
         intent = tracker.latest_message.get("intent", {}).get("name") or "human_handoff"
         reason = {"escalate": "escalation", "ask_price": "pricing"}.get(intent, "asked")
         await asyncio.to_thread(
-            default_store().open_handoff,
-            await customer_id(tracker),
+            self.services.profiles.open_handoff,
+            await customer_id(self.services, tracker),
             tracker.sender_id,
             channel_of(tracker),
             reason,
             tracker.latest_message.get("text"),
         )
-        promise = dealership.current().staff_reply_promise(datetime.now(timezone.utc))
+        promise = self.services.dealership.staff_reply_promise(self.services.now())
         dispatcher.utter_message(
             text=f"{OPENERS.get(intent, DEFAULT_OPENER)} {promise} "
             "They can see this conversation, so you won't need to repeat yourself."

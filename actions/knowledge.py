@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
-from datetime import datetime, timezone
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -13,22 +12,21 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import customer_id
+from actions.common import UsesServices, customer_id
 from actions.offers import offer_relevant_clinic
-from bot import dealership, knowledge
-from bot.booking import default_bookings
 from bot.booking.choosing import question_after_stop
 from bot.knowledge import Answer, Context, Entity, Vehicle
 from bot.knowledge.answers import vehicle_name
 from bot.knowledge.router import Question, Router
-from bot.profile import VehicleDetails, default_store
+from bot.profile import VehicleDetails
+from bot.services import Services
 
 VEHICLE_ENTITIES = {"model", "trim", "year", "feature"}
 CONTEXT_SLOTS = ("kb_topic", "kb_model", "kb_trim", "kb_year", "kb_kind")
 VEHICLE_KINDS = ("howto", "availability", "spec", "features")  # answers that may offer a clinic
 
 
-class ActionAnswerQuestion(Action):
+class ActionAnswerQuestion(UsesServices, Action):
     """Every information question: vehicles, the dealership, clinics, prices, maintenance, outside
     forms and as a form's side question alike; when the classifier wasn't sure, one search of all
     of it (in the conversation's context, so "n the limited?" continues the last answer) before the
@@ -42,11 +40,13 @@ class ActionAnswerQuestion(Action):
     ) -> list[EventType]:
         text = tracker.latest_message.get("text") or ""
         question = "" if text.startswith("/") else text  # a button's payload carries entities only
-        return await answer_question(dispatcher, tracker, question_after_stop(question) or question)
+        return await answer_question(
+            self.services, dispatcher, tracker, question_after_stop(question) or question
+        )
 
 
 async def answer_question(
-    dispatcher: CollectingDispatcher, tracker: Tracker, question: str
+    services: Services, dispatcher: CollectingDispatcher, tracker: Tracker, question: str
 ) -> list[EventType]:
     """Answer `question` with the latest message's vehicle entities, the conversation's context and
     the customer's own vehicles: the one answering path, whatever led to it."""
@@ -56,23 +56,23 @@ async def answer_question(
         for e in message.get("entities") or []
         if e.get("entity") in VEHICLE_ENTITIES and e.get("value") is not None
     ]
-    customer = await customer_id(tracker)
+    customer = await customer_id(services, tracker)
     vehicles = [
         Vehicle(v.model, v.trim, v.year, v.mileage)
-        for v in await asyncio.to_thread(default_store().vehicles_of, customer)
+        for v in await asyncio.to_thread(services.profiles.vehicles_of, customer)
     ]
     asked = Question(
         text=question,
         entities=entities,
-        now=datetime.now(timezone.utc),
+        now=services.clock(),
         intent=(message.get("intent") or {}).get("name") or "ask_vehicle",
         context=_context(tracker),
         vehicles=vehicles,
-        mine=_mine(tracker, vehicles),
+        mine=_mine(services, tracker, vehicles),
     )
-    answer = await asyncio.to_thread(_answer, asked)
+    answer = await asyncio.to_thread(_answer, services, asked)
     if answer.kind == "fallback":
-        await _record(customer, tracker.sender_id, question, replace(answer, kind="unknown"))
+        await _record(services, customer, tracker.sender_id, question, replace(answer, kind="unknown"))
         dispatcher.utter_message(response="utter_fallback")
         return []
     if answer.kind == "need_vehicle":
@@ -83,46 +83,48 @@ async def answer_question(
         ]
     events = []
     if answer.vehicle is not None:
-        events = await _save(customer, answer.vehicle)
-    await _record(customer, tracker.sender_id, question, answer)
+        events = await _save(services, customer, answer.vehicle)
+    await _record(services, customer, tracker.sender_id, question, answer)
     events += _reply(dispatcher, answer)
     if answer.answered and answer.kind in VEHICLE_KINDS:
-        await offer_relevant_clinic(dispatcher, tracker, customer, frozenset({answer.model} - {None}))
+        await offer_relevant_clinic(
+            services, dispatcher, tracker, customer, frozenset({answer.model} - {None})
+        )
     return events
 
 
-def _answer(question: Question) -> Answer:
+def _answer(services: Services, question: Question) -> Answer:
     """The router over this moment's knowledge, dealership file and schedule (all re-read when
     edited); runs in a worker thread, as clinic sessions come from the database."""
-    bookings = default_bookings()
+    bookings = services.bookings
     router = Router(
-        knowledge.current(),
-        dealership.current(),
+        services.knowledge,
+        services.dealership,
         bookings.schedule,
         lambda clinic: bookings.clinic_sessions(clinic, question.now),
     )
     return router.answer(question)
 
 
-def _mine(tracker: Tracker, vehicles: list[Vehicle]) -> Vehicle | None:
+def _mine(services: Services, tracker: Tracker, vehicles: list[Vehicle]) -> Vehicle | None:
     """The car this conversation is about (said, or picked), with the profile's mileage for it."""
     said = tracker.get_slot("kb_my_vehicle")
-    vehicle = knowledge.current().vehicle_in(said) if said else None
+    vehicle = services.knowledge.vehicle_in(said) if said else None
     if vehicle is None:
         return None
     same = [v for v in vehicles if (v.model, v.trim, v.year) == (vehicle.model, vehicle.trim, vehicle.year)]
     return same[0] if same else vehicle
 
 
-async def _save(customer: int, vehicle: Vehicle) -> list[EventType]:
+async def _save(services: Services, customer: int, vehicle: Vehicle) -> list[EventType]:
     """Put a car the customer said they drive on the profile, and make it this conversation's."""
     await asyncio.to_thread(
-        default_store().add_vehicle, customer, VehicleDetails(vehicle.model, vehicle.trim, vehicle.year)
+        services.profiles.add_vehicle, customer, VehicleDetails(vehicle.model, vehicle.trim, vehicle.year)
     )
     return [SlotSet("kb_my_vehicle", vehicle_name(vehicle.model, vehicle.trim, vehicle.year))]
 
 
-class ActionTellMore(Action):
+class ActionTellMore(UsesServices, Action):
     def name(self) -> str:
         return "action_tell_more"
 
@@ -137,14 +139,14 @@ class ActionTellMore(Action):
         return [SlotSet("kb_more", None)]
 
 
-class ValidateVehicleForm(FormValidationAction):
+class ValidateVehicleForm(UsesServices, FormValidationAction):
     def name(self) -> str:
         return "validate_vehicle_form"
 
     def validate_vehicle_description(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        current = knowledge.current()
+        current = self.services.knowledge
         vehicle = current.vehicle_in(str(value or ""))
         if vehicle is None:
             models = ", ".join(current.base.lineup.models)
@@ -158,7 +160,7 @@ class ValidateVehicleForm(FormValidationAction):
         }
 
 
-class ActionSaveVehicle(Action):
+class ActionSaveVehicle(UsesServices, Action):
     """Put the vehicle on the profile, then answer the question that needed it."""
 
     def name(self) -> str:
@@ -167,18 +169,20 @@ class ActionSaveVehicle(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        current = knowledge.current()
+        current = self.services.knowledge
         vehicle = current.vehicle_in(tracker.get_slot("vehicle_description") or "")
         cleared = [SlotSet("vehicle_description", None), SlotSet("kb_pending_question", None)]
         if vehicle is None:
             return cleared
-        customer = await customer_id(tracker)
+        customer = await customer_id(self.services, tracker)
         await asyncio.to_thread(
-            default_store().add_vehicle, customer, VehicleDetails(vehicle.model, vehicle.trim, vehicle.year)
+            self.services.profiles.add_vehicle,
+            customer,
+            VehicleDetails(vehicle.model, vehicle.trim, vehicle.year),
         )
         question = tracker.get_slot("kb_pending_question") or ""
         answer = current.answer(question, _context(tracker), [vehicle])
-        await _record(customer, tracker.sender_id, question, answer)
+        await _record(self.services, customer, tracker.sender_id, question, answer)
         mine = SlotSet("kb_my_vehicle", vehicle_name(vehicle.model, vehicle.trim, vehicle.year))
         return [*_reply(dispatcher, answer, saved=vehicle), *cleared, mine]
 
@@ -215,9 +219,9 @@ def _reply(dispatcher: CollectingDispatcher, answer: Answer, saved: Vehicle | No
     return [*_context_events(answer), SlotSet("kb_more", answer.more)]
 
 
-async def _record(customer: int, sender_id: str, question: str, answer: Answer) -> None:
+async def _record(services: Services, customer: int, sender_id: str, question: str, answer: Answer) -> None:
     """Interests for answered questions; the gap list for those we couldn't answer outright."""
-    store = default_store()
+    store = services.profiles
     if answer.answered and answer.topic:
         await asyncio.to_thread(store.record_interest, customer, answer.topic)
     elif answer.kind in ("unknown", "clarify") and question:

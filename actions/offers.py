@@ -5,15 +5,12 @@ at most once per conversation, never during a booking, and never when it doesn't
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot import dealership
-from bot.booking import default_bookings
-from bot.profile import default_store
 from bot.reports import suggest
+from bot.services import Services
 
 OFFER_TOPIC = "offer:"
 
@@ -27,19 +24,21 @@ def _offered_before(tracker: Tracker) -> set[str]:
     }
 
 
-def _relevant_clinic(customer: int, asked_about: frozenset[str], skip: set[str]) -> tuple[str, str] | None:
+def _relevant_clinic(
+    services: Services, customer: int, asked_about: frozenset[str], skip: set[str]
+) -> tuple[str, str] | None:
     """(suggestion key, clinic id) of the first fitting clinic not offered yet."""
-    bookings = default_bookings()
-    profile = default_store().profile_summary(customer)
+    bookings = services.bookings
+    profile = services.profiles.profile_summary(customer)
     if profile is None:
         return None
-    today = datetime.now(bookings.schedule.tz).date()
+    today = services.now().date()
     for suggestion in suggest(
         profile,
         bookings.bookings_of(customer),
         today,
         bookings.schedule,
-        dealership.current().name,
+        services.dealership.name,
         asked_about=asked_about,
     ):
         if suggestion.kind == "clinic" and suggestion.key not in skip:
@@ -48,16 +47,22 @@ def _relevant_clinic(customer: int, asked_about: frozenset[str], skip: set[str])
 
 
 async def offer_relevant_clinic(
-    dispatcher: CollectingDispatcher, tracker: Tracker, customer: int, asked_about: frozenset[str]
+    services: Services,
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    customer: int,
+    asked_about: frozenset[str],
 ) -> None:
     """Add one short invitation after an answer, if something fits this household."""
     if tracker.active_loop.get("name"):
         return
-    found = await asyncio.to_thread(_relevant_clinic, customer, asked_about, _offered_before(tracker))
+    found = await asyncio.to_thread(
+        _relevant_clinic, services, customer, asked_about, _offered_before(tracker)
+    )
     if found is None:
         return
     key, clinic_id = found
-    clinic = default_bookings().schedule.clinics[clinic_id]
+    clinic = services.schedule.clinics[clinic_id]
     dispatcher.utter_message(
         text=f"By the way, our free {clinic.name} might suit you ({clinic.audience}).",
         buttons=[{"title": f"See {clinic.name} sessions", "payload": f"book the {clinic.name}"}],

@@ -19,17 +19,16 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import AsksNextQuestion, Question, channel_of, customer_id, read_once_per_call
 from actions.contact import validate_phone_and_consent
-from bot.booking import Preference, UnreadableTime, default_bookings, mentions_time, read_preference
+from bot.booking import Preference, Schedule, UnreadableTime, mentions_time, read_preference
 from bot.booking.choosing import position_in
-from bot.knowledge import current
 from bot.profile import (
     ContactDetails,
     InvalidVin,
     VehicleDetails,
-    default_store,
     normalise_phone,
     normalise_vin,
 )
+from bot.services import Services
 
 # What one booking collects (cleared when it's booked or abandoned). A declined phone number stays
 # declined for the rest of the conversation: nobody wants to be asked twice.
@@ -66,10 +65,6 @@ SIDE_INTENTS = {
 }
 
 
-def _now() -> datetime:
-    return datetime.now(default_bookings().schedule.tz)
-
-
 def _label(start: datetime) -> str:
     return f"{start:%a %b %-d, %-I:%M %p}"
 
@@ -90,31 +85,36 @@ def _services(tracker: Tracker) -> list[str]:
     return [s for s in (tracker.get_slot("service_items") or "").split(",") if s]
 
 
-def _minutes(tracker: Tracker) -> int:
-    return default_bookings().service_minutes(_services(tracker))
+def _minutes(services: Services, tracker: Tracker) -> int:
+    return services.bookings.service_minutes(_services(tracker))
 
 
-def _vehicle_in(text: str) -> VehicleDetails | None:
+def _vehicle_in(services: Services, text: str) -> VehicleDetails | None:
     """The Corvane a message names; any model year we might service (the knowledge base only
     knows the years on sale), so "my 2014 Lumen" keeps its year."""
-    found = current().vehicle_in(text)
+    found = services.knowledge.vehicle_in(text)
     if found is None:
         return None
     year = found.year or next(
-        (int(y) for y in re.findall(r"\b((?:19|20)\d\d)\b", text) if 1990 <= int(y) <= _now().year + 1), None
+        (
+            int(y)
+            for y in re.findall(r"\b((?:19|20)\d\d)\b", text)
+            if 1990 <= int(y) <= services.now().year + 1
+        ),
+        None,
     )
     return VehicleDetails(found.model, found.trim, year)
 
 
-async def _profile_vehicle(text: str, tracker: Tracker) -> VehicleDetails | None:
+async def _profile_vehicle(services: Services, text: str, tracker: Tracker) -> VehicleDetails | None:
     """One of the profile's cars (the buttons offered) picked in words: "the second one", "the
     2021", "the tessa" (then with the year and trim on file), or "yes" when there is one."""
-    known = await asyncio.to_thread(default_store().vehicles_of, await customer_id(tracker))
+    known = await asyncio.to_thread(services.profiles.vehicles_of, await customer_id(services, tracker))
     cars = list({_vehicle_label(v): v for v in known}.values())
     index = position_in(text, len(cars))
     if index is not None:
         return cars[index]
-    model = current().vehicle_in(text)
+    model = services.knowledge.vehicle_in(text)
     year = re.search(r"\b(?:19|20)(\d\d)\b|'(\d\d)\b", text)
     if model is None and year is None:
         return None
@@ -127,17 +127,16 @@ async def _profile_vehicle(text: str, tracker: Tracker) -> VehicleDetails | None
     return named[0] if len(named) == 1 else None
 
 
-def _vehicle(tracker: Tracker) -> VehicleDetails | None:
-    return _vehicle_in(tracker.get_slot("service_vehicle") or "")
+def _vehicle(services: Services, tracker: Tracker) -> VehicleDetails | None:
+    return _vehicle_in(services, tracker.get_slot("service_vehicle") or "")
 
 
 def _vehicle_label(vehicle: VehicleDetails) -> str:
     return " ".join(str(part) for part in (vehicle.year, vehicle.model, vehicle.trim) if part)
 
 
-def _misfits(service_ids: list[str], model: str) -> list[str]:
+def _misfits(schedule: Schedule, service_ids: list[str], model: str) -> list[str]:
     """Why each service doesn't apply to this model, in words ("no oil change for an Ion")."""
-    schedule = default_bookings().schedule
     reasons = []
     for service_id in service_ids:
         service = schedule.services[service_id]
@@ -150,8 +149,7 @@ def _misfits(service_ids: list[str], model: str) -> list[str]:
     return reasons
 
 
-def _fitting(service_ids: list[str], model: str | None) -> list[str]:
-    schedule = default_bookings().schedule
+def _fitting(schedule: Schedule, service_ids: list[str], model: str | None) -> list[str]:
     return [
         s
         for s in service_ids
@@ -178,7 +176,7 @@ class ValidateServiceForm(AsksNextQuestion, FormValidationAction):
     async def submit(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        return await book_service(dispatcher, tracker)
+        return await book_service(self.services, dispatcher, tracker)
 
     async def required_slots(
         self,
@@ -188,13 +186,13 @@ class ValidateServiceForm(AsksNextQuestion, FormValidationAction):
         domain: DomainDict,
     ) -> list[str]:
         """A VIN only for a recall; a phone only if we have none (and not on SMS, where we do)."""
-        schedule = default_bookings().schedule
+        schedule = self.services.schedule
         needed = list(domain_slots)
         if not any(schedule.services[s].needs_vin for s in _services(tracker) if s in schedule.services):
             needed.remove("vin")
-        customer = await customer_id(tracker)
+        customer = await customer_id(self.services, tracker)
         has_phone = channel_of(tracker) == "sms" or await read_once_per_call(
-            tracker, "reachable_phone", lambda: default_store().reachable_phone(customer)
+            tracker, "reachable_phone", lambda: self.services.profiles.reachable_phone(customer)
         )
         if has_phone or tracker.get_slot("phone_declined"):
             needed = [s for s in needed if s not in ("phone", "sms_consent")]
@@ -207,7 +205,7 @@ class ValidateServiceForm(AsksNextQuestion, FormValidationAction):
     ) -> dict[str, Any]:
         """Services named in any message; "also rotate the tires" adds, "just the oil change" replaces."""
         said = _said(tracker, "service_items")
-        named = default_bookings().schedule.services_in(said)
+        named = self.services.schedule.services_in(said)
         if not named:
             return {}  # an answer that names no service is explained by validate_service_items
         replace = tracker.get_slot("requested_slot") == "service_items" or any(
@@ -219,7 +217,7 @@ class ValidateServiceForm(AsksNextQuestion, FormValidationAction):
     async def validate_service_items(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        schedule = default_bookings().schedule
+        schedule = self.services.schedule
         text = str(value or "")
         chosen = [s for s in text.split(",") if s in schedule.services] or schedule.services_in(text)
         if not chosen:
@@ -228,12 +226,14 @@ class ValidateServiceForm(AsksNextQuestion, FormValidationAction):
                 'describe the problem (like "squeaky brakes"). For anything else, say "talk to a person".'
             )
             return {"service_items": None}
-        vehicle = _vehicle(tracker)
+        vehicle = _vehicle(self.services, tracker)
         slots = self._fit(chosen, vehicle, dispatcher) if vehicle else {"service_items": ",".join(chosen)}
         wish = tracker.get_slot("service_wish")
         if wish and slots["service_items"]:  # a day said before we knew how long the visit takes
-            services = slots["service_items"].split(",")
-            slots.update(await _resolve_when(wish, services, tracker, dispatcher), service_wish=None)
+            chosen = slots["service_items"].split(",")
+            slots.update(
+                await _resolve_when(self.services, wish, chosen, tracker, dispatcher), service_wish=None
+            )
         return slots
 
     # --- which car -------------------------------------------------------------------------
@@ -242,15 +242,17 @@ class ValidateServiceForm(AsksNextQuestion, FormValidationAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """A car named in any message ("... for my 2023 Lumen", "actually it's the Tessa")."""
-        found = _vehicle_in(_said(tracker, "service_vehicle"))
+        found = _vehicle_in(self.services, _said(tracker, "service_vehicle"))
         return {"service_vehicle": _vehicle_label(found)} if found else {}
 
     async def validate_service_vehicle(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        vehicle = await _profile_vehicle(str(value or ""), tracker) or _vehicle_in(str(value or ""))
+        vehicle = await _profile_vehicle(self.services, str(value or ""), tracker) or _vehicle_in(
+            self.services, str(value or "")
+        )
         if vehicle is None:
-            models = ", ".join(current().base.lineup.models)
+            models = ", ".join(self.services.knowledge.base.lineup.models)
             dispatcher.utter_message(
                 text=f'Which Corvane is it? We service the {models}. For example: "2023 Lumen".'
             )
@@ -260,14 +262,14 @@ class ValidateServiceForm(AsksNextQuestion, FormValidationAction):
             slots.update(self._fit(_services(tracker), vehicle, dispatcher))
         return slots
 
-    @staticmethod
     def _fit(
-        service_ids: list[str], vehicle: VehicleDetails, dispatcher: CollectingDispatcher
+        self, service_ids: list[str], vehicle: VehicleDetails, dispatcher: CollectingDispatcher
     ) -> dict[str, Any]:
         """Services that don't apply to the car are explained and dropped; none left means ask again."""
-        for reason in _misfits(service_ids, vehicle.model):
+        schedule = self.services.schedule
+        for reason in _misfits(schedule, service_ids, vehicle.model):
             dispatcher.utter_message(text=reason)
-        kept = _fitting(service_ids, vehicle.model)
+        kept = _fitting(schedule, service_ids, vehicle.model)
         return {"service_items": ",".join(kept) if kept else None}
 
     # --- recall: the VIN -------------------------------------------------------------------
@@ -295,7 +297,7 @@ class ValidateServiceForm(AsksNextQuestion, FormValidationAction):
     ) -> dict[str, Any]:
         if not _services(tracker):  # how long it takes decides what's free: keep the wish till then
             return {"service_when": None, "service_wish": str(value or "")}
-        return await _resolve_when(str(value or ""), _services(tracker), tracker, dispatcher)
+        return await _resolve_when(self.services, str(value or ""), _services(tracker), tracker, dispatcher)
 
     # --- getting home ----------------------------------------------------------------------
 
@@ -391,27 +393,27 @@ def _day_in_talk(tracker: Tracker, offered: list[datetime]) -> date | None:
 
 
 async def _resolve_when(
-    text: str, services: list[str], tracker: Tracker, dispatcher: CollectingDispatcher
+    services: Services, text: str, service_ids: list[str], tracker: Tracker, dispatcher: CollectingDispatcher
 ) -> dict[str, Any]:
     """The chosen start if it's free; otherwise the reason, and the alternatives for the next question.
 
     A range ("afternoon", "after 2", "Friday") said in answer to the times offered, or in a request
     to move a booking, takes the first free time in it: offering the same list again would loop,
     and the summary is confirmed before anything is booked."""
-    bookings = default_bookings()
+    bookings = services.bookings
     offered = [datetime.fromisoformat(o) for o in json.loads(tracker.get_slot("service_offers") or "[]")]
     start = _chosen_start(text.strip(), offered)
     try:
         wanted = (
             Preference(start.date(), start.time())
             if start
-            else read_preference(text, _now(), _day_in_talk(tracker, offered))
+            else read_preference(text, services.now(), _day_in_talk(tracker, offered))
         )
     except UnreadableTime as reason:
         dispatcher.utter_message(text=str(reason))
         return {"service_when": None}
     offer = await asyncio.to_thread(
-        bookings.service_offers, wanted, bookings.service_minutes(services), _now()
+        bookings.service_offers, wanted, bookings.service_minutes(service_ids), services.now()
     )
     if offer.start is not None:
         return {"service_when": offer.start.isoformat(), "service_offers": None}
@@ -426,8 +428,10 @@ async def _resolve_when(
     return {"service_when": None, "service_offers": json.dumps([a.isoformat() for a in offer.alternatives])}
 
 
-async def ask_service_items(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
-    menu = default_bookings().schedule.services.values()
+async def ask_service_items(
+    services: Services, dispatcher: CollectingDispatcher, tracker: Tracker
+) -> list[EventType]:
+    menu = services.schedule.services.values()
     dispatcher.utter_message(
         text="What does your car need? Pick a service, or tell me what's going on.",
         buttons=[{"title": s.name, "payload": s.name} for s in menu],
@@ -435,8 +439,10 @@ async def ask_service_items(dispatcher: CollectingDispatcher, tracker: Tracker) 
     return []
 
 
-async def ask_service_vehicle(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
-    known = await asyncio.to_thread(default_store().vehicles_of, await customer_id(tracker))
+async def ask_service_vehicle(
+    services: Services, dispatcher: CollectingDispatcher, tracker: Tracker
+) -> list[EventType]:
+    known = await asyncio.to_thread(services.profiles.vehicles_of, await customer_id(services, tracker))
     labels = list(dict.fromkeys(_vehicle_label(v) for v in known))
     if labels:
         dispatcher.utter_message(
@@ -448,12 +454,14 @@ async def ask_service_vehicle(dispatcher: CollectingDispatcher, tracker: Tracker
     return []
 
 
-async def ask_service_when(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+async def ask_service_when(
+    services: Services, dispatcher: CollectingDispatcher, tracker: Tracker
+) -> list[EventType]:
     offered = [datetime.fromisoformat(o) for o in json.loads(tracker.get_slot("service_offers") or "[]")]
-    minutes = _minutes(tracker)
+    minutes = _minutes(services, tracker)
     if not offered:
         offered = await asyncio.to_thread(
-            default_bookings().free_service_starts, minutes, _now(), 3, None, 120
+            services.bookings.free_service_starts, minutes, services.now(), 3, None, 120
         )
     if not offered:
         dispatcher.utter_message(
@@ -474,17 +482,19 @@ def _when_payload(start: datetime) -> str:
     return "/book_service" + json.dumps({"service_when": start.isoformat()})
 
 
-async def ask_service_confirm(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+async def ask_service_confirm(
+    services: Services, dispatcher: CollectingDispatcher, tracker: Tracker
+) -> list[EventType]:
     dispatcher.utter_message(
-        text=f"To confirm: {_summary(tracker)}. Shall I book it?",
+        text=f"To confirm: {_summary(services, tracker)}. Shall I book it?",
         buttons=[{"title": "Yes, book it", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}],
     )
     return []
 
 
-def _summary(tracker: Tracker) -> str:
-    schedule = default_bookings().schedule
-    services = " + ".join(schedule.services[s].name for s in _services(tracker))
+def _summary(services: Services, tracker: Tracker) -> str:
+    schedule = services.schedule
+    names = " + ".join(schedule.services[s].name for s in _services(tracker))
     start = datetime.fromisoformat(tracker.get_slot("service_when"))
     free = (
         " (a multi-point inspection is included free)"
@@ -493,20 +503,22 @@ def _summary(tracker: Tracker) -> str:
     )
     transport = TRANSPORT_WORDS.get(tracker.get_slot("service_transport") or "", "")
     return (
-        f"{services}{free} for your {tracker.get_slot('service_vehicle')}, {_label(start)} "
-        f"(about {_minutes(tracker)} minutes), with {transport}"
+        f"{names}{free} for your {tracker.get_slot('service_vehicle')}, {_label(start)} "
+        f"(about {_minutes(services, tracker)} minutes), with {transport}"
     )
 
 
-async def book_service(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+async def book_service(
+    services: Services, dispatcher: CollectingDispatcher, tracker: Tracker
+) -> list[EventType]:
     """The confirmed booking (or nothing after a "no"), then a clean slate for the next one."""
     reset = [SlotSet(slot, None) for slot in FORM_SLOTS]
     if not tracker.get_slot("service_confirm"):
         dispatcher.utter_message(response="utter_booking_stopped")
         return reset
-    bookings, store = default_bookings(), default_store()
-    customer = await customer_id(tracker)
-    vehicle = _vehicle(tracker)
+    bookings, store = services.bookings, services.profiles
+    customer = await customer_id(services, tracker)
+    vehicle = _vehicle(services, tracker)
     vin = tracker.get_slot("vin")
     booked_vehicle = VehicleDetails(vehicle.model, vehicle.trim, vehicle.year, vin=vin) if vehicle else None
     start = datetime.fromisoformat(tracker.get_slot("service_when"))
@@ -517,7 +529,7 @@ async def book_service(dispatcher: CollectingDispatcher, tracker: Tracker) -> li
         _services(tracker),
         {k: v for k, v in (booked_vehicle.__dict__ if booked_vehicle else {}).items() if v is not None},
         tracker.get_slot("service_transport") or "wait",
-        _now(),
+        services.now(),
     )
     if not result.ok:
         others = ", ".join(_label(s) for s in result.alternatives) or "none in the next three weeks"
@@ -540,7 +552,7 @@ async def book_service(dispatcher: CollectingDispatcher, tracker: Tracker) -> li
         cancelled = await asyncio.to_thread(bookings.cancel, replaced, customer)
         moved = f" Your old appointment {replaced} is cancelled." if cancelled.ok else ""
     dispatcher.utter_message(
-        text=f"You're booked: {_summary(tracker)}. Your confirmation code is {result.code}.{moved} "
+        text=f"You're booked: {_summary(services, tracker)}. Your confirmation code is {result.code}.{moved} "
         "Prices are confirmed by the service desk at drop-off.",
         booking_id=result.code,
         topic="service",

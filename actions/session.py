@@ -10,10 +10,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, ConversationPaused, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.profile import default_store
+from actions.common import UsesServices
 
 
-class ActionSessionStart(Action):
+class ActionSessionStart(UsesServices, Action):
     def name(self) -> str:
         return "action_session_start"
 
@@ -26,7 +26,7 @@ class ActionSessionStart(Action):
             for name in ("customer_name", "phone", "email")
             if tracker.get_slot(name) is not None
         ]
-        if await asyncio.to_thread(default_store().is_taken_over, tracker.sender_id):
+        if await asyncio.to_thread(self.services.profiles.is_taken_over, tracker.sender_id):
             # A new session clears Rasa's pause; staff still hold the conversation.
             return [SessionStarted(), *carried, ActionExecuted("action_listen"), ConversationPaused()]
         dispatcher.utter_message(response="utter_disclosure")

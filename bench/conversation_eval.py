@@ -13,7 +13,7 @@ happened from Rasa's tracker and the staff API, and judges each item:
 
 Never copy a blind message into training data; once a set was used to tune, have a new one written.
 
-    .venv/bin/python bench/conversation_eval.py [--set bench/blind/2026-12-01] [--show-misses]
+    .venv/bin/python bench/conversation_eval.py [--set bench/blind/2026-12-01-b] [--show-misses]
 """
 
 from __future__ import annotations
@@ -35,11 +35,11 @@ import aiohttp
 import yaml
 from twilio.request_validator import RequestValidator
 
-from bot import config
-from bot.dealership import current
+from bot import config, dealership
 from bot.launch import Stack, start_stack
 
-BLIND = Path(__file__).with_name("blind") / "2026-12-01"
+BLIND = Path(__file__).with_name("blind") / "2026-12-01-b"
+TZ = dealership.load(config.knowledge_dir() / "dealership.yml").tz
 TWILIO_TOKEN = "bench-twilio-token"
 PUBLIC_URL = "https://concierge.example.com"
 FORMS_FOR = {"book_clinic": "clinic_form", "book_service": "service_form", "contact_details": "contact_form"}
@@ -237,7 +237,7 @@ async def conversation(assistant: Assistant, item: dict[str, Any], n: int) -> tu
     """'right' when every turn's expectation and the outcome hold; the reasons otherwise."""
     channel = item.get("channel", "rest")
     sender = f"+155501{n:05d}" if channel == "sms" else f"blind-{item['id']}-{secrets.token_hex(3)}"
-    started = datetime.now(current().tz) - timedelta(minutes=1)
+    started = datetime.now(TZ) - timedelta(minutes=1)
     problems = []
     transcript = []
     for number, step in enumerate(item["turns"], 1):

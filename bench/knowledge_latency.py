@@ -61,7 +61,7 @@ def synthetic(knowledge: Knowledge, count: int, seed: int = 7) -> dict[str, Arti
 def measure(knowledge: Knowledge, questions: list[str], rounds: int = 3) -> tuple[list[float], list[float]]:
     """Wall-clock and CPU milliseconds per question: on a shared machine the wall clock's tail
     is other processes' turn on the CPU, which the thread's CPU time leaves out."""
-    shop = dealership.current()
+    shop = dealership.load(config.knowledge_dir() / "dealership.yml")
     schedule, _ = load_schedule(config.knowledge_dir() / "schedule.yml", shop.tz)
     router = Router(knowledge, shop, schedule, lambda clinic: [])
     now = datetime.now(timezone.utc)

@@ -71,8 +71,9 @@ def cmd_check_data(args: argparse.Namespace) -> None:
 def cmd_reminders(_: argparse.Namespace) -> None:
     """Queue due booking reminders in the SMS outbox once (idempotent; the SMS sender does it each minute)."""
     from bot.booking.reminders import queue_due_now
+    from bot.services import Services
 
-    print(f"{queue_due_now()} reminder(s) queued.")
+    print(f"{queue_due_now(Services.from_environment())} reminder(s) queued.")
 
 
 def cmd_send_sms(_: argparse.Namespace) -> None:
@@ -80,9 +81,10 @@ def cmd_send_sms(_: argparse.Namespace) -> None:
     import asyncio
 
     from bot.channels.outbox import send_outbox
+    from bot.services import Services
 
     logging.basicConfig(level=logging.INFO)
-    outcomes = asyncio.run(send_outbox(forever=False))
+    outcomes = asyncio.run(send_outbox(Services.from_environment(), forever=False))
     if outcomes is None:
         raise SystemExit("SMS sending is off (no Twilio settings); nothing was sent.")
     print(", ".join(f"{outcomes[k]} {k}" for k in ("sent", "retrying", "failed", "skipped")) + ".")
@@ -92,9 +94,10 @@ def cmd_sms_sender(_: argparse.Namespace) -> None:
     import asyncio
 
     from bot.channels.outbox import send_outbox
+    from bot.services import Services
 
     logging.basicConfig(level=logging.INFO)
-    asyncio.run(send_outbox(forever=True))
+    asyncio.run(send_outbox(Services.from_environment(), forever=True))
 
 
 def cmd_healthcheck(args: argparse.Namespace) -> None:
@@ -133,22 +136,24 @@ def cmd_actions(_: argparse.Namespace) -> None:
     # server never uses them; keeping them out saves about 400 MiB per action-server process.
     for unused in ("tensorflow", "jax"):
         sys.modules.setdefault(unused, None)  # type: ignore[arg-type]
-    from rasa_sdk import endpoint
+    from bot.action_server import create_action_app
+    from bot.services import Services
 
-    os.environ.setdefault("SANIC_HOST", config.listen_host("actions"))
     logging.basicConfig(level=logging.INFO)
-    endpoint.run("actions", port=config.ports().actions, cors_origins=None)
+    app = create_action_app(Services.from_environment())
+    app.run(config.listen_host("actions"), config.ports().actions, workers=1, access_log=False)
 
 
 def cmd_rasa(_: argparse.Namespace) -> None:
     """The Rasa server with REST and socket.io channels; its HTTP API needs the Rasa token."""
-    from rasa.core import run
     from rasa.core.utils import AvailableEndpoints
     from rasa.utils.common import configure_logging_and_warnings
     from rasa.utils.endpoints import EndpointConfig
     from rasa.utils.log_utils import configure_structlog
 
     from bot import rasa_speedups
+    from bot.rasa_server import serve
+    from bot.services import Services
 
     rasa_speedups.install()
     # INFO, not DEBUG: Rasa's debug lines include message text (customer PII).
@@ -158,26 +163,18 @@ def cmd_rasa(_: argparse.Namespace) -> None:
     endpoints.action = rasa_speedups.kept_alive(endpoints.action)
     if config.redis_url():  # several Rasa servers: conversation locks they all see (see endpoints.yml)
         endpoints.lock_store = EndpointConfig(type="bot.engagement.lock_store.RedisUrlLockStore")
-    run.serve_application(
-        model_path=str(config.model_path()),
-        interface=config.listen_host("rasa"),
-        port=config.ports().rasa,
-        credentials=str(config.PROJECT_ROOT / "credentials.yml"),
-        endpoints=endpoints,
-        enable_api=True,
-        auth_token=config.rasa_token(),
-        cors=config.allowed_origins(),
-    )
+    serve(Services.from_environment(), endpoints)
 
 
 def cmd_web(_: argparse.Namespace) -> None:
     from aiohttp import web
 
+    from bot.services import Services
     from bot.web import PathOnlyAccessLogger, create_app
 
     logging.basicConfig(level=logging.INFO)
     web.run_app(
-        create_app(),
+        create_app(Services.from_environment()),
         host=config.listen_host("web"),
         port=config.ports().web,
         print=None,

@@ -3,13 +3,13 @@ of each department, holiday closures, location and amenities.
 
 Kept in a file the dealer edits, so answers ("we close at 6 PM today", "closed on Thanksgiving")
 and handoff replies ("staff will answer tomorrow at 7:00") stay true when facts change, without
-code. `current()` re-reads the file when it changes, so a running assistant needs no restart.
+code. `bot.services.Services` re-reads the file when it changes, so a running assistant needs no
+restart.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -223,32 +223,3 @@ def _window(value: Any, where: tuple, report: Any) -> Window | None:
         report(where, f"closes before it opens: {value!r}")
         return None
     return window
-
-
-class _Current:
-    """The dealership in `KNOWLEDGE_DIR`, re-read when the file changes (no restart needed).
-
-    A broken edit is logged and the last good version kept, so customers keep getting answers."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._loaded: tuple[Path, int, Dealership] | None = None
-
-    def get(self) -> Dealership:
-        path = config.knowledge_dir() / "dealership.yml"
-        stamp = path.stat().st_mtime_ns
-        with self._lock:
-            if self._loaded is not None and self._loaded[:2] == (path, stamp):
-                return self._loaded[2]
-            try:
-                shop = load(path)
-            except DealershipFileError as error:
-                if self._loaded is None or self._loaded[0] != path:
-                    raise
-                logger.error("dealership.yml problem (keeping the last good version): %s", error)
-                return self._loaded[2]
-            self._loaded = (path, stamp, shop)
-            return shop
-
-
-current = _Current().get

@@ -14,22 +14,22 @@ from datetime import datetime
 
 from sqlalchemy.engine import make_url
 
-from bot import config, db
-from bot.booking import BookingStore, load
-from bot.dealership import current
+from bot import db
+from bot.booking import BookingStore
 from bot.profile import ProfileStore
+from tests.dealer import SCHEDULE, TZ
 
 
 def main(url: str, kind: str, target: str, threads: int, start_at: float) -> None:
     sessions = db.session_factory(make_url(url))
-    store = BookingStore(sessions, load(config.knowledge_dir() / "schedule.yml", current().tz)[0])
+    store = BookingStore(sessions, SCHEDULE)
     profiles = ProfileStore(sessions)
     customers = [
         profiles.customer_for_sender("race", f"racer-{kind}-{n}-{time.time_ns()}") for n in range(threads)
     ]
     results: list[str] = []
     lock = threading.Lock()
-    now = datetime.now(current().tz)
+    now = datetime.now(TZ)
 
     def book(customer: int) -> None:
         time.sleep(max(0.0, start_at - time.time()))  # every thread, in both processes, goes at once

@@ -16,12 +16,13 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, make_url
 
 from bot import config, db
-from bot.booking import BookingStore, default_bookings, load
-from bot.dealership import current
+from bot.booking import BookingStore
 from bot.launch import Stack, start_stack
-from bot.profile import ProfileStore, default_store
+from bot.profile import ProfileStore
+from bot.services import Services
 from bot.training import train
 from bot.web.app import create_app
+from tests.dealer import SCHEDULE, services_on
 from tests.staff import STAFF_TOKEN
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
@@ -96,22 +97,19 @@ def store(database_url: URL) -> ProfileStore:
 @pytest.fixture
 def bookings(database_url: URL) -> BookingStore:
     """The booking engine on the test database, with the sample schedule in knowledge/."""
-    return BookingStore(
-        db.session_factory(database_url), load(config.knowledge_dir() / "schedule.yml", current().tz)[0]
-    )
+    return BookingStore(db.session_factory(database_url), SCHEDULE)
 
 
 @pytest.fixture
-async def staff_api(
-    store: ProfileStore, bookings: BookingStore, unused_tcp_port: int
-) -> AsyncIterator[TestClient]:
+def services(database_url: URL) -> Services:
+    """Everything the assistant's parts use, on the test database with the files in knowledge/."""
+    return services_on(database_url)
+
+
+@pytest.fixture
+async def staff_api(services: Services, unused_tcp_port: int) -> AsyncIterator[TestClient]:
     """The web app in-process on the test database; staff authenticate with `tests.staff.AUTH`."""
-    app = create_app(
-        store=store,
-        staff_token=STAFF_TOKEN,
-        rasa_url=f"http://127.0.0.1:{unused_tcp_port}",
-        bookings=bookings,
-    )
+    app = create_app(services, staff_token=STAFF_TOKEN, rasa_url=f"http://127.0.0.1:{unused_tcp_port}")
     async with TestClient(TestServer(app)) as client:
         yield client
 
@@ -138,18 +136,8 @@ def stack(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
 
 
 @pytest.fixture(scope="module")
-def validator_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """The actions' stores (default_store, default_bookings) on a fresh SQLite database."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('validators') / 'concierge.db'}"
-    db.upgrade(make_url(url))
-    previous = os.environ.get("DATABASE_URL")
-    os.environ["DATABASE_URL"] = url
-    default_store.cache_clear()
-    default_bookings.cache_clear()
-    yield
-    if previous is None:
-        del os.environ["DATABASE_URL"]
-    else:
-        os.environ["DATABASE_URL"] = previous
-    default_store.cache_clear()
-    default_bookings.cache_clear()
+def action_services(tmp_path_factory: pytest.TempPathFactory) -> Services:
+    """What the actions are given, on a fresh SQLite database (for calling actions in-process)."""
+    url = make_url(f"sqlite:///{tmp_path_factory.mktemp('actions') / 'concierge.db'}")
+    db.upgrade(url)
+    return services_on(url)

@@ -13,10 +13,9 @@ import pytest
 
 from bot import config, db
 from bot.booking import load
-from bot.dealership import current
 from bot.profile import ProfileStore
+from tests.dealer import TZ
 
-TZ = current().tz
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=TZ)  # a Wednesday
 SCHEDULE, PROBLEMS = load(config.knowledge_dir() / "schedule.yml", TZ)
 

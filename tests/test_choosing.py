@@ -11,7 +11,6 @@ import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.clinics import ValidateClinicForm, ask_attendee_names, session_label
-from bot.booking import default_bookings
 from bot.booking.choosing import choose
 from tests.forms import tracker
 
@@ -61,24 +60,26 @@ def test_what_matches_no_session_picks_none(offered, said) -> None:
     assert choose(said, offered, NOW) is None
 
 
-async def test_the_saturday_one_picks_the_next_saturday_session(validator_database) -> None:
+async def test_the_saturday_one_picks_the_next_saturday_session(action_services) -> None:
     sessions = [
-        s for s in default_bookings().clinic_sessions("teen-driver-safety", datetime.now(TZ)) if s.seats_left
+        s
+        for s in action_services.bookings.clinic_sessions("teen-driver-safety", datetime.now(TZ))
+        if s.seats_left
     ]
     dispatcher = CollectingDispatcher()
     slots = {"clinic": "teen-driver-safety"}
-    picked = await ValidateClinicForm().validate_clinic_session(
+    picked = await ValidateClinicForm(action_services).validate_clinic_session(
         "the saturday one", dispatcher, tracker("the saturday one", "clinic_session", "inform", slots), {}
     )
     assert picked == {"clinic_session": session_label(sessions[0])} and not dispatcher.messages
-    unknown = await ValidateClinicForm().validate_clinic_session(
+    unknown = await ValidateClinicForm(action_services).validate_clinic_session(
         "purple", dispatcher, tracker("purple", "clinic_session", "inform", slots), {}
     )
     assert unknown == {"clinic_session": None} and "pick one of these" in dispatcher.messages[0]["text"]
 
 
-async def test_who_is_coming_is_kept_as_read_and_names_are_asked_for_once(validator_database) -> None:
-    form, dispatcher = ValidateClinicForm(), CollectingDispatcher()
+async def test_who_is_coming_is_kept_as_read_and_names_are_asked_for_once(action_services) -> None:
+    form, dispatcher = ValidateClinicForm(action_services), CollectingDispatcher()
     said = "me and my two kids, 14 and 16"
     read = form.validate_attendees(
         said, dispatcher, tracker(said, "attendees", "inform", {"clinic": "teen-driver-safety"}), {}
@@ -86,7 +87,7 @@ async def test_who_is_coming_is_kept_as_read_and_names_are_asked_for_once(valida
     party = json.loads(read["attendees"])
     assert [(p["relation"], p["age"]) for p in party] == [(None, None), ("child", 14), ("child", 16)]
     slots = {"clinic": "teen-driver-safety", "attendees": read["attendees"]}
-    await ask_attendee_names(dispatcher, tracker("", "attendee_names", "inform", slots))
+    await ask_attendee_names(action_services, dispatcher, tracker("", "attendee_names", "inform", slots))
     asked = dispatcher.messages[-1]
     assert (asked["response"], asked["who"], asked["count"]) == (
         "utter_which_names",
@@ -107,8 +108,8 @@ async def test_who_is_coming_is_kept_as_read_and_names_are_asked_for_once(valida
     assert skipped == {"attendee_names": "skip"}
 
 
-def test_nobody_or_an_unknown_number_is_asked_again(validator_database) -> None:
-    form = ValidateClinicForm()
+def test_nobody_or_an_unknown_number_is_asked_again(action_services) -> None:
+    form = ValidateClinicForm(action_services)
     for said, reply in (("me and the kids", "How many are coming"), ("he's 15", "didn't catch who's coming")):
         dispatcher = CollectingDispatcher()
         slots = {"clinic": "new-owner-tech"}

@@ -13,15 +13,13 @@ import pytest
 from sqlalchemy import select
 
 from bot.console import session
-from bot.dealership import current
 from bot.profile import ContactDetails, EngagementRecord, VehicleDetails
 from bot.profile.models import EngagementEvent, OutboxMessage, Phone, SuggestionDecision
 from bot.reports import suggest
 from tests.console_client import COOKIE, log_in
+from tests.dealer import SHOP, TZ
 from tests.staff import AUTH
 from tests.staff import STAFF_TOKEN as TOKEN
-
-TZ = current().tz
 
 
 @pytest.fixture
@@ -466,7 +464,7 @@ async def test_adf_leads_parse_back_with_the_required_elements(staff_api, store,
         assert contact.find("name[@part='first']").text == "Jane"
         assert contact.findtext("phone") == "+15550100123" and contact.findtext("email") == "jane@example.com"
         assert code in prospect.findtext("customer/comments")
-        assert prospect.findtext("vendor/vendorname") == current().name
+        assert prospect.findtext("vendor/vendorname") == SHOP.name
         assert prospect.find("vendor/contact/name") is not None
     assert "can I talk to a person" in ET.fromstring(text).findtext("prospect/customer/comments")
 

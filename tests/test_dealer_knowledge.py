@@ -12,8 +12,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
+from sqlalchemy.engine import make_url
 
-from bot import config, dealership
+from bot import config, db, dealership
 from bot.booking.schedule import load as load_schedule
 from bot.booking.store import SessionInfo
 from bot.knowledge import Context, Knowledge, Vehicle
@@ -21,6 +22,7 @@ from bot.knowledge.facts import dealership_answer
 from bot.knowledge.maintenance import maintenance_answer
 from bot.knowledge.offerings import clinic_facts, model_price, service_price
 from bot.knowledge.router import Question, Router
+from bot.services import Services
 
 SAMPLE = config.PROJECT_ROOT / "knowledge"
 CHICAGO = ZoneInfo("America/Chicago")
@@ -118,16 +120,30 @@ def test_vehicle_questions_are_not_mistaken_for_hours(shop, question):
     assert dealership_answer(question, shop, TUESDAY_3PM) is None
 
 
-def test_a_dealership_edit_is_picked_up_without_a_restart(tmp_path, monkeypatch):
+def test_every_dealer_edited_file_is_picked_up_without_a_restart(tmp_path):
+    """dealership.yml, schedule.yml and the articles, read again by the one `Services` a process
+    runs on; a broken dealership.yml keeps the last good version."""
     copy = tmp_path / "knowledge"
     shutil.copytree(SAMPLE, copy)
-    monkeypatch.setenv("KNOWLEDGE_DIR", str(copy))
-    assert dealership.current().phone == "+1 555 010 2000"
+    services = Services(
+        db.session_factory(make_url(f"sqlite:///{tmp_path / 'x.db'}")), copy, reload_seconds=0
+    )
+    assert services.dealership.phone == "+1 555 010 2000"
     path = copy / "dealership.yml"
     path.write_text(path.read_text().replace('phone: "+1 555 010 2000"', 'phone: "+1 555 010 9999"'))
-    assert dealership.current().phone == "+1 555 010 9999"
+    assert services.dealership.phone == "+1 555 010 9999"
     path.write_text(path.read_text().replace("  sales:\n", "  salez:\n"))  # broken: the last good stays
-    assert dealership.current().phone == "+1 555 010 9999"
+    assert services.dealership.phone == "+1 555 010 9999"
+    schedule = copy / "schedule.yml"
+    seats = services.schedule.clinics["ev-101"].seats
+    schedule.write_text(schedule.read_text().replace(f"seats: {seats}", f"seats: {seats + 7}", 1))
+    assert services.schedule.clinics["ev-101"].seats == seats + 7
+    assert services.bookings.schedule is services.schedule
+    (copy / "features" / "new-thing.md").write_text(
+        "---\nid: new-thing\ntitle: Frunk light\naliases: [frunk light]\ncategory: comfort\n---\n"
+        "The frunk light turns on when you open the front trunk.\n"
+    )
+    assert "new-thing" in services.knowledge.base.articles
 
 
 @pytest.mark.parametrize(

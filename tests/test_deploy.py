@@ -16,10 +16,12 @@ from typing import Any
 import kubernetes_validate
 import pytest
 import yaml
+from sqlalchemy.engine import make_url
 
 from bot import config
 from bot.cli import build_parser
 from bot.web import create_app
+from tests.dealer import services_on
 
 ROOT = config.PROJECT_ROOT
 K8S_VERSION = "1.28.0"  # the newest schemas kubernetes-validate 1.28 ships
@@ -104,7 +106,10 @@ def test_each_role_runs_a_real_command_with_known_settings_ports_and_probes(rend
     config_map = by_kind(rendered, "ConfigMap")["concierge-config"]["data"]
     secret = by_kind(rendered, "Secret")["concierge-secrets"]["stringData"]
     assert set(config_map) <= known and set(secret) <= known, set(config_map) | set(secret) - known
-    web_routes = {r.resource.canonical for r in create_app(staff_token="x").router.routes()}
+    web_routes = {
+        r.resource.canonical
+        for r in create_app(services_on(make_url("sqlite://")), staff_token="x").router.routes()
+    }
     deployments = by_kind(rendered, "Deployment")
     assert set(deployments) == {f"concierge-{role}" for role in ROLES}
     peak = measured_peak_rss_mib()

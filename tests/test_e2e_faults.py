@@ -18,9 +18,9 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.dealership import current
 from bot.launch import Stack, start_stack
 from tests.chat import profile_of, say, texts, wait_for
+from tests.dealer import SHOP
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +68,7 @@ async def test_action_server_killed_mid_booking_apologises_then_the_booking_resu
 
     os.kill(stack.part_pid("actions"), signal.SIGKILL)
     during = texts(await say(http, stack.rest_url, sender, "me and my daughter Emma, 15"))
-    assert "Sorry, something went wrong on our side" in during and current().phone in during
+    assert "Sorry, something went wrong on our side" in during and SHOP.phone in during
 
     await asyncio.to_thread(wait_until_answering, f"http://127.0.0.1:{stack.actions_port}/health")
     assert "restarting it" in stack.log.read_text()

@@ -24,11 +24,11 @@ from bot import config
 from bot.channels.outbox import Outbox, OutboxSender
 from bot.channels.twilio_api import TwilioClient
 from bot.db import session_factory
-from bot.dealership import current
 from bot.launch import Stack, start_stack
 from bot.profile import ProfileStore, normalise_phone
 from bot.profile.models import OutboxMessage, Phone, SmsMessage
 from tests.chat import say, texts, wait_for
+from tests.dealer import SHOP, TZ
 
 TOKEN = "e2e-twilio-auth-token"
 PUBLIC_URL = "https://concierge.example.com"  # as behind a proxy: not the address we post to
@@ -185,7 +185,7 @@ async def test_long_unicode_and_media_only_messages(sms_stack, http):
 
 async def test_stop_help_and_start_keywords(sms_stack, http):
     phone = "+15550100405"
-    dealer = current()
+    dealer = SHOP
     assert await sms(http, sms_stack, phone, "hello")
     [confirm] = await sms(http, sms_stack, phone, " Stop! ")
     assert "unsubscribed" in confirm and "START" in confirm
@@ -409,7 +409,7 @@ async def test_a_clinic_by_text_with_people_as_they_say_it_and_questions_afterwa
         return found if found and found["household"] else None
 
     [member] = (await wait_for(leo))["household"]
-    assert (member["name"], member["birth_year"]) == ("Leo", datetime.now(current().tz).year - 15)
+    assert (member["name"], member["birth_year"]) == ("Leo", datetime.now(TZ).year - 15)
     async with http.get(
         f"{sms_stack.web_url}/api/bookings?kind=clinic", headers=sms_stack.staff_headers
     ) as r:

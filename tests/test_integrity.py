@@ -27,8 +27,7 @@ from sqlalchemy import func, insert, inspect, select, update
 from sqlalchemy.engine import make_url
 
 from bot import config, db, integrity
-from bot.booking import BookingStore, load
-from bot.dealership import current
+from bot.booking import BookingStore
 from bot.profile import ContactDetails, EngagementRecord, ProfileStore, VehicleDetails
 from bot.profile.merge import customer_tables, merge_rules
 from bot.profile.models import (
@@ -41,10 +40,9 @@ from bot.profile.models import (
     Phone,
     ServiceSlot,
 )
+from tests.dealer import SCHEDULE, TZ
 
-TZ = current().tz
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=TZ)  # a Wednesday
-SCHEDULE, _ = load(config.knowledge_dir() / "schedule.yml", TZ)
 
 
 def test_every_table_that_refers_to_a_customer_has_a_merge_rule(database_url):

@@ -16,15 +16,12 @@ from sqlalchemy import Column, Float, Integer, MetaData, String, Table, delete, 
 from sqlalchemy.engine import make_url
 
 from bot import config, db
-from bot.booking import BookingStore, load
-from bot.dealership import current
 from bot.health import problem, role_of
 from bot.profile import ContactDetails, ProfileStore
 from bot.profile.models import Booking, EngagementEvent, OutboxMessage, utcnow
 from bot.web import create_app
+from tests.dealer import services_on
 from tests.staff import AUTH, STAFF_TOKEN
-
-SCHEDULE = load(config.knowledge_dir() / "schedule.yml", current().tz)[0]
 
 
 def _book_in(sessions, profiles: ProfileStore, hours: float, phone: str) -> str:
@@ -151,10 +148,9 @@ async def test_metrics_need_a_token_and_report_from_the_database(database_url, m
         conn.execute(insert(events).values(sender_id="x", type_name="user", timestamp=_epoch(now) + 12))
     monkeypatch.setenv("METRICS_TOKEN", "prometheus-only-token")
     app = create_app(
-        store=profiles,
+        services_on(database_url),
         staff_token=STAFF_TOKEN,
         engine=db.engine_for(database_url),
-        bookings=BookingStore(sessions, SCHEDULE),
         rasa_url="http://127.0.0.1:9",
     )
     async with TestClient(TestServer(app)) as client:

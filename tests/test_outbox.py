@@ -17,13 +17,12 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from bot import config, db
-from bot.booking import BookingStore, load
 from bot.channels.outbox import MAX_ATTEMPTS, Outbox, OutboxSender
 from bot.channels.twilio_api import TwilioClient
-from bot.dealership import current
 from bot.profile import ContactDetails, ProfileStore
 from bot.profile.models import OutboxMessage
 from bot.web import create_app
+from tests.dealer import services_on
 
 ACCOUNT, AUTH_TOKEN, FROM = "AC" + "1" * 32, "outbox-test-token", "+15550109999"
 T0 = datetime(2026, 12, 1, 15, 0)
@@ -193,10 +192,7 @@ async def test_staff_see_the_outbox_by_status(store, outbox, database_url, fake_
     settings = config.Twilio(ACCOUNT, AUTH_TOKEN, FROM, fake_twilio.url)
     async with aiohttp.ClientSession() as http:
         await OutboxSender(outbox, store, TwilioClient(settings, http)).send_due()
-    bookings = BookingStore(
-        db.session_factory(database_url), load(config.knowledge_dir() / "schedule.yml", current().tz)[0]
-    )
-    app = create_app(store, "staff-token", f"http://127.0.0.1:{unused_tcp_port}", bookings, outbox)
+    app = create_app(services_on(database_url), "staff-token", f"http://127.0.0.1:{unused_tcp_port}", outbox)
     auth = {"Authorization": "Bearer staff-token"}
     async with TestClient(TestServer(app)) as client:
         assert (await client.get("/api/outbox")).status == 401

@@ -28,6 +28,7 @@ from bot import db
 from bot.profile import normalise_email, normalise_phone, normalise_vin
 from bot.profile.models import Customer
 from bot.web import create_app
+from tests.dealer import services_on
 from tests.forms import tracker
 
 FAST = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -104,11 +105,9 @@ def test_every_validator_is_covered() -> None:
 )
 @FAST
 @given(value=TEXT, intent=st.sampled_from(["inform", "deny", "affirm", "bot_challenge", "nlu_fallback"]))
-async def test_validators_take_any_text(
-    validator_database, form, slot, context, check, value, intent
-) -> None:
+async def test_validators_take_any_text(action_services, form, slot, context, check, value, intent) -> None:
     dispatcher = CollectingDispatcher()
-    method = getattr(form(), f"validate_{slot}")
+    method = getattr(form(action_services), f"validate_{slot}")
     result = method(value, dispatcher, tracker(value, slot, intent, context), {})
     if inspect.isawaitable(result):
         result = await result
@@ -148,10 +147,7 @@ PARAM_VALUE = st.one_of(
 async def staff_api(tmp_path_factory: pytest.TempPathFactory) -> Any:
     url = make_url(f"sqlite:///{tmp_path_factory.mktemp('staff-api') / 'concierge.db'}")
     db.upgrade(url)
-    from bot import config
-    from bot.booking import BookingStore, load
     from bot.channels.outbox import Outbox
-    from bot.dealership import current
     from bot.profile import ContactDetails, ProfileStore
 
     store = ProfileStore(db.session_factory(url))
@@ -159,14 +155,10 @@ async def staff_api(tmp_path_factory: pytest.TempPathFactory) -> Any:
     store.record_contact_details(
         customer, ContactDetails(name="Jane", phone="+15550100123", sms_consent=True)
     )
-    bookings = BookingStore(
-        db.session_factory(url), load(config.knowledge_dir() / "schedule.yml", current().tz)[0]
-    )
     app = create_app(
-        store=store,
+        services_on(url),
         staff_token=TOKEN,
         rasa_url="http://127.0.0.1:9",
-        bookings=bookings,
         outbox=Outbox(db.session_factory(url)),
     )
     async with TestClient(TestServer(app)) as client:

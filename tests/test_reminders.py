@@ -10,11 +10,10 @@ from sqlalchemy import select
 from bot import config, db
 from bot.booking import BookingStore, load
 from bot.booking.reminders import queue_reminders
-from bot.dealership import current
 from bot.profile import ContactDetails, ProfileStore
 from bot.profile.models import OutboxMessage, Phone
+from tests.dealer import TZ
 
-TZ = current().tz
 SCHEDULE = load(config.knowledge_dir() / "schedule.yml", TZ)[0]
 BOOKED_AT = datetime(2026, 11, 23, 9, 0, tzinfo=TZ)
 START = datetime(2026, 11, 26, 9, 0, tzinfo=TZ)  # a Thursday

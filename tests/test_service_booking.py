@@ -8,15 +8,13 @@ from datetime import date, datetime, time, timedelta
 import pytest
 from sqlalchemy import select
 
-from bot import config, db
-from bot.booking import Preference, UnreadableTime, load, mentions_time, read_preference
-from bot.dealership import current
+from bot import db
+from bot.booking import Preference, UnreadableTime, mentions_time, read_preference
 from bot.profile import ContactDetails, InvalidVin, ProfileStore, normalise_vin
 from bot.profile.models import EngagementEvent, OutboxMessage
+from tests.dealer import SCHEDULE, TZ
 
-TZ = current().tz
 NOW = datetime(2026, 11, 26, 10, 30, tzinfo=TZ)  # a Thursday
-SCHEDULE, _ = load(config.knowledge_dir() / "schedule.yml", TZ)
 
 
 @pytest.mark.parametrize(

@@ -4,12 +4,10 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from bot.dealership import current
 from bot.profile import ContactDetails
+from tests.dealer import TZ
 from tests.staff import AUTH
 from tests.staff import STAFF_TOKEN as TOKEN
-
-TZ = current().tz
 
 
 @pytest.fixture

@@ -5,18 +5,14 @@ import re
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot import config, db
-from bot.booking import BookingStore, load
-from bot.dealership import current
+from bot import config
 from bot.web import create_app
+from tests.dealer import SHOP
 
 
 @pytest.fixture
-async def site(store, database_url, unused_tcp_port):
-    schedule = load(config.knowledge_dir() / "schedule.yml", current().tz)[0]
-    bookings = BookingStore(db.session_factory(database_url), schedule)
-    rasa_url = f"http://127.0.0.1:{unused_tcp_port}"
-    app = create_app(store=store, staff_token="t", rasa_url=rasa_url, bookings=bookings)
+async def site(services, unused_tcp_port):
+    app = create_app(services, staff_token="t", rasa_url=f"http://127.0.0.1:{unused_tcp_port}")
     async with TestClient(TestServer(app, host="127.0.0.1")) as client:
         yield client
 
@@ -26,7 +22,7 @@ async def test_the_demo_page_names_the_dealership_and_embeds_the_widget(site, mo
     response = await site.get("/")
     assert response.status == 200 and response.content_type == "text/html"
     page = await response.text()
-    shop = current()
+    shop = SHOP
     assert shop.name == "Lakeside Corvane"
     for fact in (shop.name, shop.phone, shop.address):
         assert fact in page

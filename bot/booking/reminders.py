@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -17,6 +18,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.booking.schedule import Schedule
 from bot.profile.models import Booking, ClinicSession, Contact, OutboxMessage, Phone
+
+if TYPE_CHECKING:
+    from bot.services import Services
 
 
 @dataclass(frozen=True)
@@ -57,18 +61,9 @@ def queue_reminders(
     return queued
 
 
-def queue_due_now(sessions: sessionmaker[Session] | None = None) -> int:
+def queue_due_now(services: Services) -> int:
     """One pass with this deployment's schedule and dealership name (the sender's loop, `make reminders`)."""
-    from bot import dealership
-    from bot.booking import default_bookings
-    from bot.db import session_factory
-
-    return queue_reminders(
-        sessions or session_factory(),
-        default_bookings().schedule,
-        dealership.current().name,
-        datetime.now(timezone.utc),
-    )
+    return queue_reminders(services.sessions, services.schedule, services.dealership.name, services.clock())
 
 
 def queue_sms(session: Session, booking: Booking, kind: str, body: str) -> int:

@@ -14,16 +14,19 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rasa.core.channels.channel import UserMessage
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import dealership
+from bot.dealership import Dealership
 from bot.engagement.broker import EngagementBroker
 from bot.engagement.turn import DatabaseUnavailable, Turn, current_turn
 from bot.profile import EngagementRecord
 from bot.profile.models import utcnow
+
+if TYPE_CHECKING:
+    from bot.services import Services
 
 logger = logging.getLogger(__name__)
 
@@ -48,38 +51,40 @@ class _ActionFailureFilter(logging.Filter):
 logging.getLogger("rasa.core.processor").addFilter(_ActionFailureFilter())
 
 
-def apology() -> str:
+def apology(shop: Dealership) -> str:
     return (
         "Sorry, something went wrong on our side and I couldn't finish that. Please try again in a "
-        f"minute, or call us at {dealership.current().phone}."
+        f"minute, or call us at {shop.phone}."
     )
 
 
-def retry_notice() -> str:
+def retry_notice(shop: Dealership) -> str:
     return (
         "Sorry, I can't reach our records for a moment. I've kept your message and I'll retry saving it; "
-        f"please send it again in a minute, or call us at {dealership.current().phone}."
+        f"please send it again in a minute, or call us at {shop.phone}."
     )
 
 
-def guarded(on_new_message: OnNewMessage) -> OnNewMessage:
+def guarded(on_new_message: OnNewMessage, services: Services, broker: EngagementBroker) -> OnNewMessage:
     """`on_new_message` that apologises instead of staying silent (or failing) when handling breaks."""
 
     async def handle(message: UserMessage) -> None:
-        turn = await _handle(on_new_message, message)
+        turn = await _handle(on_new_message, message, broker)
         if turn is None:
-            notice, action = retry_notice(), "database_unavailable"
+            notice, action = retry_notice(services.dealership), "database_unavailable"
         elif turn.action_failed:
-            notice, action = apology(), "action_failed"
+            notice, action = apology(services.dealership), "action_failed"
         else:
             return
         await message.output_channel.send_text_message(message.sender_id, notice)
-        _record_later(message, "out", notice, action)
+        _record_later(broker, message, "out", notice, action)
 
     return handle
 
 
-async def _handle(on_new_message: OnNewMessage, message: UserMessage) -> Turn | None:
+async def _handle(
+    on_new_message: OnNewMessage, message: UserMessage, broker: EngagementBroker
+) -> Turn | None:
     """The turn, or None when the database stayed unreachable (the message is then kept by the broker)."""
     for wait in (*_DATABASE_RETRIES, None):
         turn = Turn()
@@ -100,13 +105,19 @@ async def _handle(on_new_message: OnNewMessage, message: UserMessage) -> Turn | 
         finally:
             current_turn.reset(token)
     if not turn.recorded:
-        _record_later(message, "in", message.text)
+        _record_later(broker, message, "in", message.text)
     return None
 
 
-def _record_later(message: UserMessage, direction: str, text: str | None, action: str | None = None) -> None:
+def _record_later(
+    broker: EngagementBroker,
+    message: UserMessage,
+    direction: str,
+    text: str | None,
+    action: str | None = None,
+) -> None:
     """On the customer's timeline once the database is back (the broker keeps it till then)."""
-    EngagementBroker.record_later(
+    broker.record_later(
         EngagementRecord(
             sender_id=message.sender_id,
             channel=message.input_channel or "unknown",

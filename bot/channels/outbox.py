@@ -28,9 +28,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import config
 from bot.booking.reminders import queue_due_now
 from bot.channels.twilio_api import TwilioClient, TwilioError
-from bot.db import session_factory
-from bot.profile import ProfileStore, default_store
+from bot.profile import ProfileStore
 from bot.profile.models import OutboxMessage, iso_utc, utcnow
+from bot.services import Services
 
 logger = logging.getLogger(__name__)
 
@@ -163,7 +163,7 @@ class OutboxSender:
 
 
 async def send_outbox(
-    forever: bool, interval: float = 5.0, reminders_every: float = REMINDERS_EVERY
+    services: Services, forever: bool, interval: float = 5.0, reminders_every: float = REMINDERS_EVERY
 ) -> Counter[str] | None:
     """One pass (`python -m bot send-sms`) or, for the supervisor and containers, a pass every
     `interval` seconds until SIGTERM, queueing due reminders every `reminders_every` seconds.
@@ -185,14 +185,14 @@ async def send_outbox(
     last_reminders = -reminders_every
     async with aiohttp.ClientSession() as http:
         sender = (
-            OutboxSender(Outbox(session_factory()), default_store(), TwilioClient(settings, http))
+            OutboxSender(Outbox(services.sessions), services.profiles, TwilioClient(settings, http))
             if settings
             else None
         )
         while not stop.is_set():
             try:
                 if forever and time.monotonic() - last_reminders >= reminders_every:
-                    queued = await asyncio.to_thread(queue_due_now)
+                    queued = await asyncio.to_thread(queue_due_now, services)
                     last_reminders = time.monotonic()
                     if queued:
                         logger.info("%d booking reminder(s) queued", queued)

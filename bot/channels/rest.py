@@ -16,13 +16,14 @@ from sanic.request import Request
 
 from bot.channels.failures import guarded
 from bot.channels.web_opt_out import stop_texting_first
+from bot.rasa_server import UsesServices
 
 MAX_MESSAGE_CHARS = 20_000
 MAX_SENDER_CHARS = 255
 USAGE = 'send a JSON object like {"sender": "your-conversation-id", "message": "hello"}'
 
 
-class CheckedRestInput(RestInput):
+class CheckedRestInput(UsesServices, RestInput):
     """Same URL and replies as Rasa's `rest` channel (`/webhooks/rest/webhook`)."""
 
     @classmethod
@@ -30,7 +31,8 @@ class CheckedRestInput(RestInput):
         return "rest"
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        return super().blueprint(guarded(stop_texting_first(on_new_message)))
+        checked = stop_texting_first(on_new_message, self.services.profiles)
+        return super().blueprint(guarded(checked, self.services, self.broker))
 
     async def _extract_sender(self, req: Request) -> str | None:
         body = _checked_body(req)

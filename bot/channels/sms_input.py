@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from functools import cached_property
 from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
@@ -16,18 +15,17 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot import config, dealership
+from bot import config
 from bot.channels.failures import guarded
 from bot.channels.sms import CHANNEL, InvalidSms, form_params, inbound_from, signature_is_valid, twiml
 from bot.channels.sms_inbox import SmsInbox
 from bot.channels.sms_store import SmsStore
-from bot.db import session_factory
-from bot.profile import default_store
+from bot.rasa_server import UsesServices
 
 logger = logging.getLogger(__name__)
 
 
-class SmsInput(InputChannel):
+class SmsInput(UsesServices, InputChannel):
     def __init__(self, auth_token: str | None, public_url: str | None) -> None:
         self.auth_token = auth_token
         self.public_url = public_url
@@ -43,9 +41,10 @@ class SmsInput(InputChannel):
         """Settings come from the environment (secrets stay out of credentials.yml)."""
         return cls(config.twilio_auth_token(), config.public_url())
 
-    @cached_property
+    @property
     def inbox(self) -> SmsInbox:
-        return SmsInbox(default_store(), SmsStore(session_factory()), dealership.current())
+        """Made per message, so an edit to dealership.yml shows in the next reply."""
+        return SmsInbox(self.services.profiles, SmsStore(self.services.sessions), self.services.dealership)
 
     def signed_url(self, request: Request) -> str:
         """The URL Twilio signed: the public one when behind a proxy."""
@@ -56,7 +55,7 @@ class SmsInput(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("sms_webhook", __name__)
-        on_new_message = guarded(on_new_message)
+        on_new_message = guarded(on_new_message, self.services, self.broker)
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:

@@ -27,6 +27,7 @@ from bot.channels.failures import guarded
 from bot.channels.rest import MAX_MESSAGE_CHARS
 from bot.channels.socketio_redis import redis_manager
 from bot.channels.web_opt_out import stop_texting_first
+from bot.rasa_server import UsesServices
 
 # What the widget generates (32 hex digits) and what Rasa generates for a socket without one; long
 # and random enough not to be guessed, and never a phone number.
@@ -35,7 +36,7 @@ SESSION_ID = re.compile(r"[A-Za-z0-9_-]{16,128}")
 Handler = Callable[..., Awaitable[Any]]
 
 
-class CheckedSocketIOInput(SocketIOInput):
+class CheckedSocketIOInput(UsesServices, SocketIOInput):
     """Same URL, events and replies as Rasa's `socketio` channel."""
 
     @classmethod
@@ -43,7 +44,8 @@ class CheckedSocketIOInput(SocketIOInput):
         return "socketio"
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        blueprint = super().blueprint(guarded(stop_texting_first(on_new_message)))
+        checked = stop_texting_first(on_new_message, self.services.profiles)
+        blueprint = super().blueprint(guarded(checked, self.services, self.broker))
         sio = self.sio
         assert sio is not None  # set by Rasa's blueprint()
         # engine.io checks the Origin header of every request (polling and the WebSocket

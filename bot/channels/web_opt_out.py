@@ -17,14 +17,14 @@ from typing import Any
 from rasa.core.channels.channel import UserMessage
 
 from bot.channels.opt_out import Verdict, classify
-from bot.profile import EngagementRecord, ProfileStore, default_store
+from bot.profile import EngagementRecord, ProfileStore
 from bot.profile.models import utcnow
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 SOURCE = "web:message"
 
 
-def stop_texting_first(on_new_message: OnNewMessage) -> OnNewMessage:
+def stop_texting_first(on_new_message: OnNewMessage, store: ProfileStore) -> OnNewMessage:
     """`on_new_message` that handles a request to stop texting itself and passes the rest on."""
 
     async def handle(message: UserMessage) -> Any:
@@ -32,7 +32,6 @@ def stop_texting_first(on_new_message: OnNewMessage) -> OnNewMessage:
         verdict = Verdict.NONE if text.startswith("/") else classify(text, "web")  # "/...": a button
         if verdict is Verdict.NONE:
             return await on_new_message(message)
-        store = default_store()
         channel = message.input_channel or "unknown"
         customer = await asyncio.to_thread(store.customer_for_sender, channel, message.sender_id)
         phones = await asyncio.to_thread(store.phones_of, customer)

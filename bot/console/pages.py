@@ -14,7 +14,7 @@ from urllib.parse import quote
 import jinja2
 from aiohttp import web
 
-from bot import config, dealership
+from bot import config
 from bot.console import charts as charts_
 from bot.console import session
 from bot.console.handoffs import HandoffProblem, Handoffs
@@ -30,7 +30,7 @@ from bot.reports import (
     record_quality,
 )
 from bot.web import reports_api
-from bot.web.shared import BOOKINGS, RASA_URL, STAFF_TOKEN, STORE, BadRange, date_range, id_in_path
+from bot.web.shared import RASA_URL, SERVICES, STAFF_TOKEN, BadRange, date_range, id_in_path
 
 STAFF = "staff"  # request key: the logged-in staff member's name
 TEMPLATES = jinja2.Environment(
@@ -47,12 +47,13 @@ SECURITY_HEADERS = {
 }
 
 
-def _local(iso: str | None) -> str:
+@jinja2.pass_context
+def _local(context: jinja2.runtime.Context, iso: str | None) -> str:
     """An ISO time (UTC `Z` or with offset) as the dealership's local time, for people."""
     if not iso:
         return ""
     moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
-    return moment.astimezone(dealership.current().tz).strftime("%Y-%m-%d %H:%M")
+    return moment.astimezone(context["tz"]).strftime("%Y-%m-%d %H:%M")
 
 
 TEMPLATES.filters["local"] = _local
@@ -62,6 +63,7 @@ def render(request: web.Request, template: str, status: int = 200, **context: An
     cookie = request.cookies.get(session.COOKIE, "")
     html = TEMPLATES.get_template(template).render(
         staff=request.get(STAFF),
+        tz=request.app[SERVICES].dealership.tz,
         csrf=session.csrf_token(request.app[STAFF_TOKEN], cookie) if cookie else "",
         error=context.pop("error", None),
         notice=context.pop("notice", request.query.get("notice")),
@@ -138,17 +140,17 @@ async def logout(request: web.Request) -> web.Response:
 
 async def customers(request: web.Request) -> web.Response:
     query = request.query.get("q", "").strip()
-    results = await asyncio.to_thread(request.app[STORE].search_customers, query) if query else []
+    results = await asyncio.to_thread(request.app[SERVICES].profiles.search_customers, query) if query else []
     return render(request, "customers.html", q=query, results=results, limit=50)
 
 
 async def customer(request: web.Request, error: str | None = None, status: int = 200) -> web.Response:
     customer_id = id_in_path(request, "customer_id")
-    store, bookings = request.app[STORE], request.app[BOOKINGS]
+    store, bookings = request.app[SERVICES].profiles, request.app[SERVICES].bookings
     profile = await asyncio.to_thread(store.profile, customer_id)
     if profile is None:
         return render(request, "customers.html", 404, error="No such customer.", q="", results=[], limit=50)
-    today = _today()
+    today = _today(request)
     quality = (await asyncio.to_thread(record_quality, store.sessions, [customer_id]))[customer_id]
     return render(
         request,
@@ -173,7 +175,9 @@ async def fix_phone(request: web.Request) -> web.Response:
     form = await request.post()
     try:
         old, new = normalise_phone(str(form.get("old", ""))), normalise_phone(str(form.get("new", "")))
-        await asyncio.to_thread(request.app[STORE].staff_fix_phone, request[STAFF], customer_id, old, new)
+        await asyncio.to_thread(
+            request.app[SERVICES].profiles.staff_fix_phone, request[STAFF], customer_id, old, new
+        )
     except InvalidContactDetail as problem:
         return await customer(request, f"Phone not changed: {problem}", 400)
     raise web.HTTPSeeOther(f"/staff/customers/{customer_id}?notice=Phone+updated")
@@ -187,16 +191,21 @@ async def add_household_member(request: web.Request) -> web.Response:
     try:
         name = normalise_name(str(form.get("name", "")))
         year = int(raw_year) if raw_year else None
-        if year is not None and not 1900 <= year <= _today().year:
+        if year is not None and not 1900 <= year <= _today(request).year:
             raise ValueError
     except InvalidContactDetail as problem:
         return await customer(request, f"Not added: {problem}", 400)
     except ValueError:
         return await customer(
-            request, f"Not added: birth year must be a year from 1900 to {_today().year}.", 400
+            request, f"Not added: birth year must be a year from 1900 to {_today(request).year}.", 400
         )
     await asyncio.to_thread(
-        request.app[STORE].staff_add_household_member, request[STAFF], customer_id, name, relation, year
+        request.app[SERVICES].profiles.staff_add_household_member,
+        request[STAFF],
+        customer_id,
+        name,
+        relation,
+        year,
     )
     raise web.HTTPSeeOther(f"/staff/customers/{customer_id}?notice=Household+member+added")
 
@@ -210,7 +219,7 @@ async def mark_attendance(request: web.Request) -> web.Response:
         return web.Response(
             status=400, text="attendance must be attended or no_show", headers=SECURITY_HEADERS
         )
-    bookings, store = request.app[BOOKINGS], request.app[STORE]
+    bookings, store = request.app[SERVICES].bookings, request.app[SERVICES].profiles
     if not await asyncio.to_thread(bookings.mark_attendance, code, outcome):
         return web.Response(status=404, text="No confirmed booking with that code.", headers=SECURITY_HEADERS)
     owner = int(raw_customer) if raw_customer.isdigit() else None
@@ -225,17 +234,21 @@ async def mark_attendance(request: web.Request) -> web.Response:
 
 def _handoffs(request: web.Request) -> Handoffs:
     rasa = RasaConversations(request.app[RASA_URL], config.rasa_token())
-    return Handoffs(request.app[STORE], rasa)
+    return Handoffs(request.app[SERVICES].profiles, rasa)
 
 
 async def handoff_inbox(request: web.Request) -> web.Response:
     return render(
-        request, "handoffs.html", handoffs=await asyncio.to_thread(request.app[STORE].open_handoffs)
+        request,
+        "handoffs.html",
+        handoffs=await asyncio.to_thread(request.app[SERVICES].profiles.open_handoffs),
     )
 
 
 async def handoff_page(request: web.Request, error: str | None = None, status: int = 200) -> web.Response:
-    handoff = await asyncio.to_thread(request.app[STORE].handoff, id_in_path(request, "handoff_id"))
+    handoff = await asyncio.to_thread(
+        request.app[SERVICES].profiles.handoff, id_in_path(request, "handoff_id")
+    )
     if handoff is None:
         return render(request, "handoffs.html", 404, error="No such handoff.", handoffs=[])
     if handoff["channel"] == SMS_CHANNEL:
@@ -288,7 +301,7 @@ async def dashboard_page(request: web.Request) -> web.Response:
     start, end, problem = _range_or_error(request)
     if problem:
         return render(request, "range_error.html", 400, error=problem, title="Dashboard")
-    store, bookings = request.app[STORE], request.app[BOOKINGS]
+    store, bookings = request.app[SERVICES].profiles, request.app[SERVICES].bookings
     data = await asyncio.to_thread(dashboard, store.sessions, bookings, start, end)
     spread = distribution(await asyncio.to_thread(record_quality, store.sessions))
     weeks = [w[5:] for w in data["weeks"]]
@@ -339,7 +352,7 @@ async def attribution_page(request: web.Request) -> web.Response:
     if problem:
         return render(request, "range_error.html", 400, error=problem, title="Attribution")
     values = reports_api.repair_order_values(request.app)
-    data = await asyncio.to_thread(attribution, request.app[STORE].sessions, values, start, end)
+    data = await asyncio.to_thread(attribution, request.app[SERVICES].profiles.sessions, values, start, end)
     rows = [*data["rows"], data["comparison"]]
     chart = charts_.bars(
         "Booked service within 90 days (% of customers)",
@@ -363,11 +376,13 @@ async def attribution_page(request: web.Request) -> web.Response:
 
 
 def _next_steps(request: web.Request) -> NextSteps:
-    return NextSteps(request.app[STORE], request.app[BOOKINGS], dealership.current().name)
+    return NextSteps(
+        request.app[SERVICES].profiles, request.app[SERVICES].bookings, request.app[SERVICES].dealership.name
+    )
 
 
 async def next_steps_queue(request: web.Request) -> web.Response:
-    queue = await asyncio.to_thread(_next_steps(request).queue, _today())
+    queue = await asyncio.to_thread(_next_steps(request).queue, _today(request))
     return render(request, "next_steps.html", suggestions=queue, show_customer=True, back="/staff/next-steps")
 
 
@@ -383,7 +398,7 @@ async def decide_next_step(request: web.Request) -> web.Response:
             str(form.get("key", "")),
             str(form.get("decision", "")),
             request[STAFF],
-            _today(),
+            _today(request),
         )
     except NextStepProblem as problem:
         raise web.HTTPSeeOther(f"{back}?notice={quote('Not done: ' + str(problem))}") from None
@@ -394,8 +409,8 @@ async def home(request: web.Request) -> web.Response:
     raise web.HTTPSeeOther("/staff/customers")
 
 
-def _today() -> date:
-    return datetime.now(dealership.current().tz).date()
+def _today(request: web.Request) -> date:
+    return request.app[SERVICES].now().date()
 
 
 def add_routes(app: web.Application) -> None:

@@ -1,7 +1,7 @@
 """A Rasa event broker that writes every message, in and out, to the customer's engagement.
 
-Rasa publishes each new tracker event through the broker configured in `endpoints.yml`, so no
-story, rule or action can bypass it. `publish` runs on Rasa's event loop: it only turns the
+Rasa publishes each new tracker event through this broker (given to Rasa by `bot.rasa_server`), so
+no story, rule or action can bypass it. `publish` runs on Rasa's event loop: it only turns the
 event into a record and queues it (microseconds); a writer thread batches records into the
 database, retries while the database is unreachable, and drains the queue on shutdown.
 """
@@ -19,14 +19,13 @@ from collections import OrderedDict
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 from rasa.core.brokers.broker import EventBroker
-from rasa.utils.endpoints import EndpointConfig
 
 from bot import config
 from bot.engagement.turn import current_turn
-from bot.profile import EngagementRecord, ProfileStore, default_store
+from bot.profile import EngagementRecord, ProfileStore
 
 logger = logging.getLogger(__name__)
 
@@ -37,8 +36,6 @@ _MAX_SENDERS_REMEMBERED = 10_000
 
 
 class EngagementBroker(EventBroker):
-    _running: ClassVar[EngagementBroker | None] = None  # the one Rasa made in this process
-
     def __init__(self, store: ProfileStore, spool: Path | None = None) -> None:
         self._store = store
         self._spool = spool or config.var_dir() / "engagement-spool.jsonl"
@@ -53,21 +50,10 @@ class EngagementBroker(EventBroker):
         self._replay_spool()
         self._writer.start()
 
-    @classmethod
-    async def from_endpoint_config(
-        cls, broker_config: EndpointConfig, event_loop: asyncio.AbstractEventLoop | None = None
-    ) -> EngagementBroker:
-        cls._running = cls(default_store())
-        return cls._running
-
-    @classmethod
-    def record_later(cls, record: EngagementRecord) -> None:
+    def record_later(self, record: EngagementRecord) -> None:
         """Queue a message this process handled outside Rasa's tracker (e.g. an apology): written,
         retried and spooled like every other."""
-        if cls._running is None:
-            logger.error("No engagement broker in this process; a %r message was not recorded", record.action)
-            return
-        cls._running._queue.put(record)
+        self._queue.put(record)
 
     # --- Rasa's side (event loop) -----------------------------------------------------------
 

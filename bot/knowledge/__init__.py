@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import logging
-import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot import config
 from bot.knowledge.answers import Answer, Answerer, Context, Vehicle, vehicle_words
 from bot.knowledge.entities import Entity, EntityExtractor
 from bot.knowledge.loader import KnowledgeBase, Problem, load
 from bot.knowledge.search import Retriever
 
 logger = logging.getLogger(__name__)
-RELOAD_CHECK_SECONDS = 5.0
 
 
 @dataclass
@@ -50,32 +46,4 @@ class Knowledge:
         return Vehicle(model, trim, year) if model else None
 
 
-class _Current:
-    """The knowledge in `KNOWLEDGE_DIR`, rebuilt when a file there changes (no restart needed)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._knowledge: Knowledge | None = None
-        self._stamp: tuple[float, int] | None = None
-        self._checked = 0.0
-
-    def get(self) -> Knowledge:
-        with self._lock:
-            now = time.monotonic()
-            if self._knowledge is None or now - self._checked > RELOAD_CHECK_SECONDS:
-                self._checked = now
-                stamp = _stamp(config.knowledge_dir())
-                if stamp != self._stamp or self._knowledge is None:
-                    self._knowledge = Knowledge.build(config.knowledge_dir())
-                    self._stamp = stamp
-            return self._knowledge
-
-
-def _stamp(directory: Path) -> tuple[float, int]:
-    files = [p for p in directory.rglob("*") if p.is_file()]
-    return max((p.stat().st_mtime for p in files), default=0.0), len(files)
-
-
-current = _Current().get
-
-__all__ = ["Answer", "Context", "Entity", "Knowledge", "Problem", "Vehicle", "current", "load"]
+__all__ = ["Answer", "Context", "Entity", "Knowledge", "Problem", "Vehicle", "load"]

@@ -17,7 +17,8 @@ from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot import knowledge
+from bot.knowledge import Knowledge
+from bot.services import Watched
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
@@ -30,11 +31,14 @@ class VehicleEntityExtractor(GraphComponent, EntityExtractorMixin):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> VehicleEntityExtractor:
-        knowledge.current()  # build the patterns now, not on the first customer message
-        return cls()
+        directory = config.knowledge_dir()
+        return cls(Watched(directory, lambda _: Knowledge.build(directory)))
+
+    def __init__(self, knowledge: Watched[Knowledge]) -> None:
+        self._knowledge = knowledge  # built now, not on the first customer message
 
     def process(self, messages: list[Message]) -> list[Message]:
-        extractor = knowledge.current().entities
+        extractor = self._knowledge.current().entities
         for message in messages:
             found = [e.as_rasa(self.name) for e in extractor.extract(message.get(TEXT) or "")]
             if found:

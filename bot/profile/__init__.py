@@ -1,8 +1,5 @@
 """Customer profile: the household, its contacts, members, vehicles and conversations."""
 
-from functools import lru_cache
-
-from bot.db import session_factory
 from bot.profile.contact_details import (
     InvalidContactDetail,
     name_in_introduction,
@@ -14,13 +11,6 @@ from bot.profile.contact_details import (
 from bot.profile.store import ContactDetails, EngagementRecord, ProfileStore, VehicleDetails
 from bot.profile.vin import InvalidVin, normalise_vin
 
-
-@lru_cache(maxsize=1)
-def default_store() -> ProfileStore:
-    """The store on `DATABASE_URL`, shared by everything in this process."""
-    return ProfileStore(session_factory())
-
-
 __all__ = [
     "ContactDetails",
     "EngagementRecord",
@@ -28,7 +18,6 @@ __all__ = [
     "InvalidVin",
     "ProfileStore",
     "VehicleDetails",
-    "default_store",
     "name_in_introduction",
     "normalise_name",
     "normalise_email",

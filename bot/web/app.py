@@ -13,15 +13,14 @@ from aiohttp import web
 from sqlalchemy.engine import Engine
 
 from bot import config, console, db
-from bot.booking import BookingStore, default_bookings
 from bot.channels.outbox import STATUSES, Outbox
-from bot.profile import InvalidContactDetail, ProfileStore, default_store, normalise_email, normalise_phone
+from bot.profile import InvalidContactDetail, normalise_email, normalise_phone
+from bot.services import Services
 from bot.web import metrics, reports_api, site
 from bot.web.shared import (
-    BOOKINGS,
     RASA_URL,
+    SERVICES,
     STAFF_TOKEN,
-    STORE,
     BadRange,
     date_range,
     id_in_path,
@@ -113,7 +112,7 @@ async def list_customers(request: web.Request) -> web.Response:
             return json_error(400, "give one of ?phone=, ?email= or ?sender_id=")
     except InvalidContactDetail as reason:
         return json_error(400, str(reason))
-    customers = await asyncio.to_thread(request.app[STORE].find_customers, **criteria)
+    customers = await asyncio.to_thread(request.app[SERVICES].profiles.find_customers, **criteria)
     return web.json_response(customers)
 
 
@@ -122,7 +121,7 @@ async def knowledge_gaps(request: web.Request) -> web.Response:
     raw = request.query.get("limit", "200")
     if not raw.isdigit() or not 0 < int(raw) <= 1000:
         return json_error(400, "limit must be a number from 1 to 1000")
-    return web.json_response(await asyncio.to_thread(request.app[STORE].knowledge_gaps, int(raw)))
+    return web.json_response(await asyncio.to_thread(request.app[SERVICES].profiles.knowledge_gaps, int(raw)))
 
 
 async def list_outbox(request: web.Request) -> web.Response:
@@ -145,7 +144,7 @@ async def list_bookings(request: web.Request) -> web.Response:
     except BadRange as problem:
         return json_error(400, str(problem))
     return web.json_response(
-        await asyncio.to_thread(request.app[BOOKINGS].bookings_between, start, end, kind)
+        await asyncio.to_thread(request.app[SERVICES].bookings.bookings_between, start, end, kind)
     )
 
 
@@ -154,7 +153,9 @@ async def list_clinics(request: web.Request) -> web.Response:
         start, end = date_range(request)
     except BadRange as problem:
         return json_error(400, str(problem))
-    return web.json_response(await asyncio.to_thread(request.app[BOOKINGS].clinic_overview, start, end))
+    return web.json_response(
+        await asyncio.to_thread(request.app[SERVICES].bookings.clinic_overview, start, end)
+    )
 
 
 async def mark_attendance(request: web.Request) -> web.Response:
@@ -166,32 +167,32 @@ async def mark_attendance(request: web.Request) -> web.Response:
     if outcome not in ("attended", "no_show"):
         return json_error(400, 'attendance must be "attended" or "no_show"')
     code = request.match_info["code"]
-    if not await asyncio.to_thread(request.app[BOOKINGS].mark_attendance, code, outcome):
+    if not await asyncio.to_thread(request.app[SERVICES].bookings.mark_attendance, code, outcome):
         return json_error(404, "no confirmed booking with that code")
     return web.json_response({"code": code.upper(), "status": outcome})
 
 
 async def get_customer(request: web.Request) -> web.Response:
-    profile = await asyncio.to_thread(request.app[STORE].profile, id_in_path(request, "customer_id"))
+    profile = await asyncio.to_thread(
+        request.app[SERVICES].profiles.profile, id_in_path(request, "customer_id")
+    )
     if profile is None:
         return json_error(404, "no such customer")
     return web.json_response(profile)
 
 
 def create_app(
-    store: ProfileStore | None = None,
+    services: Services,
     staff_token: str | None = None,
     rasa_url: str | None = None,
-    bookings: BookingStore | None = None,
     outbox: Outbox | None = None,
     engine: Engine | None = None,
 ) -> web.Application:
     app = web.Application(middlewares=[staff_auth, console.console_auth])
-    app[STORE] = store or default_store()
-    app[BOOKINGS] = bookings or default_bookings()
+    app[SERVICES] = services
     app[STAFF_TOKEN] = staff_token or config.staff_token()[0]
     app[RASA_URL] = rasa_url or config.rasa_url()
-    app[OUTBOX] = outbox or Outbox(db.session_factory())
+    app[OUTBOX] = outbox or Outbox(services.sessions)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/livez", livez)
     app.router.add_get("/readyz", readyz)

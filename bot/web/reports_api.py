@@ -7,11 +7,10 @@ import asyncio
 import itertools
 import logging
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import datetime
 
 from aiohttp import web
 
-from bot import config, dealership
 from bot.reports import (
     NextSteps,
     NotALead,
@@ -25,7 +24,7 @@ from bot.reports import (
     load_revenue,
     record_quality,
 )
-from bot.web.shared import BOOKINGS, STORE, BadRange, date_range, id_in_path, json_error
+from bot.web.shared import SERVICES, BadRange, date_range, id_in_path, json_error
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +32,7 @@ logger = logging.getLogger(__name__)
 def repair_order_values(app: web.Application) -> RepairOrderValues:
     """Read each time (a small file), so a dealer's edit shows on the next report."""
     values, problems = load_revenue(
-        config.knowledge_dir() / "revenue.yml", set(app[BOOKINGS].schedule.services)
+        app[SERVICES].knowledge_dir / "revenue.yml", set(app[SERVICES].schedule.services)
     )
     for problem in problems:
         logger.error("revenue problem (left out until fixed): %s", problem)
@@ -47,7 +46,9 @@ async def dashboard_json(request: web.Request) -> web.Response:
         return json_error(400, str(problem))
     app = request.app
     return web.json_response(
-        await asyncio.to_thread(dashboard, app[STORE].sessions, app[BOOKINGS], start, end)
+        await asyncio.to_thread(
+            dashboard, app[SERVICES].profiles.sessions, app[SERVICES].bookings, start, end
+        )
     )
 
 
@@ -58,12 +59,12 @@ async def attribution_json(request: web.Request) -> web.Response:
         return json_error(400, str(problem))
     values = repair_order_values(request.app)
     return web.json_response(
-        await asyncio.to_thread(attribution, request.app[STORE].sessions, values, start, end)
+        await asyncio.to_thread(attribution, request.app[SERVICES].profiles.sessions, values, start, end)
     )
 
 
 async def quality_json(request: web.Request) -> web.Response:
-    qualities = await asyncio.to_thread(record_quality, request.app[STORE].sessions)
+    qualities = await asyncio.to_thread(record_quality, request.app[SERVICES].profiles.sessions)
     return web.json_response(
         {
             **distribution(qualities),
@@ -73,20 +74,22 @@ async def quality_json(request: web.Request) -> web.Response:
 
 
 def _next_steps(request: web.Request) -> NextSteps:
-    return NextSteps(request.app[STORE], request.app[BOOKINGS], dealership.current().name)
+    return NextSteps(
+        request.app[SERVICES].profiles, request.app[SERVICES].bookings, request.app[SERVICES].dealership.name
+    )
 
 
-def _today() -> datetime:
-    return datetime.now(dealership.current().tz)
+def _today(request: web.Request) -> datetime:
+    return request.app[SERVICES].now()
 
 
 async def next_steps_json(request: web.Request) -> web.Response:
-    return web.json_response(await asyncio.to_thread(_next_steps(request).queue, _today().date()))
+    return web.json_response(await asyncio.to_thread(_next_steps(request).queue, _today(request).date()))
 
 
 async def customer_next_steps_json(request: web.Request) -> web.Response:
     found = await asyncio.to_thread(
-        _next_steps(request).for_customer, id_in_path(request, "customer_id"), _today().date()
+        _next_steps(request).for_customer, id_in_path(request, "customer_id"), _today(request).date()
     )
     return json_error(404, "no such customer") if found is None else web.json_response(found)
 
@@ -109,7 +112,7 @@ async def _csv(request: web.Request, name: str, rows: Iterator[str]) -> web.Stre
 
 
 async def customers_export(request: web.Request) -> web.StreamResponse:
-    return await _csv(request, "customers.csv", customers_csv(request.app[STORE]))
+    return await _csv(request, "customers.csv", customers_csv(request.app[SERVICES].profiles))
 
 
 async def engagement_export(request: web.Request) -> web.StreamResponse:
@@ -117,11 +120,13 @@ async def engagement_export(request: web.Request) -> web.StreamResponse:
         start, end = date_range(request, past=True)
     except BadRange as problem:
         return json_error(400, str(problem))
-    return await _csv(request, "engagement.csv", engagement_csv(request.app[STORE].sessions, start, end))
+    return await _csv(
+        request, "engagement.csv", engagement_csv(request.app[SERVICES].profiles.sessions, start, end)
+    )
 
 
 async def open_handoffs(request: web.Request) -> web.Response:
-    return web.json_response(await asyncio.to_thread(request.app[STORE].open_handoffs))
+    return web.json_response(await asyncio.to_thread(request.app[SERVICES].profiles.open_handoffs))
 
 
 async def customer_adf(request: web.Request) -> web.Response:
@@ -129,19 +134,23 @@ async def customer_adf(request: web.Request) -> web.Response:
 
 
 async def handoff_adf(request: web.Request) -> web.Response:
-    handoff = await asyncio.to_thread(request.app[STORE].handoff, id_in_path(request, "handoff_id"))
+    handoff = await asyncio.to_thread(
+        request.app[SERVICES].profiles.handoff, id_in_path(request, "handoff_id")
+    )
     if handoff is None:
         return json_error(404, "no such handoff")
     return await _adf(request, handoff["customer_id"], handoff)
 
 
 async def _adf(request: web.Request, customer_id: int, handoff: dict | None) -> web.Response:
-    profile = await asyncio.to_thread(request.app[STORE].profile, customer_id)
+    profile = await asyncio.to_thread(request.app[SERVICES].profiles.profile, customer_id)
     if profile is None:
         return json_error(404, "no such customer")
-    bookings = await asyncio.to_thread(request.app[BOOKINGS].bookings_of, customer_id)
+    bookings = await asyncio.to_thread(request.app[SERVICES].bookings.bookings_of, customer_id)
     try:
-        xml = adf_lead(profile, bookings, dealership.current(), datetime.now(timezone.utc), handoff)
+        xml = adf_lead(
+            profile, bookings, request.app[SERVICES].dealership, request.app[SERVICES].clock(), handoff
+        )
     except NotALead as problem:
         return json_error(422, str(problem))
     return web.Response(text=xml, content_type="application/xml", headers={"Cache-Control": "no-store"})

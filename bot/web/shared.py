@@ -1,4 +1,4 @@
-"""What the web app's parts share: the stores and settings on the aiohttp app, error replies and
+"""What the web app's parts share: the services and settings on the aiohttp app, error replies and
 date ranges. In their own module so the staff API, the console and the reports can all use them
 without importing each other.
 """
@@ -10,11 +10,9 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from bot.booking import BookingStore
-from bot.profile import ProfileStore
+from bot.services import Services
 
-STORE = web.AppKey("store", ProfileStore)
-BOOKINGS = web.AppKey("bookings", BookingStore)
+SERVICES = web.AppKey("services", Services)
 STAFF_TOKEN = web.AppKey("staff_token", str)
 RASA_URL = web.AppKey("rasa_url", str)
 
@@ -39,8 +37,9 @@ def date_range(request: web.Request, *, past: bool = False) -> tuple[datetime, d
     Defaults: the next 14 days (bookings), or with `past` the last 12 weeks up to the end of
     today (reports). Raises BadRange.
     """
-    tz = request.app[BOOKINGS].schedule.tz
-    today = datetime.now(tz).replace(hour=0, minute=0, second=0, microsecond=0)
+    services = request.app[SERVICES]
+    tz = services.dealership.tz
+    today = services.now().replace(hour=0, minute=0, second=0, microsecond=0)
     try:
         start = parse_moment(request.query.get("from"), tz)
         end = parse_moment(request.query.get("to"), tz)

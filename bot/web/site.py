@@ -13,7 +13,8 @@ from pathlib import Path
 
 from aiohttp import web
 
-from bot import config, dealership
+from bot import config
+from bot.web.shared import SERVICES
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 STATIC_FILES = {
@@ -64,7 +65,7 @@ def content_security_policy(chat_server: str) -> str:
 
 
 async def demo_page(request: web.Request) -> web.Response:
-    shop = dealership.current()
+    shop = request.app[SERVICES].dealership
     server = chat_server_url(request)
     name, phone, address = (escape(value) for value in (shop.name, shop.phone, shop.address))
     tel = escape("".join(ch for ch in shop.phone if ch.isdigit() or ch == "+"))
