@@ -20,6 +20,7 @@ from rasa.core.channels.channel import InputChannel
 from rasa.core.utils import AvailableEndpoints, number_of_sanic_workers
 from rasa.shared.utils.common import class_from_module_path
 from rasa.shared.utils.io import read_config_file
+from rasa.utils.common import update_sanic_log_level
 
 from bot import config
 from bot.engagement.broker import EngagementBroker
@@ -69,6 +70,7 @@ def serve(services: Services, endpoints: AvailableEndpoints) -> None:
         partial(run.load_agent_on_start, str(config.model_path()), endpoints, None), "before_server_start"
     )
     app.register_listener(run.close_resources, "after_server_stop")
+    update_sanic_log_level()  # as `rasa run`: no access log (its lines carry the Rasa token)
     app.run(
         host=config.listen_host("rasa"),
         port=port,
