@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import MetaData
 
+import bot.booking.models  # noqa: F401 - registers the booking tables
 from bot.profile.models import Base
 
 metadata: MetaData = Base.metadata

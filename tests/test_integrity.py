@@ -28,19 +28,11 @@ from sqlalchemy.engine import make_url
 
 from bot import config, db, integrity
 from bot.booking import BookingStore, load
+from bot.booking.models import Booking, ClinicSession, ServiceSlot
 from bot.dealership import current
 from bot.profile import ContactDetails, EngagementRecord, ProfileStore, VehicleDetails
 from bot.profile.merge import customer_tables, merge_rules
-from bot.profile.models import (
-    Booking,
-    ClinicSession,
-    Contact,
-    Customer,
-    EngagementEvent,
-    Interest,
-    Phone,
-    ServiceSlot,
-)
+from bot.profile.models import Contact, Customer, EngagementEvent, Interest, Phone
 
 TZ = current().tz
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=TZ)  # a Wednesday

@@ -17,10 +17,11 @@ from sqlalchemy.engine import make_url
 
 from bot import config, db
 from bot.booking import BookingStore, load
+from bot.booking.models import Booking
 from bot.dealership import current
 from bot.health import problem, role_of
 from bot.profile import ContactDetails, ProfileStore
-from bot.profile.models import Booking, EngagementEvent, OutboxMessage, utcnow
+from bot.profile.models import EngagementEvent, OutboxMessage, utcnow
 from bot.web import create_app
 from tests.staff import AUTH, STAFF_TOKEN
 

@@ -15,8 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.booking.models import Booking, ClinicSession
 from bot.booking.schedule import Schedule
-from bot.profile.models import Booking, ClinicSession, Contact, OutboxMessage, Phone
+from bot.profile.models import Contact, OutboxMessage, Phone
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Table, delete, func, select, update
 from sqlalchemy.orm import Session
 
+from bot import schema
 from bot.profile.models import (
     Contact,
     Customer,
@@ -24,7 +25,6 @@ from bot.profile.models import (
     SuggestionDecision,
     Vehicle,
 )
-from bot.schema import metadata
 
 # Tables with a customer_id that deliberately is no foreign key (history that outlives profiles);
 # they follow the customer too.
@@ -39,7 +39,7 @@ def customer_tables() -> list[Table]:
     """Every table with a column that refers to a customer (a foreign key, or kept history)."""
     return [
         table
-        for table in metadata.sorted_tables
+        for table in schema.metadata.sorted_tables
         if table.name in _HISTORY_TABLES
         or any(fk.column.table.name == Customer.__tablename__ for fk in table.foreign_keys)
     ]

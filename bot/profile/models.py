@@ -37,7 +37,8 @@ def iso_utc(moment: datetime | None) -> str | None:
     return None if moment is None else moment.isoformat(timespec="milliseconds") + "Z"
 
 
-def _owned_by_customer() -> Column:
+def owned_by_customer() -> Column:
+    """The customer_id of a row that belongs to one customer (deleted with it, moved by merges)."""
     return Column(Integer, ForeignKey("customers.id", ondelete="CASCADE"), nullable=False, index=True)
 
 
@@ -59,7 +60,7 @@ class Contact(Base):
     __tablename__ = "contacts"
 
     id = Column(Integer, primary_key=True)
-    customer_id = _owned_by_customer()
+    customer_id = owned_by_customer()
     name = Column(String(120))
     created_at = Column(DateTime, nullable=False, default=utcnow)
 
@@ -100,7 +101,7 @@ class HouseholdMember(Base):
     __tablename__ = "household_members"
 
     id = Column(Integer, primary_key=True)
-    customer_id = _owned_by_customer()
+    customer_id = owned_by_customer()
     name = Column(String(120), nullable=False)
     relation = Column(String(40))
     birth_year = Column(Integer)
@@ -110,7 +111,7 @@ class Vehicle(Base):
     __tablename__ = "vehicles"
 
     id = Column(Integer, primary_key=True)
-    customer_id = _owned_by_customer()
+    customer_id = owned_by_customer()
     year = Column(Integer)
     make = Column(String(40), nullable=False, default="Corvane")
     model = Column(String(40), nullable=False)
@@ -126,7 +127,7 @@ class ChannelIdentity(Base):
     __table_args__ = (UniqueConstraint("channel", "sender_id"),)
 
     id = Column(Integer, primary_key=True)
-    customer_id = _owned_by_customer()
+    customer_id = owned_by_customer()
     channel = Column(String(40), nullable=False)
     sender_id = Column(String(255), nullable=False, index=True)
     created_at = Column(DateTime, nullable=False, default=utcnow)
@@ -139,7 +140,7 @@ class EngagementEvent(Base):
     __table_args__ = (Index("ix_engagement_customer_ts", "customer_id", "ts"),)
 
     id = Column(Integer, primary_key=True)
-    customer_id = _owned_by_customer()
+    customer_id = owned_by_customer()
     sender_id = Column(String(255), nullable=False)
     ts = Column(DateTime, nullable=False, index=True)
     channel = Column(String(40), nullable=False)
@@ -159,7 +160,7 @@ class HandoffRequest(Base):
     __tablename__ = "handoff_requests"
 
     id = Column(Integer, primary_key=True)
-    customer_id = _owned_by_customer()
+    customer_id = owned_by_customer()
     sender_id = Column(String(255), nullable=False)
     channel = Column(String(40), nullable=False)
     reason = Column(String(40), nullable=False)  # "asked" or "escalation"
@@ -179,7 +180,7 @@ class Interest(Base):
     __table_args__ = (UniqueConstraint("customer_id", "topic"),)
 
     id = Column(Integer, primary_key=True)
-    customer_id = _owned_by_customer()
+    customer_id = owned_by_customer()
     topic = Column(String(80), nullable=False)
     count = Column(Integer, nullable=False, default=1)
     first_at = Column(DateTime, nullable=False, default=utcnow)
@@ -192,55 +193,11 @@ class KnowledgeGap(Base):
     __tablename__ = "knowledge_gaps"
 
     id = Column(Integer, primary_key=True)
-    customer_id = _owned_by_customer()
+    customer_id = owned_by_customer()
     sender_id = Column(String(255), nullable=False)
     text = Column(Text, nullable=False)
     outcome = Column(String(20), nullable=False)  # "unknown" or "clarify"
     created_at = Column(DateTime, nullable=False, default=utcnow, index=True)
-
-
-class ClinicSession(Base):
-    """One scheduled clinic session; `booked` only changes by a conditional UPDATE (capacity)."""
-
-    __tablename__ = "clinic_sessions"
-    __table_args__ = (UniqueConstraint("clinic", "starts_at"),)
-
-    id = Column(Integer, primary_key=True)
-    clinic = Column(String(60), nullable=False)
-    starts_at = Column(DateTime, nullable=False, index=True)
-    ends_at = Column(DateTime, nullable=False)
-    capacity = Column(Integer, nullable=False)
-    booked = Column(Integer, nullable=False, default=0)
-
-
-class ServiceSlot(Base):
-    """Bays in use during one slot of the service grid (e.g. 15 minutes)."""
-
-    __tablename__ = "service_slots"
-
-    id = Column(Integer, primary_key=True)
-    starts_at = Column(DateTime, nullable=False, unique=True)
-    bays_used = Column(Integer, nullable=False, default=0)
-
-
-class Booking(Base):
-    __tablename__ = "bookings"
-
-    id = Column(Integer, primary_key=True)
-    code = Column(String(8), nullable=False, unique=True)
-    kind = Column(String(10), nullable=False)  # clinic | service
-    customer_id = _owned_by_customer()
-    status = Column(String(12), nullable=False)  # confirmed | waitlisted | cancelled | attended | no_show
-    starts_at = Column(DateTime, nullable=False, index=True)
-    ends_at = Column(DateTime, nullable=False)
-    clinic_session_id = Column(Integer, ForeignKey("clinic_sessions.id"), index=True)
-    party_size = Column(Integer, nullable=False, default=1)
-    attendees = Column(JSON)
-    services = Column(JSON)
-    vehicle = Column(JSON)
-    transport = Column(String(10))
-    created_at = Column(DateTime, nullable=False, default=utcnow)
-    updated_at = Column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)
 
 
 class OutboxMessage(Base):
@@ -250,7 +207,7 @@ class OutboxMessage(Base):
     __table_args__ = (UniqueConstraint("booking_id", "kind"),)
 
     id = Column(Integer, primary_key=True)
-    customer_id = _owned_by_customer()
+    customer_id = owned_by_customer()
     phone = Column(String(20), nullable=False)
     body = Column(Text, nullable=False)
     kind = Column(String(20), nullable=False)  # reminder_24h | reminder_2h | staff
@@ -318,7 +275,7 @@ class SuggestionDecision(Base):
     __table_args__ = (UniqueConstraint("customer_id", "key"),)
 
     id = Column(Integer, primary_key=True)
-    customer_id = _owned_by_customer()
+    customer_id = owned_by_customer()
     key = Column(String(120), nullable=False)  # stable id of the suggestion, e.g. clinic:ev-101
     kind = Column(String(40), nullable=False)  # clinic | service_reminder
     outcome = Column(String(10), nullable=False)  # sent | dismissed

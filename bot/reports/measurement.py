@@ -15,7 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.booking import BookingStore
-from bot.profile.models import Booking, EngagementEvent, KnowledgeGap, OutboxMessage, Phone
+from bot.booking.models import Booking
+from bot.profile.models import EngagementEvent, KnowledgeGap, OutboxMessage, Phone
 from bot.reports.revenue import RepairOrderValues
 
 TOP_TOPICS = 10
