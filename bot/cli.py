@@ -79,7 +79,7 @@ def cmd_send_sms(_: argparse.Namespace) -> None:
     """Send what is due in the SMS outbox once (the supervisor's sender does this every few seconds)."""
     import asyncio
 
-    from bot.channels.outbox import send_outbox
+    from bot.channels.sms.outbox import send_outbox
 
     logging.basicConfig(level=logging.INFO)
     outcomes = asyncio.run(send_outbox(forever=False))
@@ -91,7 +91,7 @@ def cmd_send_sms(_: argparse.Namespace) -> None:
 def cmd_sms_sender(_: argparse.Namespace) -> None:
     import asyncio
 
-    from bot.channels.outbox import send_outbox
+    from bot.channels.sms.outbox import send_outbox
 
     logging.basicConfig(level=logging.INFO)
     asyncio.run(send_outbox(forever=True))

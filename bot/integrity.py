@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.booking.models import Booking, ClinicSession, ServiceSlot
 from bot.booking.store import HOLDS_CAPACITY
+from bot.channels.sms.models import OutboxMessage
 from bot.profile.merge import customer_tables, merge_customers
-from bot.profile.models import ChannelIdentity, Contact, Customer, OutboxMessage, Phone
+from bot.profile.models import ChannelIdentity, Contact, Customer, Phone
 from bot.profile.store import PHONE_CHANNELS
 
 

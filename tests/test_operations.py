@@ -18,10 +18,11 @@ from sqlalchemy.engine import make_url
 from bot import config, db
 from bot.booking import BookingStore, load
 from bot.booking.models import Booking
+from bot.channels.sms.models import OutboxMessage
 from bot.dealership import current
 from bot.health import problem, role_of
 from bot.profile import ContactDetails, ProfileStore
-from bot.profile.models import EngagementEvent, OutboxMessage, utcnow
+from bot.profile.models import EngagementEvent, utcnow
 from bot.web import create_app
 from tests.staff import AUTH, STAFF_TOKEN
 

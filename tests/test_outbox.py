@@ -18,11 +18,11 @@ from sqlalchemy.engine import make_url
 
 from bot import config, db
 from bot.booking import BookingStore, load
-from bot.channels.outbox import MAX_ATTEMPTS, Outbox, OutboxSender
-from bot.channels.twilio_api import TwilioClient
+from bot.channels.sms.models import OutboxMessage
+from bot.channels.sms.outbox import MAX_ATTEMPTS, Outbox, OutboxSender
+from bot.channels.sms.twilio import TwilioClient
 from bot.dealership import current
 from bot.profile import ContactDetails, ProfileStore
-from bot.profile.models import OutboxMessage
 from bot.web import create_app
 
 ACCOUNT, AUTH_TOKEN, FROM = "AC" + "1" * 32, "outbox-test-token", "+15550109999"

@@ -150,7 +150,7 @@ async def staff_api(tmp_path_factory: pytest.TempPathFactory) -> Any:
     db.upgrade(url)
     from bot import config
     from bot.booking import BookingStore, load
-    from bot.channels.outbox import Outbox
+    from bot.channels.sms.outbox import Outbox
     from bot.dealership import current
     from bot.profile import ContactDetails, ProfileStore
 

@@ -10,9 +10,10 @@ from sqlalchemy import select
 
 from bot import config, db
 from bot.booking import Preference, UnreadableTime, load, mentions_time, read_preference
+from bot.channels.sms.models import OutboxMessage
 from bot.dealership import current
 from bot.profile import ContactDetails, InvalidVin, ProfileStore, normalise_vin
-from bot.profile.models import EngagementEvent, OutboxMessage
+from bot.profile.models import EngagementEvent
 
 TZ = current().tz
 NOW = datetime(2026, 11, 26, 10, 30, tzinfo=TZ)  # a Thursday

@@ -1,14 +1,14 @@
 """The booking tables: clinic sessions and their seats, service bays per slot, and bookings.
 
-They share the profile's metadata (`bot.profile.models.Base`): a booking belongs to a customer,
-and merges, migrations and data checks see every table through `bot.schema`.
+They share one metadata with every other table (`bot.tables.Base`): a booking belongs to a
+customer, and merges, migrations and data checks see every table through `bot.schema`.
 """
 
 from __future__ import annotations
 
 from sqlalchemy import JSON, Column, DateTime, ForeignKey, Integer, String, UniqueConstraint
 
-from bot.profile.models import Base, owned_by_customer, utcnow
+from bot.tables import Base, owned_by_customer, utcnow
 
 
 class ClinicSession(Base):

@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.booking.models import Booking, ClinicSession
 from bot.booking.schedule import Schedule
-from bot.profile.models import Contact, OutboxMessage, Phone
+from bot.channels.sms.models import OutboxMessage
+from bot.profile.models import Contact, Phone
 
 
 @dataclass(frozen=True)

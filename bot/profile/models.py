@@ -7,8 +7,6 @@ through *channel identities* (the channel's sender id). Every message is an *eng
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -22,24 +20,10 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import declarative_base, relationship
+from sqlalchemy.orm import relationship
 
-Base = declarative_base()
-
-
-def utcnow() -> datetime:
-    """Timestamps are stored as naive UTC so SQLite and PostgreSQL compare them alike."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
-
-
-def iso_utc(moment: datetime | None) -> str | None:
-    """A stored (naive UTC) time as the API shows it: ISO 8601 with a Z."""
-    return None if moment is None else moment.isoformat(timespec="milliseconds") + "Z"
-
-
-def owned_by_customer() -> Column:
-    """The customer_id of a row that belongs to one customer (deleted with it, moved by merges)."""
-    return Column(Integer, ForeignKey("customers.id", ondelete="CASCADE"), nullable=False, index=True)
+# Declared in bot.tables (shared with the booking and SMS tables); still imported from here.
+from bot.tables import Base, iso_utc, owned_by_customer, utcnow  # noqa: F401 - re-exported
 
 
 class Customer(Base):
@@ -198,58 +182,6 @@ class KnowledgeGap(Base):
     text = Column(Text, nullable=False)
     outcome = Column(String(20), nullable=False)  # "unknown" or "clarify"
     created_at = Column(DateTime, nullable=False, default=utcnow, index=True)
-
-
-class OutboxMessage(Base):
-    """An SMS waiting to be sent (reminders, staff messages); one per booking and kind, ever."""
-
-    __tablename__ = "outbox_messages"
-    __table_args__ = (UniqueConstraint("booking_id", "kind"),)
-
-    id = Column(Integer, primary_key=True)
-    customer_id = owned_by_customer()
-    phone = Column(String(20), nullable=False)
-    body = Column(Text, nullable=False)
-    kind = Column(String(20), nullable=False)  # reminder_24h | reminder_2h | staff
-    booking_id = Column(Integer, ForeignKey("bookings.id", ondelete="CASCADE"))
-    status = Column(String(10), nullable=False, default="queued")  # queued | sent | failed | skipped
-    attempts = Column(Integer, nullable=False, default=0)
-    last_error = Column(Text)
-    created_at = Column(DateTime, nullable=False, default=utcnow, index=True)
-    sent_at = Column(DateTime)
-    # A sender claims a message by moving this forward (a lease), so several senders never send
-    # one twice; after a failure it is when to try again (exponential backoff).
-    next_attempt_at = Column(DateTime, index=True)
-    skip_reason = Column(String(40))  # why a message was not sent, e.g. "opted_out"
-    twilio_sid = Column(String(64))  # Twilio's id for the sent message
-
-
-class SmsMessage(Base):
-    """An SMS as Twilio delivered it, once per MessageSid: a retried webhook gets the stored reply
-    instead of being processed again (the unique constraint holds across Rasa processes)."""
-
-    __tablename__ = "sms_messages"
-    __table_args__ = (Index("ix_sms_messages_phone_received", "phone", "received_at"),)
-
-    id = Column(Integer, primary_key=True)
-    message_sid = Column(String(64), nullable=False, unique=True)
-    phone = Column(String(20), nullable=False)
-    body = Column(Text, nullable=False)
-    num_media = Column(Integer, nullable=False, default=0)
-    received_at = Column(DateTime, nullable=False, default=utcnow)
-    outcome = Column(String(20))  # None while being answered; then answered | opted_out | rate_limited ...
-    reply = Column(JSON)  # the SMS texts sent back, in order
-
-
-class SmsThread(Base):
-    """Per phone: the numbered options last offered and the notices already given."""
-
-    __tablename__ = "sms_threads"
-
-    phone = Column(String(20), primary_key=True)
-    options = Column(JSON)  # [{"title": ..., "payload": ...}]: what "1", "2", ... mean now
-    introduced_at = Column(DateTime)  # when the first reply (with "Reply STOP to opt out") went out
-    limit_notice_at = Column(DateTime)  # when the last "slow down" reply went out
 
 
 class StaffAudit(Base):

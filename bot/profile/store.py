@@ -15,6 +15,7 @@ from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
+from bot.channels.sms.models import OutboxMessage
 from bot.profile.contact_details import InvalidContactDetail
 from bot.profile.merge import merge_customers
 from bot.profile.models import (
@@ -27,7 +28,6 @@ from bot.profile.models import (
     HouseholdMember,
     Interest,
     KnowledgeGap,
-    OutboxMessage,
     Phone,
     StaffAudit,
     Vehicle,

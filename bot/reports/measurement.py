@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.booking import BookingStore
 from bot.booking.models import Booking
-from bot.profile.models import EngagementEvent, KnowledgeGap, OutboxMessage, Phone
+from bot.channels.sms.models import OutboxMessage
+from bot.profile.models import EngagementEvent, KnowledgeGap, Phone
 from bot.reports.revenue import RepairOrderValues
 
 TOP_TOPICS = 10

@@ -27,16 +27,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.booking import BookingStore, Schedule
+from bot.channels.sms.models import OutboxMessage
 from bot.profile import ProfileStore
-from bot.profile.models import (
-    EngagementEvent,
-    HouseholdMember,
-    Interest,
-    OutboxMessage,
-    SuggestionDecision,
-    Vehicle,
-    utcnow,
-)
+from bot.profile.models import EngagementEvent, HouseholdMember, Interest, SuggestionDecision, Vehicle, utcnow
 
 TEEN_AGES = (15, 17)
 NEW_DRIVER_AGES = (16, 19)

@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 
 from bot import config, console, db
 from bot.booking import BookingStore, default_bookings
-from bot.channels.outbox import STATUSES, Outbox
+from bot.channels.sms.outbox import STATUSES, Outbox
 from bot.profile import InvalidContactDetail, ProfileStore, default_store, normalise_email, normalise_phone
 from bot.web import metrics, reports_api, site
 from bot.web.shared import (

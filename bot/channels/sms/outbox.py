@@ -27,10 +27,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import config
 from bot.booking.reminders import queue_due_now
-from bot.channels.twilio_api import TwilioClient, TwilioError
+from bot.channels.sms.models import OutboxMessage
+from bot.channels.sms.twilio import TwilioClient, TwilioError
 from bot.db import session_factory
 from bot.profile import ProfileStore, default_store
-from bot.profile.models import OutboxMessage, iso_utc, utcnow
+from bot.profile.models import iso_utc, utcnow
 
 logger = logging.getLogger(__name__)
 
