@@ -8,11 +8,13 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.profile.models import HouseholdMember, Interest, KnowledgeGap, Vehicle, utcnow
+from bot.profile.models import HouseholdMember, Interest, KnowledgeGap, OwnedVehicle, utcnow
 
 
 @dataclass(frozen=True)
 class VehicleDetails:
+    """A household's car as the profile store takes and gives it (an `OwnedVehicle` row's values)."""
+
     model: str
     trim: str | None = None
     year: int | None = None
@@ -29,14 +31,14 @@ class Household:
     def vehicles_of(self, customer_id: int) -> list[VehicleDetails]:
         with self._sessions() as session:
             rows = session.scalars(
-                select(Vehicle).where(Vehicle.customer_id == customer_id).order_by(Vehicle.id)
+                select(OwnedVehicle).where(OwnedVehicle.customer_id == customer_id).order_by(OwnedVehicle.id)
             )
             return [VehicleDetails(v.model, v.trim, v.year, v.make, v.vin, v.mileage) for v in rows]
 
     def add_vehicle(self, customer_id: int, vehicle: VehicleDetails) -> None:
         """Add a vehicle unless the household already has it (same VIN, or same year/model/trim)."""
         with self._sessions.begin() as session:
-            for known in session.scalars(select(Vehicle).where(Vehicle.customer_id == customer_id)):
+            for known in session.scalars(select(OwnedVehicle).where(OwnedVehicle.customer_id == customer_id)):
                 same_vin = vehicle.vin and known.vin == vehicle.vin
                 same_car = (known.model, known.trim, known.year) == (
                     vehicle.model,
@@ -45,7 +47,7 @@ class Household:
                 )
                 if same_vin or (not vehicle.vin and same_car):
                     return
-            session.add(Vehicle(customer_id=customer_id, **vehicle.__dict__))
+            session.add(OwnedVehicle(customer_id=customer_id, **vehicle.__dict__))
 
     def add_household_member(
         self, customer_id: int, name: str, relation: str | None, birth_year: int | None

@@ -21,9 +21,9 @@ from bot.profile.models import (
     Email,
     HouseholdMember,
     Interest,
+    OwnedVehicle,
     Phone,
     SuggestionDecision,
-    Vehicle,
 )
 
 # Tables with a customer_id that deliberately is no foreign key (history that outlives profiles);
@@ -148,7 +148,7 @@ def _unless_known(*identities: tuple[str, ...]) -> Callable[[Session, Table, int
     return merge
 
 
-_MODELS = {HouseholdMember.__tablename__: HouseholdMember, Vehicle.__tablename__: Vehicle}
+_MODELS = {HouseholdMember.__tablename__: HouseholdMember, OwnedVehicle.__tablename__: OwnedVehicle}
 
 # How each table's rows follow the customer. Every table in `customer_tables()` is listed, even
 # those that simply move, so that adding a table means deciding its rule (a test checks).

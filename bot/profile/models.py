@@ -34,7 +34,7 @@ class Customer(Base):
 
     contacts = relationship("Contact", back_populates="customer", order_by="Contact.id")
     household = relationship("HouseholdMember", order_by="HouseholdMember.id")
-    vehicles = relationship("Vehicle", order_by="Vehicle.id")
+    vehicles = relationship("OwnedVehicle", order_by="OwnedVehicle.id")
     identities = relationship("ChannelIdentity", order_by="ChannelIdentity.id")
     handoffs = relationship("HandoffRequest", order_by="HandoffRequest.id")
     interests = relationship("Interest")
@@ -91,7 +91,9 @@ class HouseholdMember(Base):
     birth_year = Column(Integer)
 
 
-class Vehicle(Base):
+class OwnedVehicle(Base):
+    """A car the household owns (the `vehicles` table); written and read as `VehicleDetails`."""
+
     __tablename__ = "vehicles"
 
     id = Column(Integer, primary_key=True)

@@ -17,8 +17,8 @@ from bot.profile.models import (
     HandoffRequest,
     HouseholdMember,
     KnowledgeGap,
+    OwnedVehicle,
     Phone,
-    Vehicle,
     iso_utc,
 )
 
@@ -64,7 +64,7 @@ class ReadModels:
             select(Contact.customer_id).where(like(Contact.name)),
             select(HouseholdMember.customer_id).where(like(HouseholdMember.name)),
             select(Contact.customer_id).join(Email).where(like(Email.address)),
-            select(Vehicle.customer_id).where(like(Vehicle.vin)),
+            select(OwnedVehicle.customer_id).where(like(OwnedVehicle.vin)),
             select(ChannelIdentity.customer_id).where(ChannelIdentity.sender_id == text),
         ]
         digits = "".join(ch for ch in text if ch.isdigit())
