@@ -15,7 +15,7 @@ from rasa_sdk.types import DomainDict
 from actions.common import UsesServices, customer_id
 from actions.offers import offer_relevant_clinic
 from bot.booking.choosing import question_after_stop
-from bot.knowledge import Answer, Context, Entity, Vehicle
+from bot.knowledge import Answer, Context, Entity, VehicleRef
 from bot.knowledge.answers import vehicle_name
 from bot.knowledge.router import Question, Router
 from bot.profile import VehicleDetails
@@ -58,7 +58,7 @@ async def answer_question(
     ]
     customer = await customer_id(services, tracker)
     vehicles = [
-        Vehicle(v.model, v.trim, v.year, v.mileage)
+        VehicleRef(v.model, v.trim, v.year, v.mileage)
         for v in await asyncio.to_thread(services.profiles.vehicles_of, customer)
     ]
     asked = Question(
@@ -106,7 +106,7 @@ def _answer(services: Services, question: Question) -> Answer:
     return router.answer(question)
 
 
-def _mine(services: Services, tracker: Tracker, vehicles: list[Vehicle]) -> Vehicle | None:
+def _mine(services: Services, tracker: Tracker, vehicles: list[VehicleRef]) -> VehicleRef | None:
     """The car this conversation is about (said, or picked), with the profile's mileage for it."""
     said = tracker.get_slot("kb_my_vehicle")
     vehicle = services.knowledge.vehicle_in(said) if said else None
@@ -116,7 +116,7 @@ def _mine(services: Services, tracker: Tracker, vehicles: list[Vehicle]) -> Vehi
     return same[0] if same else vehicle
 
 
-async def _save(services: Services, customer: int, vehicle: Vehicle) -> list[EventType]:
+async def _save(services: Services, customer: int, vehicle: VehicleRef) -> list[EventType]:
     """Put a car the customer said they drive on the profile, and make it this conversation's."""
     await asyncio.to_thread(
         services.profiles.add_vehicle, customer, VehicleDetails(vehicle.model, vehicle.trim, vehicle.year)
@@ -204,7 +204,9 @@ def _context_events(answer: Answer) -> list[EventType]:
     return [SlotSet(name, value) for name, value in zip(CONTEXT_SLOTS, values, strict=True)]
 
 
-def _reply(dispatcher: CollectingDispatcher, answer: Answer, saved: Vehicle | None = None) -> list[EventType]:
+def _reply(
+    dispatcher: CollectingDispatcher, answer: Answer, saved: VehicleRef | None = None
+) -> list[EventType]:
     text = answer.text
     if saved is not None:
         name = " ".join(str(p) for p in (saved.year, saved.model, saved.trim) if p)

@@ -80,7 +80,7 @@ def cmd_send_sms(_: argparse.Namespace) -> None:
     """Send what is due in the SMS outbox once (the supervisor's sender does this every few seconds)."""
     import asyncio
 
-    from bot.channels.outbox import send_outbox
+    from bot.channels.sms.outbox import send_outbox
     from bot.services import Services
 
     logging.basicConfig(level=logging.INFO)
@@ -93,7 +93,7 @@ def cmd_send_sms(_: argparse.Namespace) -> None:
 def cmd_sms_sender(_: argparse.Namespace) -> None:
     import asyncio
 
-    from bot.channels.outbox import send_outbox
+    from bot.channels.sms.outbox import send_outbox
     from bot.services import Services
 
     logging.basicConfig(level=logging.INFO)

@@ -15,7 +15,7 @@ import urllib.request
 from pathlib import Path
 
 from bot import config
-from bot.channels.outbox import HEARTBEAT
+from bot.channels.sms.outbox import HEARTBEAT
 
 SENDER_STALE_AFTER = 300.0  # seconds; a pass takes seconds, a slow Twilio at most a few minutes
 

@@ -13,18 +13,11 @@ from dataclasses import dataclass
 from sqlalchemy import and_, func, literal, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.booking.models import Booking, ClinicSession, ServiceSlot
 from bot.booking.store import HOLDS_CAPACITY
+from bot.channels.sms.models import OutboxMessage
 from bot.profile.merge import customer_tables, merge_customers
-from bot.profile.models import (
-    Booking,
-    ChannelIdentity,
-    ClinicSession,
-    Contact,
-    Customer,
-    OutboxMessage,
-    Phone,
-    ServiceSlot,
-)
+from bot.profile.models import ChannelIdentity, Contact, Customer, Phone
 from bot.profile.store import PHONE_CHANNELS
 
 

@@ -12,9 +12,10 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
+from bot.channels.sms.models import OutboxMessage
 from bot.console import session
 from bot.profile import ContactDetails, EngagementRecord, VehicleDetails
-from bot.profile.models import EngagementEvent, OutboxMessage, Phone, SuggestionDecision
+from bot.profile.models import EngagementEvent, Phone, SuggestionDecision
 from bot.reports import suggest
 from tests.console_client import COOKIE, log_in
 from tests.dealer import SHOP, TZ

@@ -17,7 +17,7 @@ from sqlalchemy.engine import make_url
 from bot import config, db, dealership
 from bot.booking.schedule import load as load_schedule
 from bot.booking.store import SessionInfo
-from bot.knowledge import Context, Knowledge, Vehicle
+from bot.knowledge import Context, Knowledge, VehicleRef
 from bot.knowledge.facts import dealership_answer
 from bot.knowledge.maintenance import maintenance_answer
 from bot.knowledge.offerings import clinic_facts, model_price, service_price
@@ -300,7 +300,7 @@ def test_interval_questions_answer_with_a_book_button_and_never_book(router, kb)
     answer = ask(router, kb, "how often should i rotate the tires on my forge")
     assert answer.kind == "maintenance" and "every 7,500 miles" in answer.text
     assert answer.buttons == [{"title": "Book it", "payload": "I'd like to book tire rotation"}]
-    mine = ask(router, kb, "when is my next service", vehicles=(Vehicle("Lumen", "SE", 2024, 14100),))
+    mine = ask(router, kb, "when is my next service", vehicles=(VehicleRef("Lumen", "SE", 2024, 14100),))
     assert "next service is at 15,000 miles" in mine.text and "cabin air filter" in mine.text
 
 
@@ -320,7 +320,7 @@ def test_maintenance_problems_name_file_line_and_field(tmp_path):
 
 def test_a_stated_car_is_kept_and_answers_are_for_it(router, kb):
     stated = ask(router, kb, "I drive a 2024 Lumen SE", intent="ask_vehicle")
-    assert stated.kind == "vehicle_stated" and stated.vehicle == Vehicle("Lumen", "SE", 2024)
+    assert stated.kind == "vehicle_stated" and stated.vehicle == VehicleRef("Lumen", "SE", 2024)
     mine = stated.vehicle
     bsm = ask(
         router, kb, "does it have blind spot monitoring?", "ask_vehicle", context=stated.context, mine=mine
@@ -340,18 +340,18 @@ def test_a_stated_car_is_kept_and_answers_are_for_it(router, kb):
 
 def test_a_trim_the_model_does_not_have_asks_which(router, kb):
     stated = ask(router, kb, "I drive a 2024 Lumen XLE", intent="ask_vehicle")
-    assert stated.vehicle == Vehicle("Lumen", None, 2024) and "LE, SE or Limited" in stated.text
+    assert stated.vehicle == VehicleRef("Lumen", None, 2024) and "LE, SE or Limited" in stated.text
 
 
 def test_a_stated_car_with_a_question_answers_it(router, kb):
     answer = ask(
         router, kb, "I have a 2023 Forge Trail, does it have a trailer brake controller?", "ask_vehicle"
     )
-    assert answer.vehicle == Vehicle("Forge", "Trail", 2023) and answer.verdict == "yes"
+    assert answer.vehicle == VehicleRef("Forge", "Trail", 2023) and answer.verdict == "yes"
 
 
 def test_features_of_my_car_by_category(router, kb):
-    mine = Vehicle("Tessa", "Platinum", 2025)
+    mine = VehicleRef("Tessa", "Platinum", 2025)
     safety = ask(router, kb, "what safety features does mine have?", "ask_vehicle", mine=mine)
     assert safety.kind == "features" and "blind spot monitoring" in safety.text
     assert "ventilated" not in safety.text.lower()
@@ -361,7 +361,7 @@ def test_features_of_my_car_by_category(router, kb):
 
 def test_the_profile_car_is_never_asked_for_again(router, kb):
     one = ask(
-        router, kb, "does my car have remote start", "ask_vehicle", vehicles=(Vehicle("Forge", "Work"),)
+        router, kb, "does my car have remote start", "ask_vehicle", vehicles=(VehicleRef("Forge", "Work"),)
     )
     assert one.verdict == "yes"
     two = ask(
@@ -369,7 +369,7 @@ def test_the_profile_car_is_never_asked_for_again(router, kb):
         kb,
         "does my car have remote start",
         "ask_vehicle",
-        vehicles=(Vehicle("Forge", "Work"), Vehicle("Lumen")),
+        vehicles=(VehicleRef("Forge", "Work"), VehicleRef("Lumen")),
     )
     assert two.kind == "pick_vehicle" and len(two.buttons) == 2
 

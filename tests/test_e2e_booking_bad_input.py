@@ -9,8 +9,8 @@ from sqlalchemy.engine import make_url
 
 from bot import db
 from bot.booking import BookingStore, default_bookings
+from bot.booking.models import Booking
 from bot.profile import ProfileStore
-from bot.profile.models import Booking
 from tests.chat import say, texts
 
 

@@ -21,12 +21,13 @@ from sqlalchemy.engine import make_url
 from twilio.request_validator import RequestValidator
 
 from bot import config
-from bot.channels.outbox import Outbox, OutboxSender
-from bot.channels.twilio_api import TwilioClient
+from bot.channels.sms.models import OutboxMessage, SmsMessage
+from bot.channels.sms.outbox import Outbox, OutboxSender
+from bot.channels.sms.twilio import TwilioClient
 from bot.db import session_factory
 from bot.launch import Stack, start_stack
 from bot.profile import ProfileStore, normalise_phone
-from bot.profile.models import OutboxMessage, Phone, SmsMessage
+from bot.profile.models import Phone
 from tests.chat import say, texts, wait_for
 from tests.dealer import SHOP, TZ
 

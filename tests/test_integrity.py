@@ -28,18 +28,10 @@ from sqlalchemy.engine import make_url
 
 from bot import config, db, integrity
 from bot.booking import BookingStore
+from bot.booking.models import Booking, ClinicSession, ServiceSlot
 from bot.profile import ContactDetails, EngagementRecord, ProfileStore, VehicleDetails
 from bot.profile.merge import customer_tables, merge_rules
-from bot.profile.models import (
-    Booking,
-    ClinicSession,
-    Contact,
-    Customer,
-    EngagementEvent,
-    Interest,
-    Phone,
-    ServiceSlot,
-)
+from bot.profile.models import Contact, Customer, EngagementEvent, Interest, Phone
 from tests.dealer import SCHEDULE, TZ
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=TZ)  # a Wednesday

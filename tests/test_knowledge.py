@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot import config
-from bot.knowledge import Context, Knowledge, Vehicle
+from bot.knowledge import Context, Knowledge, VehicleRef
 
 SAMPLE = config.PROJECT_ROOT / "knowledge"
 
@@ -203,9 +203,11 @@ def test_follow_ups_use_the_conversation_context(kb):
 
 def test_my_car_uses_the_profile_vehicle_or_asks_for_it(kb):
     assert kb.answer("does my car have heated seats?").kind == "need_vehicle"
-    answer = kb.answer("does my car have heated seats?", vehicles=[Vehicle("Brio", "Base", 2024)])
+    answer = kb.answer("does my car have heated seats?", vehicles=[VehicleRef("Brio", "Base", 2024)])
     assert (answer.kind, answer.verdict, answer.model, answer.trim) == ("availability", "no", "Brio", "Base")
-    pick = kb.answer("does mine have remote start", vehicles=[Vehicle("Brio"), Vehicle("Forge", "Work")])
+    pick = kb.answer(
+        "does mine have remote start", vehicles=[VehicleRef("Brio"), VehicleRef("Forge", "Work")]
+    )
     assert pick.kind == "pick_vehicle" and len(pick.buttons) == 2
 
 

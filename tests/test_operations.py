@@ -16,9 +16,11 @@ from sqlalchemy import Column, Float, Integer, MetaData, String, Table, delete, 
 from sqlalchemy.engine import make_url
 
 from bot import config, db
+from bot.booking.models import Booking
+from bot.channels.sms.models import OutboxMessage
 from bot.health import problem, role_of
 from bot.profile import ContactDetails, ProfileStore
-from bot.profile.models import Booking, EngagementEvent, OutboxMessage, utcnow
+from bot.profile.models import EngagementEvent, utcnow
 from bot.web import create_app
 from tests.dealer import services_on
 from tests.staff import AUTH, STAFF_TOKEN

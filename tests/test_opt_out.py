@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.channels.opt_out import Verdict, classify, normalise
-from bot.channels.sms import OPT_OUT
+from bot.channels.sms.channel import OPT_OUT
 
 LABELLED = yaml.safe_load((Path(__file__).parents[1] / "bench" / "opt_out_messages.yml").read_text())
 

@@ -17,10 +17,10 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from bot import config, db
-from bot.channels.outbox import MAX_ATTEMPTS, Outbox, OutboxSender
-from bot.channels.twilio_api import TwilioClient
+from bot.channels.sms.models import OutboxMessage
+from bot.channels.sms.outbox import MAX_ATTEMPTS, Outbox, OutboxSender
+from bot.channels.sms.twilio import TwilioClient
 from bot.profile import ContactDetails, ProfileStore
-from bot.profile.models import OutboxMessage
 from bot.web import create_app
 from tests.dealer import services_on
 

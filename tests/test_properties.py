@@ -147,7 +147,7 @@ PARAM_VALUE = st.one_of(
 async def staff_api(tmp_path_factory: pytest.TempPathFactory) -> Any:
     url = make_url(f"sqlite:///{tmp_path_factory.mktemp('staff-api') / 'concierge.db'}")
     db.upgrade(url)
-    from bot.channels.outbox import Outbox
+    from bot.channels.sms.outbox import Outbox
     from bot.profile import ContactDetails, ProfileStore
 
     store = ProfileStore(db.session_factory(url))

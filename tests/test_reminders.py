@@ -10,8 +10,9 @@ from sqlalchemy import select
 from bot import config, db
 from bot.booking import BookingStore, load
 from bot.booking.reminders import queue_reminders
+from bot.channels.sms.models import OutboxMessage
 from bot.profile import ContactDetails, ProfileStore
-from bot.profile.models import OutboxMessage, Phone
+from bot.profile.models import Phone
 from tests.dealer import TZ
 
 SCHEDULE = load(config.knowledge_dir() / "schedule.yml", TZ)[0]

@@ -10,8 +10,9 @@ from sqlalchemy import select
 
 from bot import db
 from bot.booking import Preference, UnreadableTime, mentions_time, read_preference
+from bot.channels.sms.models import OutboxMessage
 from bot.profile import ContactDetails, InvalidVin, ProfileStore, normalise_vin
-from bot.profile.models import EngagementEvent, OutboxMessage
+from bot.profile.models import EngagementEvent
 from tests.dealer import SCHEDULE, TZ
 
 NOW = datetime(2026, 11, 26, 10, 30, tzinfo=TZ)  # a Thursday

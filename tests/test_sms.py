@@ -15,7 +15,7 @@ from sqlalchemy.engine.url import URL as DatabaseUrl
 from twilio.request_validator import RequestValidator
 
 from bot import db
-from bot.channels.sms import (
+from bot.channels.sms.channel import (
     MAX_SMS_CHARS,
     InboundSms,
     InvalidSms,
@@ -28,7 +28,7 @@ from bot.channels.sms import (
     split,
     twiml,
 )
-from bot.channels.sms_store import SmsStore
+from bot.channels.sms.store import SmsStore
 from bot.profile import ContactDetails, ProfileStore
 from bot.profile.models import utcnow
 from tests.conftest import postgres_schema

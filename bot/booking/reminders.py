@@ -16,8 +16,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.booking.models import Booking, ClinicSession
 from bot.booking.schedule import Schedule
-from bot.profile.models import Booking, ClinicSession, Contact, OutboxMessage, Phone
+from bot.channels.sms.models import OutboxMessage
+from bot.profile.models import Contact, Phone
 
 if TYPE_CHECKING:
     from bot.services import Services

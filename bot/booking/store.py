@@ -18,10 +18,11 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.booking.models import Booking, ClinicSession, ServiceSlot
 from bot.booking.reminders import queue_sms
 from bot.booking.schedule import Schedule
 from bot.booking.when import Preference
-from bot.profile.models import Booking, ClinicSession, EngagementEvent, ServiceSlot
+from bot.profile.models import EngagementEvent
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I/L to misread
 CODE_LENGTH = 6

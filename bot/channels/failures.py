@@ -2,8 +2,10 @@
 
 Rasa 3.6 swallows a failed custom action (action server down, an action raising) with a log line
 and answers nothing, and a tracker store that can't reach the database fails the whole turn.
-Every input channel passes its `on_new_message` through `guarded`, which notices both and sends
-the customer a short apology with the dealership's phone (and records it as engagement).
+Every input channel passes its `on_new_message` through `guarded`, which runs it in a `Turn`:
+the action endpoint marks the turn when a call to the action server fails (`bot/rasa_speedups.py`),
+the tracker store raises `DatabaseUnavailable`. Either way the customer gets a short apology with
+the dealership's phone (recorded as engagement) instead of silence.
 
 Deliberate silence stays silent: a conversation paused by staff runs no action, so nothing
 fails, and the SMS channel never hands an opted-out number's messages to Rasa at all.
@@ -32,23 +34,7 @@ logger = logging.getLogger(__name__)
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 
-# Rasa's processor logs this (with the exception) when a custom action fails, then carries on.
-_ACTION_FAILED = "Encountered an exception while running action"
 _DATABASE_RETRIES = (0.5, 1.5)  # seconds; a turn that failed before anything was recorded is safe to redo
-
-
-class _ActionFailureFilter(logging.Filter):
-    """Marks the current turn when Rasa's processor reports a failed action (it lets every record through)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        turn = current_turn.get()
-        failed = record.levelno >= logging.ERROR and str(record.msg).startswith(_ACTION_FAILED)
-        if failed and turn is not None:
-            turn.action_failed = True
-        return True
-
-
-logging.getLogger("rasa.core.processor").addFilter(_ActionFailureFilter())
 
 
 def apology(shop: Dealership) -> str:

@@ -10,7 +10,9 @@ from dataclasses import dataclass
 class Turn:
     """What happened while Rasa handled one customer message."""
 
-    action_failed: bool = False  # a custom action failed (Rasa carries on without its events)
+    # A custom action failed (Rasa carries on without its events): set by the action endpoint
+    # (bot/rasa_speedups.py) or by the channel when handling the message raised.
+    action_failed: bool = False
     recorded: bool = False  # the customer's message reached the engagement broker
 
 

@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.knowledge.answers import Answer, Answerer, Context, Vehicle, vehicle_words
+from bot.knowledge.answers import Answer, Answerer, Context, VehicleRef, vehicle_words
 from bot.knowledge.entities import Entity, EntityExtractor
 from bot.knowledge.loader import KnowledgeBase, Problem, load
 from bot.knowledge.search import Retriever
@@ -35,15 +35,15 @@ class Knowledge:
         return cls(base, EntityExtractor(base), Answerer(base, retriever))
 
     def answer(
-        self, text: str, context: Context = Context(), vehicles: list[Vehicle] | None = None
+        self, text: str, context: Context = Context(), vehicles: list[VehicleRef] | None = None
     ) -> Answer:
         """Answer from the text alone (entities found here); the action passes Rasa's instead."""
         return self.answerer.answer(text, self.entities.extract(text), context, vehicles)
 
-    def vehicle_in(self, text: str) -> Vehicle | None:
-        """ "2024 Tessa XLE" -> Vehicle(Tessa, XLE, 2024); None without a model we sell."""
+    def vehicle_in(self, text: str) -> VehicleRef | None:
+        """ "2024 Tessa XLE" -> VehicleRef(Tessa, XLE, 2024); None without a model we sell."""
         model, trim, year = self.answerer.vehicle_in(self.entities.extract(text))
-        return Vehicle(model, trim, year) if model else None
+        return VehicleRef(model, trim, year) if model else None
 
 
-__all__ = ["Answer", "Context", "Entity", "Knowledge", "Problem", "Vehicle", "load"]
+__all__ = ["Answer", "Context", "Entity", "Knowledge", "Problem", "VehicleRef", "load"]

@@ -127,7 +127,10 @@ class Context:
 
 
 @dataclass(frozen=True)
-class Vehicle:
+class VehicleRef:
+    """Which car of the lineup a question is about (model, trim, year), with its mileage when the
+    profile has it. A value for answering only: the stored car is `bot.profile.models.OwnedVehicle`."""
+
     model: str
     trim: str | None = None
     year: int | None = None
@@ -148,7 +151,7 @@ class Answer:
     more: str | None = None  # the rest of a long article, sent on "more"
     buttons: list[dict[str, str]] = field(default_factory=list)
     context: Context = field(default_factory=Context)
-    vehicle: Vehicle | None = None  # the customer's own car, when this message said which it is
+    vehicle: VehicleRef | None = None  # the customer's own car, when this message said which it is
 
     @property
     def answered(self) -> bool:
@@ -166,8 +169,8 @@ class Answerer:
         text: str,
         entities: list[Entity],
         context: Context = Context(),
-        vehicles: list[Vehicle] | None = None,
-        mine: Vehicle | None = None,
+        vehicles: list[VehicleRef] | None = None,
+        mine: VehicleRef | None = None,
     ) -> Answer:
         """`vehicles`: the profile's; `mine`: the car this conversation is about ("I drive a ...")."""
         model, trim, year = self.vehicle_in(entities)
@@ -292,7 +295,7 @@ class Answerer:
             return False
         return named_vehicle or bool(AVAILABILITY_CUES & set(lemmas(text)))
 
-    def _pick_vehicle(self, vehicles: list[Vehicle], text: str) -> Vehicle | Answer:
+    def _pick_vehicle(self, vehicles: list[VehicleRef], text: str) -> VehicleRef | Answer:
         if not vehicles:
             return Answer(
                 "need_vehicle",
@@ -390,7 +393,7 @@ class Answerer:
         )
 
     def _trims_needed(
-        self, topic: str | None, context: Context, mine: Vehicle | None, candidates: list[str]
+        self, topic: str | None, context: Context, mine: VehicleRef | None, candidates: list[str]
     ) -> Answer:
         """ "Which trim would I need for that?": the trims of their model (or every model) with it."""
         if topic is None:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from bot.booking.schedule import Schedule
 from bot.booking.store import SessionInfo
 from bot.dealership import Dealership
-from bot.knowledge.answers import Answer, Context, Vehicle, vehicle_name
+from bot.knowledge.answers import Answer, Context, VehicleRef, vehicle_name
 from bot.knowledge.entities import Entity
 from bot.knowledge.facts import dealership_answer
 from bot.knowledge.maintenance import maintenance_answer
@@ -45,8 +45,8 @@ class Question:
     now: datetime
     intent: str = "ask_vehicle"  # ask_vehicle | ask_info | nlu_fallback
     context: Context = Context()
-    vehicles: Sequence[Vehicle] = field(default_factory=tuple)  # the profile's
-    mine: Vehicle | None = None  # the car this conversation is about
+    vehicles: Sequence[VehicleRef] = field(default_factory=tuple)  # the profile's
+    mine: VehicleRef | None = None  # the car this conversation is about
 
 
 class Router:
@@ -89,14 +89,14 @@ class Router:
 
     # --- the customer's car ---------------------------------------------------------------
 
-    def _stated(self, question: Question) -> Vehicle | None:
+    def _stated(self, question: Question) -> VehicleRef | None:
         """ "I drive a 2024 Lumen SE": the car, when the message says it is theirs."""
         if not STATED.search(question.text):
             return None
         model, trim, year = self.answerer.vehicle_in(list(question.entities))
-        return Vehicle(model, trim, year) if model else None
+        return VehicleRef(model, trim, year) if model else None
 
-    def _saved(self, vehicle: Vehicle) -> Answer:
+    def _saved(self, vehicle: VehicleRef) -> Answer:
         name = vehicle_name(vehicle.model, vehicle.trim, vehicle.year)
         text = f'Got it: your {name}. I\'ll answer for it from now on, like "does it have heated seats?".'
         if vehicle.trim is None:
@@ -118,7 +118,7 @@ class Router:
             question.text, list(question.entities), question.context, list(question.vehicles), question.mine
         )
 
-    def _own(self, question: Question) -> Vehicle | None:
+    def _own(self, question: Question) -> VehicleRef | None:
         """The car a question without a model is about: this conversation's, or the profile's only one."""
         if question.mine is not None:
             return question.mine

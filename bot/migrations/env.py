@@ -2,9 +2,9 @@
 
 from alembic import context
 
-from bot.profile.models import Base
+from bot.schema import metadata
 
 engine = context.config.attributes["engine"]
 with engine.begin() as connection:
-    context.configure(connection=connection, target_metadata=Base.metadata)
+    context.configure(connection=connection, target_metadata=metadata)
     context.run_migrations()

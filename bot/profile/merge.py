@@ -14,16 +14,16 @@ from typing import Any
 from sqlalchemy import Table, delete, func, select, update
 from sqlalchemy.orm import Session
 
+from bot import schema
 from bot.profile.models import (
-    Base,
     Contact,
     Customer,
     Email,
     HouseholdMember,
     Interest,
+    OwnedVehicle,
     Phone,
     SuggestionDecision,
-    Vehicle,
 )
 
 # Tables with a customer_id that deliberately is no foreign key (history that outlives profiles);
@@ -39,7 +39,7 @@ def customer_tables() -> list[Table]:
     """Every table with a column that refers to a customer (a foreign key, or kept history)."""
     return [
         table
-        for table in Base.metadata.sorted_tables
+        for table in schema.metadata.sorted_tables
         if table.name in _HISTORY_TABLES
         or any(fk.column.table.name == Customer.__tablename__ for fk in table.foreign_keys)
     ]
@@ -148,7 +148,7 @@ def _unless_known(*identities: tuple[str, ...]) -> Callable[[Session, Table, int
     return merge
 
 
-_MODELS = {HouseholdMember.__tablename__: HouseholdMember, Vehicle.__tablename__: Vehicle}
+_MODELS = {HouseholdMember.__tablename__: HouseholdMember, OwnedVehicle.__tablename__: OwnedVehicle}
 
 # How each table's rows follow the customer. Every table in `customer_tables()` is listed, even
 # those that simply move, so that adding a table means deciding its rule (a test checks).

@@ -7,8 +7,6 @@ through *channel identities* (the channel's sender id). Every message is an *eng
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -22,23 +20,10 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import declarative_base, relationship
+from sqlalchemy.orm import relationship
 
-Base = declarative_base()
-
-
-def utcnow() -> datetime:
-    """Timestamps are stored as naive UTC so SQLite and PostgreSQL compare them alike."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
-
-
-def iso_utc(moment: datetime | None) -> str | None:
-    """A stored (naive UTC) time as the API shows it: ISO 8601 with a Z."""
-    return None if moment is None else moment.isoformat(timespec="milliseconds") + "Z"
-
-
-def _owned_by_customer() -> Column:
-    return Column(Integer, ForeignKey("customers.id", ondelete="CASCADE"), nullable=False, index=True)
+# Declared in bot.tables (shared with the booking and SMS tables); still imported from here.
+from bot.tables import Base, iso_utc, owned_by_customer, utcnow  # noqa: F401 - re-exported
 
 
 class Customer(Base):
@@ -49,7 +34,7 @@ class Customer(Base):
 
     contacts = relationship("Contact", back_populates="customer", order_by="Contact.id")
     household = relationship("HouseholdMember", order_by="HouseholdMember.id")
-    vehicles = relationship("Vehicle", order_by="Vehicle.id")
+    vehicles = relationship("OwnedVehicle", order_by="OwnedVehicle.id")
     identities = relationship("ChannelIdentity", order_by="ChannelIdentity.id")
     handoffs = relationship("HandoffRequest", order_by="HandoffRequest.id")
     interests = relationship("Interest")
@@ -59,7 +44,7 @@ class Contact(Base):
     __tablename__ = "contacts"
 
     id = Column(Integer, primary_key=True)
-    customer_id = _owned_by_customer()
+    customer_id = owned_by_customer()
     name = Column(String(120))
     created_at = Column(DateTime, nullable=False, default=utcnow)
 
@@ -100,17 +85,19 @@ class HouseholdMember(Base):
     __tablename__ = "household_members"
 
     id = Column(Integer, primary_key=True)
-    customer_id = _owned_by_customer()
+    customer_id = owned_by_customer()
     name = Column(String(120), nullable=False)
     relation = Column(String(40))
     birth_year = Column(Integer)
 
 
-class Vehicle(Base):
+class OwnedVehicle(Base):
+    """A car the household owns (the `vehicles` table); written and read as `VehicleDetails`."""
+
     __tablename__ = "vehicles"
 
     id = Column(Integer, primary_key=True)
-    customer_id = _owned_by_customer()
+    customer_id = owned_by_customer()
     year = Column(Integer)
     make = Column(String(40), nullable=False, default="Corvane")
     model = Column(String(40), nullable=False)
@@ -126,7 +113,7 @@ class ChannelIdentity(Base):
     __table_args__ = (UniqueConstraint("channel", "sender_id"),)
 
     id = Column(Integer, primary_key=True)
-    customer_id = _owned_by_customer()
+    customer_id = owned_by_customer()
     channel = Column(String(40), nullable=False)
     sender_id = Column(String(255), nullable=False, index=True)
     created_at = Column(DateTime, nullable=False, default=utcnow)
@@ -139,7 +126,7 @@ class EngagementEvent(Base):
     __table_args__ = (Index("ix_engagement_customer_ts", "customer_id", "ts"),)
 
     id = Column(Integer, primary_key=True)
-    customer_id = _owned_by_customer()
+    customer_id = owned_by_customer()
     sender_id = Column(String(255), nullable=False)
     ts = Column(DateTime, nullable=False, index=True)
     channel = Column(String(40), nullable=False)
@@ -159,7 +146,7 @@ class HandoffRequest(Base):
     __tablename__ = "handoff_requests"
 
     id = Column(Integer, primary_key=True)
-    customer_id = _owned_by_customer()
+    customer_id = owned_by_customer()
     sender_id = Column(String(255), nullable=False)
     channel = Column(String(40), nullable=False)
     reason = Column(String(40), nullable=False)  # "asked" or "escalation"
@@ -179,7 +166,7 @@ class Interest(Base):
     __table_args__ = (UniqueConstraint("customer_id", "topic"),)
 
     id = Column(Integer, primary_key=True)
-    customer_id = _owned_by_customer()
+    customer_id = owned_by_customer()
     topic = Column(String(80), nullable=False)
     count = Column(Integer, nullable=False, default=1)
     first_at = Column(DateTime, nullable=False, default=utcnow)
@@ -192,107 +179,11 @@ class KnowledgeGap(Base):
     __tablename__ = "knowledge_gaps"
 
     id = Column(Integer, primary_key=True)
-    customer_id = _owned_by_customer()
+    customer_id = owned_by_customer()
     sender_id = Column(String(255), nullable=False)
     text = Column(Text, nullable=False)
     outcome = Column(String(20), nullable=False)  # "unknown" or "clarify"
     created_at = Column(DateTime, nullable=False, default=utcnow, index=True)
-
-
-class ClinicSession(Base):
-    """One scheduled clinic session; `booked` only changes by a conditional UPDATE (capacity)."""
-
-    __tablename__ = "clinic_sessions"
-    __table_args__ = (UniqueConstraint("clinic", "starts_at"),)
-
-    id = Column(Integer, primary_key=True)
-    clinic = Column(String(60), nullable=False)
-    starts_at = Column(DateTime, nullable=False, index=True)
-    ends_at = Column(DateTime, nullable=False)
-    capacity = Column(Integer, nullable=False)
-    booked = Column(Integer, nullable=False, default=0)
-
-
-class ServiceSlot(Base):
-    """Bays in use during one slot of the service grid (e.g. 15 minutes)."""
-
-    __tablename__ = "service_slots"
-
-    id = Column(Integer, primary_key=True)
-    starts_at = Column(DateTime, nullable=False, unique=True)
-    bays_used = Column(Integer, nullable=False, default=0)
-
-
-class Booking(Base):
-    __tablename__ = "bookings"
-
-    id = Column(Integer, primary_key=True)
-    code = Column(String(8), nullable=False, unique=True)
-    kind = Column(String(10), nullable=False)  # clinic | service
-    customer_id = _owned_by_customer()
-    status = Column(String(12), nullable=False)  # confirmed | waitlisted | cancelled | attended | no_show
-    starts_at = Column(DateTime, nullable=False, index=True)
-    ends_at = Column(DateTime, nullable=False)
-    clinic_session_id = Column(Integer, ForeignKey("clinic_sessions.id"), index=True)
-    party_size = Column(Integer, nullable=False, default=1)
-    attendees = Column(JSON)
-    services = Column(JSON)
-    vehicle = Column(JSON)
-    transport = Column(String(10))
-    created_at = Column(DateTime, nullable=False, default=utcnow)
-    updated_at = Column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)
-
-
-class OutboxMessage(Base):
-    """An SMS waiting to be sent (reminders, staff messages); one per booking and kind, ever."""
-
-    __tablename__ = "outbox_messages"
-    __table_args__ = (UniqueConstraint("booking_id", "kind"),)
-
-    id = Column(Integer, primary_key=True)
-    customer_id = _owned_by_customer()
-    phone = Column(String(20), nullable=False)
-    body = Column(Text, nullable=False)
-    kind = Column(String(20), nullable=False)  # reminder_24h | reminder_2h | staff
-    booking_id = Column(Integer, ForeignKey("bookings.id", ondelete="CASCADE"))
-    status = Column(String(10), nullable=False, default="queued")  # queued | sent | failed | skipped
-    attempts = Column(Integer, nullable=False, default=0)
-    last_error = Column(Text)
-    created_at = Column(DateTime, nullable=False, default=utcnow, index=True)
-    sent_at = Column(DateTime)
-    # A sender claims a message by moving this forward (a lease), so several senders never send
-    # one twice; after a failure it is when to try again (exponential backoff).
-    next_attempt_at = Column(DateTime, index=True)
-    skip_reason = Column(String(40))  # why a message was not sent, e.g. "opted_out"
-    twilio_sid = Column(String(64))  # Twilio's id for the sent message
-
-
-class SmsMessage(Base):
-    """An SMS as Twilio delivered it, once per MessageSid: a retried webhook gets the stored reply
-    instead of being processed again (the unique constraint holds across Rasa processes)."""
-
-    __tablename__ = "sms_messages"
-    __table_args__ = (Index("ix_sms_messages_phone_received", "phone", "received_at"),)
-
-    id = Column(Integer, primary_key=True)
-    message_sid = Column(String(64), nullable=False, unique=True)
-    phone = Column(String(20), nullable=False)
-    body = Column(Text, nullable=False)
-    num_media = Column(Integer, nullable=False, default=0)
-    received_at = Column(DateTime, nullable=False, default=utcnow)
-    outcome = Column(String(20))  # None while being answered; then answered | opted_out | rate_limited ...
-    reply = Column(JSON)  # the SMS texts sent back, in order
-
-
-class SmsThread(Base):
-    """Per phone: the numbered options last offered and the notices already given."""
-
-    __tablename__ = "sms_threads"
-
-    phone = Column(String(20), primary_key=True)
-    options = Column(JSON)  # [{"title": ..., "payload": ...}]: what "1", "2", ... mean now
-    introduced_at = Column(DateTime)  # when the first reply (with "Reply STOP to opt out") went out
-    limit_notice_at = Column(DateTime)  # when the last "slow down" reply went out
 
 
 class StaffAudit(Base):
@@ -318,7 +209,7 @@ class SuggestionDecision(Base):
     __table_args__ = (UniqueConstraint("customer_id", "key"),)
 
     id = Column(Integer, primary_key=True)
-    customer_id = _owned_by_customer()
+    customer_id = owned_by_customer()
     key = Column(String(120), nullable=False)  # stable id of the suggestion, e.g. clinic:ev-101
     kind = Column(String(40), nullable=False)  # clinic | service_reminder
     outcome = Column(String(10), nullable=False)  # sent | dismissed

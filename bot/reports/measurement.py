@@ -15,7 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.booking import BookingStore
-from bot.profile.models import Booking, EngagementEvent, KnowledgeGap, OutboxMessage, Phone
+from bot.booking.models import Booking
+from bot.channels.sms.models import OutboxMessage
+from bot.profile.models import EngagementEvent, KnowledgeGap, Phone
 from bot.reports.revenue import RepairOrderValues
 
 TOP_TOPICS = 10

@@ -27,14 +27,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.booking import BookingStore, Schedule
+from bot.channels.sms.models import OutboxMessage
 from bot.profile import ProfileStore
 from bot.profile.models import (
     EngagementEvent,
     HouseholdMember,
     Interest,
-    OutboxMessage,
+    OwnedVehicle,
     SuggestionDecision,
-    Vehicle,
     utcnow,
 )
 
@@ -187,8 +187,8 @@ class NextSteps:
                 select(HouseholdMember.customer_id).where(
                     HouseholdMember.birth_year.between(oldest_teen, youngest)
                 ),
-                select(Vehicle.customer_id).where(
-                    or_(func.lower(Vehicle.model) == "ion", Vehicle.mileage >= SERVICE_MILES)
+                select(OwnedVehicle.customer_id).where(
+                    or_(func.lower(OwnedVehicle.model) == "ion", OwnedVehicle.mileage >= SERVICE_MILES)
                 ),
                 select(Interest.customer_id)
                 .group_by(Interest.customer_id)

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.profile.models import Contact, Customer, Email, HouseholdMember, Phone, Vehicle
+from bot.profile.models import Contact, Customer, Email, HouseholdMember, OwnedVehicle, Phone
 
 CHECKS = {
     "reachable": "a way to reach them (a phone that hasn't opted out, or an email)",
@@ -55,9 +55,11 @@ def record_quality(
             | owners(select(Contact.customer_id).join(Email)),
             "email": owners(select(Contact.customer_id).join(Email)),
             "household": owners(select(HouseholdMember.customer_id)),
-            "vehicles": owners(select(Vehicle.customer_id))
+            "vehicles": owners(select(OwnedVehicle.customer_id))
             - owners(
-                select(Vehicle.customer_id).where(or_(Vehicle.vin.is_(None), Vehicle.mileage.is_(None)))
+                select(OwnedVehicle.customer_id).where(
+                    or_(OwnedVehicle.vin.is_(None), OwnedVehicle.mileage.is_(None))
+                )
             ),
             "consent": phoned
             - owners(select(Contact.customer_id).join(Phone).where(Phone.sms_consent.is_(None))),

@@ -13,7 +13,7 @@ from aiohttp import web
 from sqlalchemy.engine import Engine
 
 from bot import config, console, db
-from bot.channels.outbox import STATUSES, Outbox
+from bot.channels.sms.outbox import STATUSES, Outbox
 from bot.profile import InvalidContactDetail, normalise_email, normalise_phone
 from bot.services import Services
 from bot.web import metrics, reports_api, site

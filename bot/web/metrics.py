@@ -23,7 +23,9 @@ from sqlalchemy.engine import Engine, Row
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import config, db
-from bot.profile.models import Booking, EngagementEvent, HandoffRequest, OutboxMessage, utcnow
+from bot.booking.models import Booking
+from bot.channels.sms.models import OutboxMessage
+from bot.profile.models import EngagementEvent, HandoffRequest, utcnow
 from bot.web.shared import STAFF_TOKEN
 
 LATENCY_WINDOW = timedelta(minutes=5)  # replies measured over this recent window

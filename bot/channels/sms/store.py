@@ -14,8 +14,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql import ColumnElement
 
-from bot.channels.sms import InboundSms
-from bot.profile.models import SmsMessage, SmsThread, utcnow
+from bot.channels.sms.channel import InboundSms
+from bot.channels.sms.models import SmsMessage, SmsThread
+from bot.profile.models import utcnow
 
 
 class SmsStore:

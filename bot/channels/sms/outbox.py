@@ -27,9 +27,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import config
 from bot.booking.reminders import queue_due_now
-from bot.channels.twilio_api import TwilioClient, TwilioError
+from bot.channels.sms.models import OutboxMessage
+from bot.channels.sms.twilio import TwilioClient, TwilioError
 from bot.profile import ProfileStore
-from bot.profile.models import OutboxMessage, iso_utc, utcnow
+from bot.profile.models import iso_utc, utcnow
 from bot.services import Services
 
 logger = logging.getLogger(__name__)

@@ -1,7 +1,7 @@
 """SMS over Twilio, the pure parts: signatures, keywords, splitting, numbered options, TwiML.
 
-No I/O here, so every rule is unit-tested directly; `sms_inbox.py` applies them with the
-database and `sms_input.py` is the thin Rasa channel.
+No I/O here, so every rule is unit-tested directly; `inbox.py` applies them with the
+database and `input.py` is the thin Rasa channel.
 """
 
 from __future__ import annotations

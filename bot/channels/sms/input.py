@@ -17,9 +17,9 @@ from sanic.response import HTTPResponse
 
 from bot import config
 from bot.channels.failures import guarded
-from bot.channels.sms import CHANNEL, InvalidSms, form_params, inbound_from, signature_is_valid, twiml
-from bot.channels.sms_inbox import SmsInbox
-from bot.channels.sms_store import SmsStore
+from bot.channels.sms.channel import CHANNEL, InvalidSms, form_params, inbound_from, signature_is_valid, twiml
+from bot.channels.sms.inbox import SmsInbox
+from bot.channels.sms.store import SmsStore
 from bot.rasa_server import UsesServices
 
 logger = logging.getLogger(__name__)

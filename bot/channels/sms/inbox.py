@@ -1,7 +1,8 @@
 """What happens to one inbound SMS: dedup, keywords, opt-out silence, rate limit, then the assistant.
 
-Carrier keywords, requests to stop texting in any wording (`opt_out.py`) and the channel's own
-notices are answered here, never by the assistant, so a retrained model can't break STOP.
+Carrier keywords, requests to stop texting in any wording (`bot/channels/opt_out.py`) and the
+channel's own notices are answered here, never by the assistant, so a retrained model can't break
+STOP.
 Messages answered here are written to engagement directly; the rest go to Rasa, whose engagement
 broker records them like any other channel's.
 """
@@ -15,7 +16,7 @@ from datetime import timedelta
 from typing import Any
 
 from bot.channels.opt_out import Verdict, classify
-from bot.channels.sms import (
+from bot.channels.sms.channel import (
     CHANNEL,
     HELP,
     OPT_IN,
@@ -26,7 +27,7 @@ from bot.channels.sms import (
     keyword_of,
     render,
 )
-from bot.channels.sms_store import SmsStore
+from bot.channels.sms.store import SmsStore
 from bot.dealership import Dealership
 from bot.profile import EngagementRecord, ProfileStore
 from bot.profile.models import utcnow
