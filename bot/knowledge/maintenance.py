@@ -13,7 +13,9 @@ import yaml
 from bot.checks import Problem, closest_line, node_lines
 
 INTERVAL = re.compile(
-    r"\bhow (often|frequently|many miles)\b|\bevery how\b|\binterval|\bschedule\b"
+    r"\bhow (often|frequently|many miles)\b|\bevery how\b|\binterval"
+    r"|\b(maintenance|service|servicing|oil|oil change|rotation|factory|recommended) schedule\b"
+    r"|\bschedule (for|of) (maintenance|service|servicing)\b|^\W*schedule\W*$"
     r"|\bwhen (should|do|does|to|must)\b.*\b(change|changed|replace|replaced|rotate|rotated|flush|do)\b"
     r"|\b(need|needs) (new |an? )?(oil|maintenance|service)\b|\bmaintenance\b",
     re.I,
