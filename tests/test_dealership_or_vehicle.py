@@ -196,6 +196,11 @@ DEALERSHIP_QUESTIONS = [
     ("is there wifi in the waiting room", "free Wi-Fi"),
     ("do you have wifi?", "free Wi-Fi"),
     ("do you have a shuttle", "free shuttle"),
+    ("is there somewhere to wait", "waiting lounge"),
+    ("contact info?", "hello@lakeside-corvane.example"),
+    ("what exit do i take", "exit 42"),
+    ("is the service drive covered", "covered service drive"),
+    ("open new years eve?", "I don't have a New Year's Eve closure listed"),
 ]
 
 
@@ -205,6 +210,22 @@ def test_a_dealership_question_gets_the_dealerships_facts(router, kb, shop, ques
     for intent in INTENTS:
         answer = ask(router, kb, question, intent)
         assert answer.kind == "facts" and must_say in answer.text, (intent, answer.text)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what time is it in tokyo",
+        "how far is the moon",
+        "what's the phone number for roadside assistance",
+        "how do i call roadside assistance",
+        "what's the weather this weekend",
+    ],
+)
+def test_someone_elses_facts_are_not_ours(router, kb, question):
+    for intent in INTENTS:
+        answer = ask(router, kb, question, intent)
+        assert answer.kind not in ("facts", "spec"), (intent, answer.text)
 
 
 @pytest.mark.parametrize(

@@ -120,6 +120,7 @@ SPEC_PATTERNS = {
     ),
 }
 SPEC_LABELS = {"body": "body style"}
+EV_WORDS = re.compile(r"\b(range|charge|charged|charging|battery|ev|electric)\b", re.I)
 # The lineup keys a dealer may use for a spec (spaces or underscores).
 SPEC_KEYS = {
     "seating": ("seating", "seats", "seating_capacity", "passengers"),
@@ -282,7 +283,7 @@ class Answerer:
         if listing and (model or (follow_up and context.model)):
             return self._features_of(model or context.model, trim or context.trim, year or context.year, text)
         if spec_field:
-            model = model or self._only_model_with(spec_field)
+            model = model or self._only_model_with(spec_field, text)
             if model:
                 return self._spec(spec_field, model, trim, year)
         if topic is None:
@@ -348,11 +349,13 @@ class Answerer:
                 return name
         return None
 
-    def _only_model_with(self, spec_field: str) -> str | None:
+    def _only_model_with(self, spec_field: str, text: str) -> str | None:
         """A spec only one model has (the Ion's charging) needs no model named; seats and body are
         never guessed that way ("how many seats are left" is a clinic's)."""
         if spec_field in ("seating", "body"):
             return None
+        if spec_field == "range" and not EV_WORDS.search(text):
+            return None  # "how far is the moon"
         having = [
             name for name, model in self.kb.lineup.models.items() if _spec_values(model, spec_field, None)
         ]

@@ -58,6 +58,7 @@ DURATION = re.compile(
     r"\bhow many hours\b|\b\d+(\.\d+)? ?(hours?|hrs?)\b|\bhours? (to|does it take|of|for a|on a)\b"
     r"|\b(take|takes|last|lasts|long)\b.*\bhours?\b",
 )
+NOT_HOURS = re.compile(r"\bwhat time is it\b|\bwhat's the time\b|\btime zone\b")
 APPOINTMENT = re.compile(r"\b(appointment|appt|booking|reservation|class|clinic|session|my car be ready)\b")
 OPEN_CLOSE = re.compile(rf"\b{OPEN}\b|\btill\b|\buntil\b")
 NOW = re.compile(r"\b(now|right now|still|currently|at the moment|tonight)\b")
@@ -69,7 +70,8 @@ LOCATION_PLAIN = re.compile(
     rf"|\b{THEIRS} (address|location)\b|\baddress (of|for) {WHO}\b"
     rf"|\bhow (do|can|would|should|to) (i|we)? ?(get|come|go|drive) (to {WHO}|there|over)\b"
     rf"|\b(get to|find|visit) {WHO}\b|\bdirections to {WHO}\b|\bhow far (are|is) {WHO}\b"
-    rf"|\b(what|which) (street|road|city|town|part of town)\b|\bwhere('s| is)? lakeside\b",
+    rf"|\b(what|which) (street|road|city|town|part of town|exit)\b|\bwhere('s| is)? lakeside\b"
+    r"|\bhighway exit\b|\b(service|main|customer|showroom) entrance\b",
 )
 LOCATION = re.compile(r"\b(address|located|location|directions|whereabouts|map)\b")
 DIRECTIONS = re.compile(r"\b(directions?|get to|get there|find you|coming from|from the|highway|map)\b")
@@ -77,7 +79,8 @@ PARKING_PLAIN = re.compile(
     r"\bwhere (do|should|can|to|will|would) (i|we) park\b|\b(customer|visitor|free) parking\b"
     r"|\bparking (lot|garage|available|for customers|situation|area)\b|\bis there parking\b"
     r"|\bdrop (it |my car |the car |my vehicle |the vehicle |my truck |the keys? )?off\b|\bdrop-?off\b"
-    r"|\bdropoff\b|\bpark (at|there|when i (come|get there|arrive)|for service)\b",
+    r"|\bdropoff\b|\bpark (at|there|when i (come|get there|arrive)|for service)\b"
+    r"|\bservice (drive|lane|entrance)\b",
 )
 PARKING = re.compile(r"\bparking\b|\bwhere\b.*\bpark\b")
 PHONE_PLAIN = re.compile(
@@ -100,15 +103,19 @@ PHONE = re.compile(
 )
 PHONE_ALONE = re.compile(r"\b(phone|telephone|number|tel)\b")
 EMAIL = re.compile(r"\be-?mail\b")
-CONTACT = re.compile(
-    r"\bcontact (you|u|info|information|details|the|sales|service|parts|someone)\b|\bcontact\W*$"
-    rf"|\breach {WHO}\b|\bget in touch\b|\bget a ?hold\b"
+CONTACT_PLAIN = re.compile(
+    r"\bcontact (you|u|info|information|details|number|the dealer\w*|sales|service|parts)\b"
+    rf"|^\W*contact\W*$|\bget in touch\b|\bget a ?hold of {WHO}|\breach {WHO}\b"
 )
+CONTACT = re.compile(r"\bcontact (the|someone)\b|\bcontact\W*$|\bget a ?hold\b")
+# Someone else's number: roadside assistance, the police, a fax.
+NOT_OUR_PHONE = re.compile(r"\b(roadside|tow truck|towing company|911|police|insurance|fax|uber|lyft|taxi)\b")
 AMENITY_WORDS = {
     "loaners": re.compile(r"\b(loaner|loaners|courtesy car|rental( car)?|car to drive|borrow a car)\b"),
     "shuttle": re.compile(r"\b(shuttle|ride (home|to work)|drop me|drive me)\b"),
     "lounge": re.compile(
-        r"\b(lounge|waiting (room|area)|wait there|while i wait|coffee|kids'? (corner|area)|work desks?)\b"
+        r"\b(lounge|waiting (room|area)|wait there|while i wait|coffee|kids'? (corner|area)|work desks?"
+        r"|(somewhere|place|area|room|where) (to|i can|can i) wait)\b"
     ),
 }
 WIFI = re.compile(r"\bwi-?fi\b|\binternet\b")
@@ -143,7 +150,8 @@ HOLIDAY_WORDS = {
     "thanksgiving": re.compile(r"\bthanks ?giving\b"),
     "christmas eve": re.compile(r"\bchristmas eve\b"),
     "christmas": re.compile(r"\bchristmas\b(?! eve)"),
-    "new year": re.compile(r"\bnew ?years?\b"),
+    "new year's eve": re.compile(r"\bnew ?year'?s? eve\b"),
+    "new year": re.compile(r"\bnew ?year'?s?\b(?! eve)"),
     "independence": re.compile(r"\b(july 4(th)?|4th of july|fourth of july|independence day)\b"),
     "memorial": re.compile(r"\bmemorial day\b"),
     "labor": re.compile(r"\blabou?r day\b"),
@@ -197,9 +205,11 @@ def _topics(said: str, shop: Dealership, local: datetime, vehicle: bool) -> list
         found.append(("dealership:holidays", _holiday_hours(shop, holidays, local.date())))
     elif _asks_hours(said, vehicle):
         found.append(("dealership:hours", _hours(shop, said, departments, local)))
-    contact = bool(CONTACT.search(said)) and not vehicle
+    contact = bool(CONTACT_PLAIN.search(said) or (CONTACT.search(said) and not vehicle))
     if EMAIL.search(said) and not vehicle:
         found.append(("dealership:email", _email(shop, departments)))
+    elif NOT_OUR_PHONE.search(said):
+        pass  # "the number for roadside assistance" is not ours to give
     elif PHONE_PLAIN.search(said) or contact or (_asks_phone(said) and not vehicle):
         found.append(("dealership:phone", _phone(shop, departments, with_email=contact)))
     if _asks_location(said, vehicle):
@@ -213,7 +223,7 @@ def _asks_hours(said: str, vehicle: bool) -> bool:
     """ "Are you open sunday?", "hours?", "what time do you close", "open tmrw?"."""
     if HOURS_PLAIN.search(said):
         return True
-    if vehicle or DURATION.search(said) or not HOURS.search(said):
+    if vehicle or DURATION.search(said) or NOT_HOURS.search(said) or not HOURS.search(said):
         return False
     if APPOINTMENT.search(said) and not OPEN_CLOSE.search(said):
         return False  # "what time is my appointment" is the booking's
@@ -317,14 +327,19 @@ def _holiday_hours(shop: Dealership, asked: list[str], today: date) -> str:
             match = next((h for h in upcoming if _is_holiday(h.name, key)), None)
             if match is None:
                 return (
-                    f"I don't have a {key.title()} closure listed for {shop.name}, so we keep our usual "
-                    f"hours that day. For anything unusual, call us at {shop.phone}."
+                    f"I don't have a {_holiday_name(key)} closure listed for {shop.name}, so we keep our "
+                    f"usual hours that day. For anything unusual, call us at {shop.phone}."
                 )
             chosen.append(match)
         return " ".join(_on_holiday(h) for h in chosen)
     if not upcoming:
         return f"No holiday closures are listed right now. Call us at {shop.phone} to check a date."
     return "Holiday hours (every department):\n" + "\n".join(_on_holiday(h) for h in upcoming[:5])
+
+
+def _holiday_name(key: str) -> str:
+    """ "new year's eve" -> "New Year's Eve" (str.title would say "Year'S")."""
+    return " ".join(word[:1].upper() + word[1:] for word in key.split())
 
 
 def _is_holiday(name: str, key: str) -> bool:
@@ -391,9 +406,10 @@ def _email(shop: Dealership, departments: list[str]) -> str:
 
 def _location(shop: Dealership, text: str) -> str:
     reply = f"{shop.name} is at {shop.address}."
-    if shop.directions and (DIRECTIONS.search(text) or not PARKING.search(text)):
+    parking = bool(PARKING.search(text) or PARKING_PLAIN.search(text))
+    if shop.directions and (DIRECTIONS.search(text) or not parking):
         reply += f" {shop.directions}"
-    if shop.parking and PARKING.search(text):
+    if shop.parking and parking:
         reply += f" Parking: {shop.parking}"
     return reply
 
