@@ -84,6 +84,7 @@ VEHICLE_QUESTIONS = [
     "where is the tow haul button",
     "where is the service reminder setting",
     "where did i park, can the app find my car",
+    "how do i find my car in a parking lot",
     # park
     "how do i turn on park assist",
     "my parking sensors keep beeping",
@@ -310,3 +311,36 @@ def test_the_car_seat_check_is_still_found_when_asked_about(router, kb):
 )
 def test_charge_as_a_fee_is_still_a_price_or_an_amenity(router, kb, question, must_say):
     assert must_say in ask(router, kb, question, "ask_info").text
+
+
+@pytest.mark.parametrize(
+    ("question", "kind", "must_say"),
+    [
+        ("what do i bring to the teen driving class", "clinic", "Teen Driver Safety Clinic"),
+        ("is there an age limit for the teen clinic", "clinic", "Ages 15-18"),
+        ("how long is the car seat check", "clinic", "30 minutes"),
+        ("maintenance schedule for the lumen", "maintenance", "The Lumen's maintenance schedule"),
+        ("how often should the brake fluid be changed", "maintenance", "every 36 months"),
+        ("what needs to be done at 60k on my forge", "maintenance", "At 60,000 miles the Forge"),
+        ("how often do i rotate the tires on the ion", "maintenance", "every 7,500 miles"),
+    ],
+)
+def test_a_clinic_or_maintenance_asked_plainly_wins_over_a_feature_sharing_a_word(
+    router, kb, question, kind, must_say
+):
+    for intent in INTENTS:
+        answer = ask(router, kb, question, intent)
+        assert answer.kind == kind and must_say in answer.text, (intent, answer.text)
+
+
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        ("how often should i replace the key fob battery", "key-fob-battery"),
+        ("how do i reset the maintenance reminder", "maintenance-reminders"),
+        ("how do i set up teen driver mode", "teen-driver-mode"),
+    ],
+)
+def test_a_feature_question_near_those_words_is_still_the_features(router, kb, question, topic):
+    answer = ask(router, kb, question, "ask_vehicle")
+    assert (answer.kind, answer.topic) == ("howto", topic), answer.text

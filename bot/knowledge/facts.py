@@ -77,11 +77,12 @@ LOCATION = re.compile(r"\b(address|located|location|directions|whereabouts|map)\
 DIRECTIONS = re.compile(r"\b(directions?|get to|get there|find you|coming from|from the|highway|map)\b")
 PARKING_PLAIN = re.compile(
     r"\bwhere (do|should|can|to|will|would) (i|we) park\b|\b(customer|visitor|free) parking\b"
-    r"|\bparking (lot|garage|available|for customers|situation|area)\b|\bis there parking\b"
+    r"|\bparking (available|for customers|situation)\b|\bis there (any )?parking\b"
     r"|\bdrop (it |my car |the car |my vehicle |the vehicle |my truck |the keys? )?off\b|\bdrop-?off\b"
     r"|\bdropoff\b|\bpark (at|there|when i (come|get there|arrive)|for service)\b"
     r"|\bservice (drive|lane|entrance)\b",
 )
+# "Parking lot" alone could be where the customer lost their car ("find my car in a parking lot").
 PARKING = re.compile(r"\bparking\b|\bwhere\b.*\bpark\b")
 PHONE_PLAIN = re.compile(
     rf"\b({THEIRS}|main|direct|contact|office|{WHO}) (phone( number)?|number|telephone( number)?|line|#)"

@@ -21,7 +21,7 @@ from bot.dealership import Dealership
 from bot.knowledge.answers import Answer, Context, Vehicle, vehicle_name
 from bot.knowledge.entities import Entity
 from bot.knowledge.facts import dealership_answer
-from bot.knowledge.maintenance import maintenance_answer
+from bot.knowledge.maintenance import maintenance_answer, plainly_maintenance
 from bot.knowledge.offerings import CLINIC_WORDS, PRICE, clinic_facts, model_price, service_prices
 
 STATED = re.compile(
@@ -175,9 +175,15 @@ class Router:
         return unpriced
 
     def _plainly_dealership(self, question: Question) -> Answer | None:
-        """ "Are you open sunday?", "where do I park when I bring it in?": about the dealership in so
-        many words, whatever the classifier thought (a shared word alone never counts here)."""
-        facts = dealership_answer(question.text, self.shop, question.now, about_vehicle=True)
+        """ "Are you open sunday?", "where do I park when I bring it in?", "what do I bring to the
+        teen driving class?", "how often should the brake fluid be changed?": about the
+        dealership's own knowledge in so many words, whatever the classifier thought (a shared
+        word alone never counts here)."""
+        text = question.text
+        clinic = self.schedule.clinic_in(text)
+        if (clinic and CLINIC_WORDS.search(text)) or plainly_maintenance(text, self.maintenance):
+            return self._info(question)
+        facts = dealership_answer(text, self.shop, question.now, about_vehicle=True)
         return Answer("facts", facts[1], context=question.context) if facts else None
 
     def _price(self, text: str, model: str | None, trim: str | None, keep: Context) -> Answer | None:
