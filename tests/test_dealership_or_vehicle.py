@@ -152,6 +152,8 @@ DEALERSHIP_QUESTIONS = [
     ("what time does the parts counter open on saturday", "Saturday Dec 5: Parts 8 AM-12 PM"),
     ("is the showroom open sunday", "Sunday Dec 6: we're closed"),
     ("how late is sales open", "Sales 9 AM-8 PM"),
+    ("is the service open saturday", "Saturday Dec 5: Service 8 AM-2 PM"),
+    ("hora de cierre del servicio?", "Service 7 AM-6 PM"),
     ("is service open on wensday", "Wed Dec 2): Service 7 AM-6 PM"),
     ("what are the service hours on thrusday", "Thursday Dec 3: Service 7 AM-6 PM"),
     ("are you closed on christmas", "closed on Christmas Day, Fri Dec 25, 2026"),

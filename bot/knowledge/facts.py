@@ -25,8 +25,9 @@ from bot.knowledge.reading import read
 WHO = (
     r"(you|u|ya|y'?all|ya'?ll|yall|you guys|u guys|the (dealer|dealership|store|showroom|shop|lot|building)"
     r"|lakeside( corvane)?|(the |your |ur )?(service|sales|parts) (department|dept|desk|counter|center"
-    r"|drive|team|shop)s?|(service|sales|parts)(?=\W+(still |even |currently )?(open|close|closed|opens"
-    r"|closes|closing|hours)\b|\W*$)|(your|ur) (store|dealership|shop|showroom|place|service|sales|parts)"
+    r"|drive|team|shop)s?|(the )?(service|sales|parts)(?=\W+(still |even |currently )?(open|close"
+    r"|closed|opens|closes|closing|hours)\b|\W*$)|(your|ur) (store|dealership|shop|showroom|place|service"
+    r"|sales|parts)"
     r"|(the |your )?showroom)"
 )
 THEIRS = r"(your|ur|yalls?|y'?all'?s|the dealer\w*'?s?|the store'?s?|lakeside'?s?|dealership'?s?|store|shop)"

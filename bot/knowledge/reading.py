@@ -68,6 +68,10 @@ WORDS = {
     "depts": "departments",
     # Spanish
     "horario": "hours",
+    "horas": "hours",
+    "hora": "hour",
+    "cierre": "closing",
+    "apertura": "opening",
     "horarios": "hours",
     "abren": "open",
     "abre": "open",
