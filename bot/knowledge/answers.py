@@ -23,8 +23,6 @@ CLEAR_MARGIN = 1.25  # top score must beat the runner-up by this factor to answe
 AVAILABILITY_CUES = {
     "have",
     "has",
-    "come",
-    "comes",
     "standard",
     "available",
     "option",
@@ -35,7 +33,11 @@ AVAILABILITY_CUES = {
     "include",
     "offer",
 }
+# "Comes with", "come standard" ask what a car has; "a car coming from the side" doesn't.
+COMES_WITH = re.compile(r"\bcomes? (with|standard|equipped|on|in)\b", re.I)
 FOLLOW_UP_WORDS = {
+    "come",
+    "comes",
     "trim",
     "trims",
     "model",
@@ -52,7 +54,13 @@ PERSONAL = re.compile(
     r"\b(my|our) (car|truck|suv|ev|vehicle|ride|van|crossover|sedan)\b|\bmine\b|\b(i|we) (have|own|drive)\b",
     re.I,
 )
-YES_NO_QUESTION = re.compile(r"^\s*(does|do|did|is|are|will|has|have|can i get|can you get|is there)\b", re.I)
+# "Does the Tessa have ...", "I have a 2023 Tessa, can I use Android Auto wirelessly?" (a yes or
+# no about that vehicle, even with "use" in it).
+YES_NO_QUESTION = re.compile(
+    r"(^|[,.;!?]\s*)(does|do|did|is|are|will|has|have|can (i|we|you) (get|use|have)|is there"
+    r"|is it possible)\b",
+    re.I,
+)
 # "What about the Summit?", "and the Limited?", "how do I use them?", "does that one have it?"
 FOLLOW_UP = re.compile(
     r"^\s*(what|how|wbu|n) about\b|^\s*(and|n|same for|also|ok and)\b"
@@ -60,20 +68,83 @@ FOLLOW_UP = re.compile(
     re.I,
 )
 SPEC_PATTERNS = {
-    "towing": re.compile(r"\b(tow|towing|pull|haul)\w*\b.*|\b(trailer weight|towing capacity)\b", re.I),
-    "range": re.compile(r"\b(range|how far|how many miles|miles per charge|on a (full )?charge)\b", re.I),
+    "towing": re.compile(
+        r"\b(tow|towing|pull|haul)\w*\b.*|\b(trailer weight|towing capacity|tow rating)\b", re.I
+    ),
+    "range": re.compile(
+        r"\b(range|how far|how many miles|miles per charge|on a (full |single |one )?charge)\b", re.I
+    ),
     "charging": re.compile(
-        r"\b(how long|time|minutes|hours|how fast|overnight)\b.*\bcharg"
-        r"|\bcharg\w*\b.*\b(take|time|long|full|overnight)\b"
+        r"\b(how long|how many (hours|minutes)|how much time|minutes|hours|how fast|overnight)\b.*\bcharg"
+        r"|(?<!what )\btime\b.*\bcharg|\bcharg\w*\b.*\b(take|takes|time|long|full|overnight)\b"
         r"|\b(10|20) ?(%|percent)? to 80\b",
         re.I,
     ),
     "drivetrain": re.compile(
-        r"\b(awd|4wd|4x4|all[- ]wheel|(four|4)[- ]wheel|fwd|rwd|2wd|drivetrain"
-        r"|front[- ]wheel|rear[- ]wheel|dual[- ]motor)\b",
+        r"\b(awd|4wd|4x4|all[- ]wheel|(four|4)[- ]wheel|fwd|rwd|2wd|drivetrain|drive ?train"
+        r"|front[- ]wheel|rear[- ]wheel|dual[- ]motor|single[- ]motor)\b",
+        re.I,
+    ),
+    # Figures the lineup doesn't hold: said so plainly, never a feature article in their place.
+    "fuel economy": re.compile(
+        r"\b(mpg|miles per gallon|gas mileage|fuel (economy|efficiency|mileage))\b", re.I
+    ),
+    "horsepower": re.compile(
+        r"\b(horsepower|hp|torque|0[- ]60|zero to sixty|engine size|cylinders?)\b", re.I
+    ),
+    "cargo space": re.compile(
+        r"\b(cargo (space|volume|room|capacity)|trunk (space|size|room)|cubic feet|storage space)\b", re.I
+    ),
+    "legroom": re.compile(r"\b(leg ?room|head ?room|shoulder room)\b", re.I),
+    "fuel tank": re.compile(r"\b(gas|fuel) tank\b|\btank (size|capacity)\b", re.I),
+    "payload": re.compile(r"\bpayload\b", re.I),
+    "ground clearance": re.compile(r"\bground clearance\b", re.I),
+    "size": re.compile(
+        r"\b(how (long|wide|tall|big|heavy) is (it|the \w+|\w+)\W*$|dimensions|curb weight|wheelbase)\b",
+        re.I,
+    ),
+    "seating": re.compile(
+        r"\bhow many (people|passengers|seats|adults|kids|children|persons|rows|folks)\b"
+        r"|\bseating( capacity)?\b|\b(seats?|fits?|hold|holds) (\d|five|six|seven|eight)\b"
+        r"|\b(\d|five|six|seven|eight)[- ]?(seater|passenger)s?\b|\b(third|3rd) row (seats?|seating)\b"
+        r"|\b(have|has|with|come with|get) an? (third|3rd) row\b|\b(3|three)[- ]row\b"
+        r"|\bhow many (does|will|can) (it|the \w+|\w+) (seat|fit|hold)\b"
+        r"|\broom for (\d|five|six|seven|eight)\b",
+        re.I,
+    ),
+    "body": re.compile(
+        r"\bwhat (kind|type|size|sort) of (car|vehicle|suv|truck)\b"
+        r"|\b(is|are) (the |a |an )?\w+( \w+)? (an? (suv|sedan|truck|pickup|crossover|minivan|hatchback|ev"
+        r"|hybrid|car)|electric|all electric|fully electric|gas powered|hybrid)\W*$",
         re.I,
     ),
 }
+SPEC_LABELS = {"body": "body style"}
+EV_WORDS = re.compile(r"\b(range|charge|charged|charging|battery|ev|electric)\b", re.I)
+# The lineup keys a dealer may use for a spec (spaces or underscores).
+SPEC_KEYS = {
+    "seating": ("seating", "seats", "seating_capacity", "passengers"),
+    "fuel economy": ("fuel_economy", "fuel economy", "mpg"),
+    "horsepower": ("horsepower", "hp", "engine"),
+    "cargo space": ("cargo_space", "cargo space", "cargo", "cargo_volume"),
+    "payload": ("payload",),
+    "ground clearance": ("ground_clearance", "ground clearance"),
+    "size": ("dimensions", "size", "length"),
+}
+ROWS = re.compile(r"\b(\d|two|three)[- ]row|\bseats?\b|\bseater\b", re.I)
+# "How much can it tow", "what's the range": a figure is asked even with "how do"/"what is" around.
+QUANTITY = re.compile(
+    r"\bhow (much|far|many|long|fast|heavy|big)\b"
+    r"|\b(capacity|rating|rated|max|maximum|range|figure|specs?)\b",
+    re.I,
+)
+# "How do I use 4WD", "why won't it charge", "what does AWD mean": using it, not a figure.
+USING = re.compile(
+    r"\bhow (do|can|should|would|to|does)\b|\bwhy\b|\bwhere\b|\bwhat (does|do)\b.*\b(do|mean)\b"
+    r"|\b(use|using|turn|turning|engage|engaging|activate|set ?up|reset|pair|connect|fix|enable|disable"
+    r"|fold|schedule|scheduled)\b",
+    re.I,
+)
 # "Does it have ...", "what does mine have": the customer's own car when the conversation has one.
 OWN = re.compile(r"\b(it|mine|my|our|this car|the car)\b", re.I)
 TRIM_NEEDED = re.compile(
@@ -215,7 +286,7 @@ class Answerer:
         if listing and (model or (follow_up and context.model)):
             return self._features_of(model or context.model, trim or context.trim, year or context.year, text)
         if spec_field:
-            model = model or self._only_model_with(spec_field)
+            model = model or self._only_model_with(spec_field, text)
             if model:
                 return self._spec(spec_field, model, trim, year)
         if topic is None:
@@ -271,8 +342,9 @@ class Answerer:
         return self._spec_field(text) is not None
 
     def _spec_field(self, text: str) -> str | None:
-        """Towing, range, charging time or drivetrain, unless the question is how to use something."""
-        if HOW_TO.search(text) or USING_A_MODE.search(text):
+        """Towing, range, charging time, drivetrain, seating, ... unless the question is how to use
+        something ("how do I use 4WD"); "what is the towing capacity" asks for the figure."""
+        if USING_A_MODE.search(text) or (USING.search(text) and not QUANTITY.search(text)):
             return None
         without_trims = re.sub(r"\b(long|standard) range\b", "", text, flags=re.I)
         for name, pattern in SPEC_PATTERNS.items():
@@ -280,8 +352,13 @@ class Answerer:
                 return name
         return None
 
-    def _only_model_with(self, spec_field: str) -> str | None:
-        """A spec only one model has (the Ion's charging) needs no model named."""
+    def _only_model_with(self, spec_field: str, text: str) -> str | None:
+        """A spec only one model has (the Ion's charging) needs no model named; seats and body are
+        never guessed that way ("how many seats are left" is a clinic's)."""
+        if spec_field in ("seating", "body"):
+            return None
+        if spec_field == "range" and not EV_WORDS.search(text):
+            return None  # "how far is the moon"
         having = [
             name for name, model in self.kb.lineup.models.items() if _spec_values(model, spec_field, None)
         ]
@@ -293,7 +370,7 @@ class Answerer:
             return True  # "does the Tessa have the HUD where the speed shows ..."
         if HOW_TO.search(text):
             return False
-        return named_vehicle or bool(AVAILABILITY_CUES & set(lemmas(text)))
+        return named_vehicle or bool(AVAILABILITY_CUES & set(lemmas(text))) or bool(COMES_WITH.search(text))
 
     def _pick_vehicle(self, vehicles: list[VehicleRef], text: str) -> VehicleRef | Answer:
         if not vehicles:
@@ -355,7 +432,7 @@ class Answerer:
             )
         trims = [trim] if trim else list(self.kb.lineup.models[model].trims)
         years = [year] if year else self.kb.lineup.years
-        asked_for = set(lemmas(question)) & _qualifier_words(rules)  # e.g. "wireless"
+        asked_for = _plain_words(question) & _qualifier_words(rules)  # e.g. "wireless", "wirelessly"
         matching = {t: [r for r in rules if any(r.covers(model, t, y) for y in years)] for t in trims}
         has = [t for t in trims if matching[t] and asked_for <= _note_words(matching[t])]
         if len(has) == len(trims):
@@ -459,19 +536,35 @@ class Answerer:
         return "It's available on " + _join(places) + "."
 
     def _spec(self, spec_field: str, model: str, trim: str | None, year: int | None) -> Answer:
+        """The figure from the lineup; without one, said plainly (and kept as a gap for staff)."""
         spec = self.kb.lineup.models[model]
         vehicle = vehicle_name(model, trim, year)
         context = Context(None, model, trim, year, f"spec:{spec_field}")
         values = _spec_values(spec, spec_field, trim)
+        label = SPEC_LABELS.get(spec_field, spec_field)
+        if spec_field == "body" or (spec_field == "seating" and not _seat_figures(spec, trim)):
+            values = {}
+            if spec.body and (spec_field == "body" or ROWS.search(spec.body)):
+                text = f"The {vehicle} is {_a(spec.body)}."
+                if spec_field == "seating":
+                    text += " I don't have its exact seat count in our lineup guide; our team can confirm it."
+                text += "\n(From our lineup guide.)"
+                return Answer("spec", text, model=model, trim=trim, year=year, context=context)
         if not values:
+            body = f" (it's {_a(spec.body)})" if spec.body and spec_field == "seating" else ""
             text = (
-                f"I don't have the {spec_field} figure for the {vehicle} in our guides, so I won't guess. "
-                'Our team can confirm it: say "talk to a person".'
+                f"I don't have the {label} figure for the {vehicle} in our lineup guide{body}, so I won't "
+                'guess. Our team can confirm it: say "talk to a person".'
             )
-            return Answer("spec", text, model=model, trim=trim, year=year, context=context)
-        label = {"towing": "towing", "range": "range", "charging": "charging", "drivetrain": "drivetrain"}[
-            spec_field
-        ]
+            return Answer(
+                "unknown",
+                text,
+                model=model,
+                trim=trim,
+                year=year,
+                buttons=[{"title": "Talk to a person", "payload": "/human_handoff"}],
+                context=context,
+            )
         if len(set(values.values())) == 1:
             value = next(iter(values.values()))
             text = f"The {vehicle}'s {label}: {value}."
@@ -543,6 +636,12 @@ def _qualifier_words(rules: list[Rule]) -> set[str]:
     return set.union(*notes) - set.intersection(*notes) - {"the", "a", "on", "from", "only", "and"}
 
 
+def _plain_words(text: str) -> set[str]:
+    """Lemmas, with adverbs as their adjective too ("wirelessly" asks about "wireless")."""
+    words = set(lemmas(text))
+    return words | {w[:-2] for w in words if w.endswith("ly") and len(w) > 5}
+
+
 def _note_words(rules: list[Rule]) -> set[str]:
     return {word for rule in rules for word in lemmas(rule.note or "")}
 
@@ -565,7 +664,10 @@ def _in_sentence(title: str) -> str:
 
 
 def _spec_values(model: Model, spec_field: str, trim: str | None) -> dict[str, str]:
+    """Each trim's figure for a spec: the trim's own, else the model's (under any key the dealer
+    may use for it, e.g. `mpg` or `fuel_economy`)."""
     trims = [trim] if trim else list(model.trims)
+    keys = SPEC_KEYS.get(spec_field, (spec_field,))
     values = {}
     for name in trims:
         trim_specs = model.trims[name].specs
@@ -573,11 +675,24 @@ def _spec_values(model: Model, spec_field: str, trim: str | None) -> dict[str, s
             charging = model.specs.get("charging")
             if isinstance(charging, dict):
                 values[name] = "; ".join(str(v) for v in charging.values())
-        elif spec_field in trim_specs:
-            values[name] = trim_specs[spec_field]
-        elif spec_field in model.specs and not isinstance(model.specs[spec_field], dict):
-            values[name] = str(model.specs[spec_field])
+            continue
+        for key in keys:
+            if key in trim_specs:
+                values[name] = trim_specs[key]
+                break
+            if key in model.specs and not isinstance(model.specs[key], dict):
+                values[name] = str(model.specs[key])
+                break
     return values
+
+
+def _seat_figures(model: Model, trim: str | None) -> dict[str, str]:
+    return _spec_values(model, "seating", trim)
+
+
+def _a(noun: str) -> str:
+    """ "a compact sedan", "an electric crossover"."""
+    return ("an " if noun[:1].lower() in "aeiou" else "a ") + noun
 
 
 def vehicle_name(model: str, trim: str | None, year: int | None) -> str:

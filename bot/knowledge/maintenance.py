@@ -13,7 +13,9 @@ import yaml
 from bot.checks import Problem, closest_line, node_lines
 
 INTERVAL = re.compile(
-    r"\bhow (often|frequently|many miles)\b|\bevery how\b|\binterval|\bschedule\b"
+    r"\bhow (often|frequently|many miles)\b|\bevery how\b|\binterval"
+    r"|\b(maintenance|service|servicing|oil|oil change|rotation|factory|recommended) schedule\b"
+    r"|\bschedule (for|of) (maintenance|service|servicing)\b|^\W*schedule\W*$"
     r"|\bwhen (should|do|does|to|must)\b.*\b(change|changed|replace|replaced|rotate|rotated|flush|do)\b"
     r"|\b(need|needs) (new |an? )?(oil|maintenance|service)\b|\bmaintenance\b",
     re.I,
@@ -21,6 +23,15 @@ INTERVAL = re.compile(
 NEXT = re.compile(
     r"\bnext (service|maintenance|oil change)\b|\bwhen('s| is) my\b.*\bdue\b|\bwhat('s| is) due\b", re.I
 )
+# "What needs to be done at 60k", "service at 45,000 miles": a mileage with what is due at it.
+AT_MILEAGE = re.compile(r"\b(due|done|needed|need|needs|service|maintenance|replaced|changed)\b", re.I)
+# "Reset the maintenance reminder", "the wrench light": the car's reminder, a feature article.
+THE_CARS_REMINDER = re.compile(
+    r"\b(reset|clear|turn off|turn it off|light|reminder|message|icon|display|screen|wrench|indicator)\b",
+    re.I,
+)
+# Said in so many words: a schedule, maintenance, or an item of it ("how often ... brake fluid").
+PLAINLY = re.compile(r"\b(maintenance|schedule|service interval|tune ?up)\b", re.I)
 MILEAGE = re.compile(r"\b(\d{1,3}(?:,\d{3})+|\d{4,6}|\d{1,3}(?:\.\d)?\s?k)\b(?:\s*(?:miles?|mi)\b)?", re.I)
 
 
@@ -110,7 +121,12 @@ def maintenance_answer(
     """The schedule's answer to a maintenance question, or None if the text isn't one."""
     asked_mileage = _mileage(text)
     is_next = bool(NEXT.search(text))
-    if not (is_next or INTERVAL.search(text)) or not schedules:
+    at_mileage = asked_mileage is not None and bool(AT_MILEAGE.search(text))
+    if not (is_next or at_mileage or INTERVAL.search(text)) or not schedules:
+        return None
+    if THE_CARS_REMINDER.search(text) and not (
+        asked_mileage or _items_named(text, schedules, list(schedules))
+    ):
         return None
     models = [model] if model in schedules else list(schedules)
     if is_next and (asked_mileage or mileage) and model in schedules:
@@ -135,6 +151,19 @@ def maintenance_answer(
     return Due(
         "\n".join(_schedule(_join(owners), schedules[owners[0]]).text for owners in groups.values()), ()
     )
+
+
+def plainly_maintenance(text: str, schedules: dict[str, ModelSchedule]) -> bool:
+    """A maintenance question in so many words ("how often should the brake fluid be changed",
+    "Lumen maintenance schedule", "what's due at 30k"), so a feature article sharing a word
+    ("brake", "maintenance reminders") is not answered in its place."""
+    if not schedules or maintenance_answer(text, schedules, None, None) is None:
+        return False
+    asked = bool(NEXT.search(text) or INTERVAL.search(text)) or (
+        _mileage(text) is not None and bool(AT_MILEAGE.search(text))
+    )
+    models = list(schedules)
+    return asked and bool(PLAINLY.search(text) or _mileage(text) or _items_named(text, schedules, models))
 
 
 def _mileage(text: str) -> int | None:

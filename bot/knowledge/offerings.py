@@ -16,8 +16,11 @@ from bot.booking.store import SessionInfo
 from bot.knowledge.loader import Lineup
 
 PRICE = re.compile(
-    r"\b(prices?|priced|pricing|cost|costs|msrp|sticker|how much|charge|fees?|start(s|ing)? at|expensive"
-    r"|cheap|free)\b",
+    r"\b(prices?|priced|pricing|cost|costs|msrp|sticker|fees?|start(s|ing)? at|expensive|cheap|free)\b"
+    r"|\bhow much\b(?! (data|time|weight|room|space|range|power|battery|charge|oil|air|pressure|fuel|gas"
+    r"|can|could|will|does it (weigh|tow|hold|pull|take)))"
+    r"|\b(do|does|will|would) (you|u|they|y'?all) charge\b|\b(a|the|any|extra) charge (for|to)\b"
+    r"|\bcharge for\b|\bwhat do (you|u) charge\b",
     re.I,
 )
 CLINIC_WORDS = re.compile(r"\b(clinic|class|course|session|check|inspection|workshop|101)\b", re.I)

@@ -21,7 +21,7 @@ from bot.dealership import Dealership
 from bot.knowledge.answers import Answer, Context, VehicleRef, vehicle_name
 from bot.knowledge.entities import Entity
 from bot.knowledge.facts import dealership_answer
-from bot.knowledge.maintenance import maintenance_answer
+from bot.knowledge.maintenance import maintenance_answer, plainly_maintenance
 from bot.knowledge.offerings import CLINIC_WORDS, PRICE, clinic_facts, model_price, service_prices
 
 STATED = re.compile(
@@ -74,7 +74,7 @@ class Router:
         if question.intent in ("ask_info", "nlu_fallback"):
             found = self._info(question) or self._vehicle(question)
         else:  # a vehicle question, or one asked after "never mind" or inside a form: vehicle first
-            found = self._vehicle(question)
+            found = self._plainly_dealership(question) or self._vehicle(question)
             if not found.answered and found.kind not in ("need_vehicle", "pick_vehicle"):
                 found = self._info(question) or found
         if question.intent == "nlu_fallback" and found.kind not in ANSWER_WHEN_UNSURE:
@@ -131,7 +131,11 @@ class Router:
         keep = question.context
         model, trim, _ = self.answerer.vehicle_in(list(question.entities))
         clinic_id = self.schedule.clinic_in(text)
-        if clinic_id and (question.intent != "ask_vehicle" or CLINIC_WORDS.search(text)):
+        # "Where do the car seat anchors go" names a feature, not the car seat check.
+        named_feature = any(e.entity == "feature" for e in question.entities)
+        if clinic_id and (
+            CLINIC_WORDS.search(text) or (question.intent != "ask_vehicle" and not named_feature)
+        ):
             clinic = self.schedule.clinics[clinic_id]
             return Answer(
                 "clinic",
@@ -141,13 +145,19 @@ class Router:
                 ],
                 context=keep,
             )
+        unpriced = None  # "no published price": only when nothing else here answers it
         if PRICE.search(text) and not self.answerer.asks_spec(text):
             priced = self._price(text, model, trim, keep)
-            if priced is not None:
+            if priced is not None and priced.kind != "unknown":
                 return priced
+            unpriced = priced
         own = self._own(question)
-        due = maintenance_answer(
-            text, self.maintenance, model or (own.model if own else None), own.mileage if own else None
+        due = (
+            maintenance_answer(
+                text, self.maintenance, model or (own.model if own else None), own.mileage if own else None
+            )
+            if unpriced is None
+            else None
         )
         if due is not None:
             names = [
@@ -157,10 +167,24 @@ class Router:
                 [{"title": "Book it", "payload": f"I'd like to book {' and '.join(names)}"}] if names else []
             )
             return Answer("maintenance", due.text, buttons=buttons, context=keep)
-        facts = dealership_answer(text, self.shop, question.now)
+        # A question naming a model or a feature is the car's unless plainly the dealership's.
+        about_vehicle = any(e.entity in ("model", "trim", "feature") for e in question.entities)
+        facts = dealership_answer(text, self.shop, question.now, about_vehicle)
         if facts is not None:
             return Answer("facts", facts[1], context=keep)
-        return None
+        return unpriced
+
+    def _plainly_dealership(self, question: Question) -> Answer | None:
+        """ "Are you open sunday?", "where do I park when I bring it in?", "what do I bring to the
+        teen driving class?", "how often should the brake fluid be changed?": about the
+        dealership's own knowledge in so many words, whatever the classifier thought (a shared
+        word alone never counts here)."""
+        text = question.text
+        clinic = self.schedule.clinic_in(text)
+        if (clinic and CLINIC_WORDS.search(text)) or plainly_maintenance(text, self.maintenance):
+            return self._info(question)
+        facts = dealership_answer(text, self.shop, question.now, about_vehicle=True)
+        return Answer("facts", facts[1], context=question.context) if facts else None
 
     def _price(self, text: str, model: str | None, trim: str | None, keep: Context) -> Answer | None:
         services = [self.schedule.services[s] for s in self.schedule.services_in(text)]

@@ -17,6 +17,12 @@ from bot.knowledge.language import is_english, is_stop, lemmas, nlp, normalise, 
 from bot.knowledge.loader import Article
 
 MAX_ALIAS_WORDS = 6
+# Left out when comparing phrases, so "it beeps when I back up" has the alias "beeps when backing
+# up" in it and "the light on the dash" is "light on dash": who or which never changes the symptom.
+FILLER = frozenset(
+    {"i", "me", "my", "we", "our", "you", "your", "it", "its", "'s", "the", "a", "an", "this", "that", "is"}
+    | {"am", "are", "'m", "'re", "he", "she", "his", "her", "they", "their", "just", "really", "always"}
+)
 TITLE_WEIGHT, ALIAS_WEIGHT, BODY_WEIGHT = 3, 3, 1
 K1, B = 1.2, 0.75
 
@@ -41,8 +47,9 @@ class Retriever:
             names = [words_of(next(docs)) for _ in texts[article.id]]
             body = words_of(next(docs))
             for name in names:
-                if 0 < len(name) <= MAX_ALIAS_WORDS:
-                    self._phrases.setdefault(tuple(name), article.id)
+                phrase = _without_filler(name)
+                if 0 < len(phrase) <= MAX_ALIAS_WORDS:
+                    self._phrases.setdefault(phrase, article.id)
             weighted = Counter({w: BODY_WEIGHT * c for w, c in Counter(body).items()})
             for index, name in enumerate(names):
                 weighted.update({w: TITLE_WEIGHT if index == 0 else ALIAS_WEIGHT for w in set(name)})
@@ -67,7 +74,7 @@ class Retriever:
 
     def search(self, question: str, limit: int = 3) -> list[Hit]:
         words = [self.correct(w) for w in lemmas(question) if w not in self._ignore]
-        phrase_hits = self._phrase_hits(words)
+        phrase_hits = self._phrase_hits(list(_without_filler(words)))
         scores: dict[str, float] = defaultdict(float)
         for word in {w for w in words if not is_stop(w)}:
             for article_id, weight in self._weights.get(word, {}).items():
@@ -96,6 +103,10 @@ class Retriever:
                 if article_id and (size > 1 or not is_stop(words[start])) and article_id not in found:
                     found[article_id] = (" ".join(words[start : start + size]), size)
         return found
+
+
+def _without_filler(words: list[str]) -> tuple[str, ...]:
+    return tuple(w for w in words if w not in FILLER)
 
 
 def _deletions(word: str) -> set[str]:
