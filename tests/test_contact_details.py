@@ -108,7 +108,7 @@ def test_a_number_given_with_a_yes_or_no_to_texts_carries_the_answer(reply, cons
 
 
 @pytest.mark.parametrize("form", [ValidateContactForm, ValidateServiceForm])
-def test_the_phone_question_takes_consent_given_in_the_same_reply(form):
+def test_the_phone_question_takes_consent_given_in_the_same_reply(form, action_services):
     reply = "sure it's 555 010 4567 and texting me is fine"
     tracker = Tracker.from_dict(
         {
@@ -123,7 +123,7 @@ def test_the_phone_question_takes_consent_given_in_the_same_reply(form):
         }
     )
     dispatcher = CollectingDispatcher()
-    assert form().validate_phone(reply, dispatcher, tracker, {}) == {
+    assert form(action_services).validate_phone(reply, dispatcher, tracker, {}) == {
         "phone": "+15550104567",
         "sms_consent": True,
     }
