@@ -17,6 +17,7 @@ from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from bot import config as settings
 from bot.knowledge import Knowledge
 from bot.services import Watched
 
@@ -31,7 +32,7 @@ class VehicleEntityExtractor(GraphComponent, EntityExtractorMixin):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> VehicleEntityExtractor:
-        directory = config.knowledge_dir()
+        directory = settings.knowledge_dir()  # `config` here is the component's, from config.yml
         return cls(Watched(directory, lambda _: Knowledge.build(directory)))
 
     def __init__(self, knowledge: Watched[Knowledge]) -> None:
