@@ -8,7 +8,7 @@ TIMED := scripts/timed.sh
 PYTHON310 := $(shell for p in python3.10 $$HOME/.pyenv/versions/3.10*/bin/python3.10 /usr/local/bin/python3.10 /usr/bin/python3.10; do \
 	$$p -c 'import sys; assert sys.version_info[:2] == (3, 10)' 2>/dev/null && { echo $$p; break; }; done)
 
-.PHONY: run run-scaled test shell train check-knowledge migrate reminders lint install lock audit clean
+.PHONY: run run-scaled test test-fast shell train check-knowledge migrate reminders lint install lock audit clean
 
 run: install train migrate ## install, train if needed, upgrade the database, serve everything
 	$(PY) -m bot run
@@ -18,6 +18,9 @@ run-scaled: install train migrate ## the production profile on one machine: seve
 
 test: install ## the whole suite (what CI runs)
 	$(PY) -m pytest
+
+test-fast: install ## the fast tier: in-process tests on SQLite (actions on JSON trackers, steps, stores), under a minute
+	$(PY) -m pytest -m fast -q
 
 shell: install train migrate ## chat in the terminal with the real actions
 	$(PY) -m bot shell

@@ -25,6 +25,7 @@ from bot.booking import (
     day_in,
     mentions_time,
     read_preference,
+    steps,
 )
 from bot.booking.choosing import position_in, question_after_stop
 from bot.booking.when import PARTS_OF_DAY
@@ -126,10 +127,9 @@ class ValidateBookingChangeForm(AsksNextQuestion, FormValidationAction):
         chosen = _pick(self.services, str(value or ""), upcoming)
         if chosen is None:
             dispatcher.utter_message(
-                text="I couldn't find an upcoming booking with that code on your profile. If you booked "
-                'from another phone or device, message us from there, or say "talk to a person".'
+                response="utter_booking_code_not_found"
                 if CODE_SHAPE.search(str(value or ""))
-                else "Sorry, I couldn't tell which booking you mean."
+                else "utter_which_booking_unclear"
             )
             return {"booking_code": None}
         return {"booking_code": chosen.code}
@@ -140,13 +140,10 @@ async def ask_booking_code(
 ) -> list[EventType]:
     upcoming = await upcoming_bookings(services, tracker)
     if not upcoming:
-        dispatcher.utter_message(
-            text="I don't see any upcoming bookings on your profile here. What's the confirmation "
-            'code (6 characters)? Or say "never mind".'
-        )
+        dispatcher.utter_message(response="utter_no_bookings_which_code")
         return []
     dispatcher.utter_message(
-        text="Which booking?",
+        response="utter_which_booking",
         buttons=[{"title": b.label(), "payload": b.code} for b in upcoming[:LISTED]],
     )
     return []
@@ -158,29 +155,28 @@ async def ask_change_confirm(
     booking = next(
         b for b in await upcoming_bookings(services, tracker) if b.code == tracker.get_slot("booking_code")
     )
-    verb = "Move" if tracker.get_slot("change_kind") == "reschedule" else "Cancel"
-    new_time = _new_time_words(services, tracker) if verb == "Move" and booking.kind == "service" else ""
-    dispatcher.utter_message(
-        text=f"{verb} {booking.label()}{new_time}?",
-        buttons=[
-            {"title": f"Yes, {verb.lower()} it", "payload": "/affirm"},
-            {"title": "No", "payload": "/deny"},
-        ],
-    )
+    moving = tracker.get_slot("change_kind") == "reschedule"
+    new_time = _new_time_words(services, tracker) if moving and booking.kind == "service" else None
+    if not moving:
+        dispatcher.utter_message(response="utter_confirm_cancel", booking=booking.label())
+    elif new_time:
+        dispatcher.utter_message(response="utter_confirm_move_to", booking=booking.label(), when=new_time)
+    else:
+        dispatcher.utter_message(response="utter_confirm_move", booking=booking.label())
     return []
 
 
-def _new_time_words(services: Services, tracker: Tracker) -> str:
-    """ " to Thursday Dec 10 at 10 AM": the new time the request asked for, as we read it."""
+def _new_time_words(services: Services, tracker: Tracker) -> str | None:
+    """ "Thursday Dec 10 at 10 AM": the new time the request asked for, as we read it."""
     wish = tracker.get_slot("change_when")
     if not wish:
-        return ""
+        return None
     try:
         wanted = read_preference(wish, services.now())
     except UnreadableTime:
-        return f" to {wish}"
+        return wish
     window = next((f" {part}" for part, span in PARTS_OF_DAY.items() if wanted.window == span), "")
-    return f" to {wanted.describe()}{window if not wanted.at else ''}"
+    return f"{wanted.describe()}{window if not wanted.at else ''}"
 
 
 class ActionChangeBooking(UsesServices, Action):
@@ -202,12 +198,13 @@ class ActionChangeBooking(UsesServices, Action):
         if tracker.get_slot("change_kind") == "reschedule":
             return [*reset, *_rebook(booking, tracker.get_slot("change_when"), dispatcher)]
         customer = await customer_id(self.services, tracker)
-        result = await asyncio.to_thread(self.services.bookings.cancel, code, customer)
+        result = await asyncio.to_thread(steps.cancel, self.services, customer, code)
         if not result.ok:
             dispatcher.utter_message(text=result.reason)
             return reset
         dispatcher.utter_message(
-            text=f"Done: {booking.label()} is cancelled. Want to pick another time? Just say so.",
+            response="utter_booking_cancelled",
+            booking=booking.label(),
             booking_id=code,
             topic=f"cancel:{booking.kind}",
         )
@@ -219,9 +216,7 @@ def _rebook(
 ) -> list[EventType]:
     """The booking form again with what's kept; a new service time said in the request is taken
     as if answered (clinic sessions are picked from their list)."""
-    dispatcher.utter_message(
-        text=f"Let's find a new time for {booking.what}. Your current booking stays until then."
-    )
+    dispatcher.utter_message(response="utter_rebooking", what=booking.what)
     if booking.kind == "service":
         vehicle = " ".join(
             str(booking.vehicle[k]) for k in ("year", "model", "trim") if booking.vehicle.get(k)

@@ -13,7 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import AsksNextQuestion, Question, UsesServices, customer_id
-from bot.booking import SessionInfo
+from bot.booking import SessionInfo, steps
 from bot.booking.attendees import (
     Attendee,
     as_records,
@@ -25,17 +25,13 @@ from bot.booking.attendees import (
     unknown_count,
 )
 from bot.booking.choosing import choose
+from bot.booking.steps import session_label
 from bot.services import Services
 
 SHOWN_SESSIONS = 4
-WAITLIST_BUTTON = {"title": "Join the waitlist", "payload": "/join_waitlist"}
+WAITLIST_BUTTON = {"title": "Join the waitlist", "payload": "/join_waitlist"}  # as in utter_clinic_full
 FORM_SLOTS = ("clinic", "clinic_session", "attendees", "attendee_names", "clinic_confirm")
 SKIP = {"skip", "no", "nope", "no thanks", "rather not", "id rather not", "don't save", "dont save", "pass"}
-
-
-def session_label(session: SessionInfo) -> str:
-    """How a session is shown and kept in the `clinic_session` slot (\"Sat Dec 12, 10:00 AM\")."""
-    return f"{session.starts_at:%a %b %-d, %-I:%M %p}"
 
 
 def _session_payload(session: SessionInfo) -> str:
@@ -54,7 +50,7 @@ async def ask_clinic(
 ) -> list[EventType]:
     clinics = services.schedule.clinics.values()
     dispatcher.utter_message(
-        text="Our clinics are free. Which one would you like?",
+        response="utter_which_clinic",
         buttons=[{"title": c.name, "payload": c.name} for c in clinics],
     )
     return []
@@ -68,20 +64,17 @@ async def ask_clinic_session(
     if not sessions:
         upcoming = await asyncio.to_thread(services.bookings.clinic_sessions, clinic.id, services.now())
         if not upcoming:
-            dispatcher.utter_message(
-                text=f"The {clinic.name} has no sessions in the next three weeks. "
-                'Say "talk to a person" and our team will let you know when the next one opens.'
-            )
+            dispatcher.utter_message(response="utter_clinic_no_sessions", clinic_name=clinic.name)
             return []
         dispatcher.utter_message(
-            text=f"Every {clinic.name} session in the next three weeks is full. I can put you on the "
-            f"waitlist for {session_label(upcoming[0])}: if a place opens, it's yours and "
-            "we'll let you know.",
-            buttons=[WAITLIST_BUTTON, {"title": "No thanks", "payload": "/stop"}],
+            response="utter_clinic_full", clinic_name=clinic.name, session=session_label(upcoming[0])
         )
         return [SlotSet("waitlist_offer", json.dumps({"session_id": upcoming[0].id}))]
     dispatcher.utter_message(
-        text=f"The {clinic.name} ({clinic.minutes} minutes, for {clinic.audience}). Which session?",
+        response="utter_which_session",
+        clinic_name=clinic.name,
+        minutes=clinic.minutes,
+        audience=clinic.audience,
         buttons=[
             {"title": f"{session_label(s)} ({s.seats_left} left)", "payload": _session_payload(s)}
             for s in sessions
@@ -205,10 +198,7 @@ class ValidateClinicForm(AsksNextQuestion, FormValidationAction):
             (s for s in sessions if s.starts_at == choose(said, starts, self.services.now())), None
         )
         if picked is None:
-            dispatcher.utter_message(
-                text="Sorry, I couldn't match that to a session. Please pick one of these "
-                '(or say "the first one", a day like "Saturday", or "any").'
-            )
+            dispatcher.utter_message(response="utter_clinic_session_not_matched")
             return {"clinic_session": None}
         return {"clinic_session": session_label(picked)}
 
@@ -220,22 +210,17 @@ class ValidateClinicForm(AsksNextQuestion, FormValidationAction):
         who = _already_read(said) or parse_attendees(said, tracker.get_slot("customer_name"))
         party = max(len(who), headcount(said) or 0)
         if party > clinic.seats:
-            dispatcher.utter_message(
-                text=f"A session has {clinic.seats} seats in all, so I can't book {party}. "
-                'For a group, say "talk to a person" and our team will set something up.'
-            )
+            dispatcher.utter_message(response="utter_clinic_party_too_big", seats=clinic.seats, party=party)
             return {"attendees": None}
         if not who or unknown_count(said):
-            ask = "How many are coming, and who?" if who else "Sorry, I didn't catch who's coming."
             dispatcher.utter_message(
-                text=f'{ask} For example: "me and Emma, 15" or "me and my two kids, 14 and 16".'
+                response="utter_how_many_coming" if who else "utter_attendees_not_caught"
             )
             return {"attendees": None}
         if clinic.ages and not any(a.age and clinic.ages[0] <= a.age <= clinic.ages[1] for a in who):
             low, high = clinic.ages
             dispatcher.utter_message(
-                text=f"The {clinic.name} is for drivers aged {low}-{high} (with a parent). "
-                'Who\'s the driver, and how old are they? For example: "me and Emma, 15".'
+                response="utter_clinic_ages", clinic_name=clinic.name, low=low, high=high
             )
             return {"attendees": None}
         return {"attendees": json.dumps(as_records(who)), "attendee_names": None}
@@ -252,8 +237,7 @@ class ValidateClinicForm(AsksNextQuestion, FormValidationAction):
         if named is None:
             missing = sum(p.needs_name for p in people)
             dispatcher.utter_message(
-                text=f"Sorry, I need {missing} first {'name' if missing == 1 else 'names'} "
-                '(like "Jake and Emma"), or say "skip" to book without saving them.'
+                response="utter_names_needed", missing=missing, count="name" if missing == 1 else "names"
             )
             return {"attendee_names": None}
         return {"attendees": json.dumps(as_records(named)), "attendee_names": "given"}
@@ -268,52 +252,39 @@ async def book_clinic(
     if not tracker.get_slot("clinic_confirm"):
         dispatcher.utter_message(response="utter_booking_stopped")
         return reset
-    bookings = services.bookings
-    clinic = bookings.schedule.clinics[tracker.get_slot("clinic")]
-    sessions = await asyncio.to_thread(bookings.clinic_sessions, clinic.id, services.now())
-    chosen = next((s for s in sessions if session_label(s) == tracker.get_slot("clinic_session")), None)
-    who = party_of(tracker)
-    customer = await customer_id(services, tracker)
-    if chosen is None:
-        dispatcher.utter_message(
-            text='That session isn\'t available any more. Say "book a clinic" to pick another.'
-        )
-        return reset
-    attendees = as_records(who)
-    result = await asyncio.to_thread(
-        bookings.book_clinic, customer, chosen.id, len(who), attendees, services.now()
+    clinic = services.schedule.clinics[tracker.get_slot("clinic")]
+    request = steps.ClinicRequest(
+        customer=await customer_id(services, tracker),
+        clinic_id=clinic.id,
+        session=tracker.get_slot("clinic_session"),
+        attendees=tuple(party_of(tracker)),
+        replacing=tracker.get_slot("replacing_code"),
     )
+    booked = await asyncio.to_thread(steps.book_clinic, services, request)
+    result, chosen = booked.result, booked.session
+    if chosen is None:
+        dispatcher.utter_message(response="utter_clinic_session_gone")
+        return reset
     if not result.ok:
-        others = ", ".join(session_label(s) for s in result.alternatives) or "none in the next three weeks"
+        others = ", ".join(session_label(s) for s in result.alternatives)
         dispatcher.utter_message(
-            text=f"{result.reason} Other sessions with room: {others}. Or join this one's waitlist: "
-            "if a place opens, it's yours and we'll let you know.",
+            response="utter_clinic_session_filled" if others else "utter_clinic_session_filled_none_free",
+            reason=result.reason,
+            sessions=others,
             buttons=[
                 WAITLIST_BUTTON,
                 {"title": "Pick another session", "payload": f"book the {clinic.name}"},
             ],
         )
-        offer = {"session_id": chosen.id, "attendees": attendees}
+        offer = {"session_id": chosen.id, "attendees": as_records(list(request.attendees))}
         return [*reset, SlotSet("waitlist_offer", json.dumps(offer))]
-    store = services.profiles
-    this_year = services.now().year
-    for attendee in who:
-        if attendee.saved:  # named family; the customer is already the contact, guests aren't kept
-            birth_year = this_year - attendee.age if attendee.age else None
-            await asyncio.to_thread(
-                store.add_household_member, customer, attendee.name, attendee.relation, birth_year
-            )
-    moved = ""
-    if tracker.get_slot("replacing_code"):
-        cancelled = await asyncio.to_thread(bookings.cancel, tracker.get_slot("replacing_code"), customer)
-        moved = (
-            f" Your earlier booking {tracker.get_slot('replacing_code')} is cancelled."
-            if cancelled.ok
-            else ""
-        )
     dispatcher.utter_message(
-        text=f"You're booked: {clinic.name}, {session_label(chosen)}, for {len(who)}. Your confirmation "
-        f"code is {result.code}. It's free. We'll see you there!{moved}",
+        response="utter_clinic_booked_replacing" if booked.replaced else "utter_clinic_booked",
+        clinic_name=clinic.name,
+        session=session_label(chosen),
+        party=len(request.attendees),
+        code=result.code,
+        replaced=booked.replaced or "",
         booking_id=result.code,
         topic=f"clinic:{clinic.id}",
     )
@@ -332,23 +303,22 @@ class ActionJoinWaitlist(UsesServices, Action):
         offer = json.loads(tracker.get_slot("waitlist_offer") or "null")
         done = [SlotSet(slot, None) for slot in (*FORM_SLOTS, "waitlist_offer", "replacing_code")]
         if not offer:
-            dispatcher.utter_message(
-                text="There's no full session to wait for just now. Say \"book a clinic\" to see what's open."
-            )
+            dispatcher.utter_message(response="utter_no_waitlist_offer")
             return done
         attendees = offer.get("attendees") or [
             {"name": tracker.get_slot("customer_name") or "You", "relation": None, "age": None}
         ]
-        customer = await customer_id(self.services, tracker)
-        result = await asyncio.to_thread(
-            self.services.bookings.join_waitlist, customer, offer["session_id"], len(attendees), attendees
+        request = steps.WaitlistRequest(
+            await customer_id(self.services, tracker), offer["session_id"], tuple(attendees)
         )
+        result = await asyncio.to_thread(steps.join_waitlist, self.services, request)
         if not result.ok:
             dispatcher.utter_message(text=result.reason)
             return done
         dispatcher.utter_message(
-            text=f"You're on the waitlist for {len(attendees)} (code {result.code}). If a place opens, it's "
-            "yours and we'll text you if you've agreed to texts; otherwise check back here with your code.",
+            response="utter_waitlisted",
+            party=len(attendees),
+            code=result.code,
             booking_id=result.code,
             topic="waitlist",
         )

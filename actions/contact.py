@@ -24,6 +24,15 @@ from bot.profile import (
 
 OPTIONAL = ("customer_name", "phone", "email")
 DECLINED = {slot: f"{slot}_declined" for slot in OPTIONAL}
+# The reply once details are saved: (anything listed to save, their answer to texts) -> response.
+SAVED_REPLIES = {
+    (True, True): "utter_contact_saved_texts",
+    (True, False): "utter_contact_saved_no_texts",
+    (True, None): "utter_contact_saved",
+    (False, True): "utter_contact_noted_texts",
+    (False, False): "utter_contact_noted_no_texts",
+    (False, None): "utter_contact_noted",
+}
 QUESTIONS_ANSWERED_IN_FORM = {"bot_challenge": "utter_bot_challenge", "capabilities": "utter_capabilities"}
 
 
@@ -102,7 +111,7 @@ def validate_optional(
         if intent in QUESTIONS_ANSWERED_IN_FORM:
             dispatcher.utter_message(response=QUESTIONS_ANSWERED_IN_FORM[intent])
         else:
-            dispatcher.utter_message(text=f'{reason} Or say "skip" to leave it out.')
+            dispatcher.utter_message(response="utter_detail_not_valid", reason=str(reason))
         return {slot: None}
 
 
@@ -123,13 +132,10 @@ class ActionSaveContactDetails(UsesServices, Action):
         await asyncio.to_thread(
             self.services.profiles.record_contact_details, await customer_id(self.services, tracker), details
         )
-        thanks = f"Thanks, {details.name}!" if details.name else "Thanks!"
-        saved = [value for value in (details.phone, details.email) if value]
-        summary = f" I've saved {' and '.join(saved)}." if saved else ""
-        texting = {
-            True: " We'll text you about bookings and reminders; reply STOP any time to opt out.",
-            False: " We won't send you texts.",
-            None: "",
-        }[details.sms_consent]
-        dispatcher.utter_message(text=f"{thanks}{summary}{texting} What can I do for you next?")
+        saved = " and ".join(value for value in (details.phone, details.email) if value)
+        dispatcher.utter_message(
+            response=SAVED_REPLIES[bool(saved), details.sms_consent],
+            name=f", {details.name}" if details.name else "",
+            saved=saved,
+        )
         return [SlotSet(flag, None) for flag in DECLINED.values()]

@@ -10,14 +10,14 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import UsesServices, channel_of, customer_id
+from bot.profile.steps import Handoff, hand_off
 
-OPENERS = {
-    "escalate": "I'm sorry about this. I've passed your message to a manager.",
-    "ask_price": (
-        "Prices, deals and trade-in values come from our team, not from me, so I've asked a person to help."
-    ),
+# Why the customer wants a person (from the intent) -> (the reason staff see, the reply).
+REASONS = {
+    "escalate": ("escalation", "utter_handoff_escalated"),
+    "ask_price": ("pricing", "utter_handoff_pricing"),
 }
-DEFAULT_OPENER = "Sure, I've let our team know you'd like a person."
+ASKED = ("asked", "utter_handoff")
 
 
 class ActionHandoff(UsesServices, Action):
@@ -28,18 +28,14 @@ class ActionHandoff(UsesServices, Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         intent = tracker.latest_message.get("intent", {}).get("name") or "human_handoff"
-        reason = {"escalate": "escalation", "ask_price": "pricing"}.get(intent, "asked")
-        await asyncio.to_thread(
-            self.services.profiles.open_handoff,
-            await customer_id(self.services, tracker),
-            tracker.sender_id,
-            channel_of(tracker),
-            reason,
-            tracker.latest_message.get("text"),
+        reason, reply = REASONS.get(intent, ASKED)
+        request = Handoff(
+            customer=await customer_id(self.services, tracker),
+            sender_id=tracker.sender_id,
+            channel=channel_of(tracker),
+            reason=reason,
+            message=tracker.latest_message.get("text"),
         )
-        promise = self.services.dealership.staff_reply_promise(self.services.now())
-        dispatcher.utter_message(
-            text=f"{OPENERS.get(intent, DEFAULT_OPENER)} {promise} "
-            "They can see this conversation, so you won't need to repeat yourself."
-        )
+        promise = await asyncio.to_thread(hand_off, self.services, request)
+        dispatcher.utter_message(response=reply, promise=promise)
         return []

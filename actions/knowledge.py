@@ -1,10 +1,9 @@
-"""Vehicle questions: answered from knowledge/, with the conversation's context and the
+"""VehicleRef questions: answered from knowledge/, with the conversation's context and the
 customer's own vehicles; interests and unanswered questions go on the profile."""
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import replace
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -15,10 +14,9 @@ from rasa_sdk.types import DomainDict
 from actions.common import UsesServices, customer_id
 from actions.offers import offer_relevant_clinic
 from bot.booking.choosing import question_after_stop
-from bot.knowledge import Answer, Context, Entity, VehicleRef
+from bot.knowledge import Answer, Context, Entity, VehicleRef, steps
 from bot.knowledge.answers import vehicle_name
-from bot.knowledge.router import Question, Router
-from bot.profile import VehicleDetails
+from bot.knowledge.router import Question
 from bot.services import Services
 
 VEHICLE_ENTITIES = {"model", "trim", "year", "feature"}
@@ -70,9 +68,8 @@ async def answer_question(
         vehicles=vehicles,
         mine=_mine(services, tracker, vehicles),
     )
-    answer = await asyncio.to_thread(_answer, services, asked)
+    answer = await asyncio.to_thread(steps.answer, services, customer, tracker.sender_id, asked)
     if answer.kind == "fallback":
-        await _record(services, customer, tracker.sender_id, question, replace(answer, kind="unknown"))
         dispatcher.utter_message(response="utter_fallback")
         return []
     if answer.kind == "need_vehicle":
@@ -83,27 +80,14 @@ async def answer_question(
         ]
     events = []
     if answer.vehicle is not None:
-        events = await _save(services, customer, answer.vehicle)
-    await _record(services, customer, tracker.sender_id, question, answer)
+        saved = answer.vehicle
+        events = [SlotSet("kb_my_vehicle", vehicle_name(saved.model, saved.trim, saved.year))]
     events += _reply(dispatcher, answer)
     if answer.answered and answer.kind in VEHICLE_KINDS:
         await offer_relevant_clinic(
             services, dispatcher, tracker, customer, frozenset({answer.model} - {None})
         )
     return events
-
-
-def _answer(services: Services, question: Question) -> Answer:
-    """The router over this moment's knowledge, dealership file and schedule (all re-read when
-    edited); runs in a worker thread, as clinic sessions come from the database."""
-    bookings = services.bookings
-    router = Router(
-        services.knowledge,
-        services.dealership,
-        bookings.schedule,
-        lambda clinic: bookings.clinic_sessions(clinic, question.now),
-    )
-    return router.answer(question)
 
 
 def _mine(services: Services, tracker: Tracker, vehicles: list[VehicleRef]) -> VehicleRef | None:
@@ -114,14 +98,6 @@ def _mine(services: Services, tracker: Tracker, vehicles: list[VehicleRef]) -> V
         return None
     same = [v for v in vehicles if (v.model, v.trim, v.year) == (vehicle.model, vehicle.trim, vehicle.year)]
     return same[0] if same else vehicle
-
-
-async def _save(services: Services, customer: int, vehicle: VehicleRef) -> list[EventType]:
-    """Put a car the customer said they drive on the profile, and make it this conversation's."""
-    await asyncio.to_thread(
-        services.profiles.add_vehicle, customer, VehicleDetails(vehicle.model, vehicle.trim, vehicle.year)
-    )
-    return [SlotSet("kb_my_vehicle", vehicle_name(vehicle.model, vehicle.trim, vehicle.year))]
 
 
 class ActionTellMore(UsesServices, Action):
@@ -150,10 +126,7 @@ class ValidateVehicleForm(UsesServices, FormValidationAction):
         vehicle = current.vehicle_in(str(value or ""))
         if vehicle is None:
             models = ", ".join(current.base.lineup.models)
-            dispatcher.utter_message(
-                text=f"I didn't catch the model. We have the {models}. Which is yours? "
-                '(Year and trim too if you know them, or say "never mind".)'
-            )
+            dispatcher.utter_message(response="utter_which_model_is_yours", models=models)
             return {"vehicle_description": None}
         return {
             "vehicle_description": " ".join(str(p) for p in (vehicle.year, vehicle.model, vehicle.trim) if p)
@@ -175,14 +148,15 @@ class ActionSaveVehicle(UsesServices, Action):
         if vehicle is None:
             return cleared
         customer = await customer_id(self.services, tracker)
-        await asyncio.to_thread(
-            self.services.profiles.add_vehicle,
+        answer = await asyncio.to_thread(
+            steps.answer_with_vehicle,
+            self.services,
             customer,
-            VehicleDetails(vehicle.model, vehicle.trim, vehicle.year),
+            tracker.sender_id,
+            vehicle,
+            tracker.get_slot("kb_pending_question") or "",
+            _context(tracker),
         )
-        question = tracker.get_slot("kb_pending_question") or ""
-        answer = current.answer(question, _context(tracker), [vehicle])
-        await _record(self.services, customer, tracker.sender_id, question, answer)
         mine = SlotSet("kb_my_vehicle", vehicle_name(vehicle.model, vehicle.trim, vehicle.year))
         return [*_reply(dispatcher, answer, saved=vehicle), *cleared, mine]
 
@@ -207,24 +181,18 @@ def _context_events(answer: Answer) -> list[EventType]:
 def _reply(
     dispatcher: CollectingDispatcher, answer: Answer, saved: VehicleRef | None = None
 ) -> list[EventType]:
-    text = answer.text
-    if saved is not None:
+    """The answer's own text (from knowledge/), after a thank-you when it needed the car just saved."""
+    shown = {
+        "buttons": answer.buttons or None,
+        "topic": answer.topic if answer.answered else None,
+        "vehicle_model": answer.model,
+        "vehicle_trim": answer.trim,
+    }
+    if saved is None:
+        dispatcher.utter_message(text=answer.text, **shown)
+    else:
         name = " ".join(str(p) for p in (saved.year, saved.model, saved.trim) if p)
-        text = f"Thanks, I've saved your {name} to your profile. {text}"
-    dispatcher.utter_message(
-        text=text,
-        buttons=answer.buttons or None,
-        topic=answer.topic if answer.answered else None,
-        vehicle_model=answer.model,
-        vehicle_trim=answer.trim,
-    )
+        dispatcher.utter_message(
+            response="utter_vehicle_saved_answer", vehicle=name, answer=answer.text, **shown
+        )
     return [*_context_events(answer), SlotSet("kb_more", answer.more)]
-
-
-async def _record(services: Services, customer: int, sender_id: str, question: str, answer: Answer) -> None:
-    """Interests for answered questions; the gap list for those we couldn't answer outright."""
-    store = services.profiles
-    if answer.answered and answer.topic:
-        await asyncio.to_thread(store.record_interest, customer, answer.topic)
-    elif answer.kind in ("unknown", "clarify") and question:
-        await asyncio.to_thread(store.record_knowledge_gap, customer, sender_id, question, answer.kind)

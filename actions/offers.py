@@ -64,7 +64,9 @@ async def offer_relevant_clinic(
     key, clinic_id = found
     clinic = services.schedule.clinics[clinic_id]
     dispatcher.utter_message(
-        text=f"By the way, our free {clinic.name} might suit you ({clinic.audience}).",
+        response="utter_clinic_invitation",
+        clinic_name=clinic.name,
+        audience=clinic.audience,
         buttons=[{"title": f"See {clinic.name} sessions", "payload": f"book the {clinic.name}"}],
         topic=f"{OFFER_TOPIC}{key}",
     )

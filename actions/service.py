@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+from dataclasses import replace
 from datetime import date, datetime, time
 from typing import Any
 
@@ -19,8 +20,8 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import AsksNextQuestion, Question, channel_of, customer_id, read_once_per_call
 from actions.contact import validate_phone_and_consent
-from bot.booking import Preference, Schedule, UnreadableTime, mentions_time, read_preference
-from bot.booking.choosing import position_in
+from bot.booking import Preference, UnreadableTime, mentions_time, read_preference, steps
+from bot.booking.choosing import chosen_start, position_in
 from bot.profile import (
     ContactDetails,
     InvalidVin,
@@ -135,32 +136,6 @@ def _vehicle_label(vehicle: VehicleDetails) -> str:
     return " ".join(str(part) for part in (vehicle.year, vehicle.model, vehicle.trim) if part)
 
 
-def _misfits(schedule: Schedule, service_ids: list[str], model: str) -> list[str]:
-    """Why each service doesn't apply to this model, in words ("no oil change for an Ion")."""
-    reasons = []
-    for service_id in service_ids:
-        service = schedule.services[service_id]
-        if model in service.not_for:
-            fitting = [s.name for s in schedule.services.values() if model in s.only_for]
-            instead = f" For your {model}, we'd suggest the {fitting[0]}." if fitting else ""
-            reasons.append(f"The {model} doesn't need an {service.name.lower()}.{instead}")
-        elif service.only_for and model not in service.only_for:
-            reasons.append(f"The {service.name} is only for the {' and '.join(service.only_for)}.")
-    return reasons
-
-
-def _fitting(schedule: Schedule, service_ids: list[str], model: str | None) -> list[str]:
-    return [
-        s
-        for s in service_ids
-        if model is None
-        or (
-            model not in schedule.services[s].not_for
-            and (not schedule.services[s].only_for or model in schedule.services[s].only_for)
-        )
-    ]
-
-
 class ValidateServiceForm(AsksNextQuestion, FormValidationAction):
     def name(self) -> str:
         return "validate_service_form"
@@ -221,10 +196,7 @@ class ValidateServiceForm(AsksNextQuestion, FormValidationAction):
         text = str(value or "")
         chosen = [s for s in text.split(",") if s in schedule.services] or schedule.services_in(text)
         if not chosen:
-            dispatcher.utter_message(
-                text="Sorry, I couldn't match that to our service menu. Pick from the list, or "
-                'describe the problem (like "squeaky brakes"). For anything else, say "talk to a person".'
-            )
+            dispatcher.utter_message(response="utter_service_not_on_menu")
             return {"service_items": None}
         vehicle = _vehicle(self.services, tracker)
         slots = self._fit(chosen, vehicle, dispatcher) if vehicle else {"service_items": ",".join(chosen)}
@@ -253,9 +225,7 @@ class ValidateServiceForm(AsksNextQuestion, FormValidationAction):
         )
         if vehicle is None:
             models = ", ".join(self.services.knowledge.base.lineup.models)
-            dispatcher.utter_message(
-                text=f'Which Corvane is it? We service the {models}. For example: "2023 Lumen".'
-            )
+            dispatcher.utter_message(response="utter_which_corvane_to_service", models=models)
             return {"service_vehicle": None}
         slots = {"service_vehicle": _vehicle_label(vehicle)}
         if _services(tracker):
@@ -267,9 +237,25 @@ class ValidateServiceForm(AsksNextQuestion, FormValidationAction):
     ) -> dict[str, Any]:
         """Services that don't apply to the car are explained and dropped; none left means ask again."""
         schedule = self.services.schedule
-        for reason in _misfits(schedule, service_ids, vehicle.model):
-            dispatcher.utter_message(text=reason)
-        kept = _fitting(schedule, service_ids, vehicle.model)
+        for misfit in schedule.misfits(service_ids, vehicle.model):
+            if misfit.only_for:
+                dispatcher.utter_message(
+                    response="utter_service_only_for",
+                    service=misfit.service,
+                    models=" and ".join(misfit.only_for),
+                )
+            elif misfit.instead:
+                dispatcher.utter_message(
+                    response="utter_service_not_needed_instead",
+                    model=misfit.model,
+                    service=misfit.service.lower(),
+                    instead=misfit.instead,
+                )
+            else:
+                dispatcher.utter_message(
+                    response="utter_service_not_needed", model=misfit.model, service=misfit.service.lower()
+                )
+        kept = [s for s in service_ids if schedule.fits(s, vehicle.model)]
         return {"service_items": ",".join(kept) if kept else None}
 
     # --- recall: the VIN -------------------------------------------------------------------
@@ -314,9 +300,7 @@ class ValidateServiceForm(AsksNextQuestion, FormValidationAction):
     ) -> dict[str, Any]:
         choice = str(value) if value in TRANSPORT else _transport(str(value or ""))
         if choice is None:
-            dispatcher.utter_message(
-                text="Sorry, I didn't catch that. A loaner car, a shuttle ride, or will you wait?"
-            )
+            dispatcher.utter_message(response="utter_transport_not_caught")
         return {"service_transport": choice}
 
     # --- a number for the service desk -----------------------------------------------------
@@ -359,24 +343,6 @@ def _transport(text: str) -> str | None:
     return next((choice for choice, words in TRANSPORT.items() if any(f" {w} " in said for w in words)), None)
 
 
-def _chosen_start(text: str, offered: list[datetime]) -> datetime | None:
-    """A button's time, or one of the times just offered: "the second one", "2", "option 3",
-    "the earliest", "whichever", "yes" (when one was offered), or "9:30"."""
-    try:
-        return datetime.fromisoformat(text)
-    except ValueError:
-        pass
-    said = text.lower().strip(" .!")
-    if not mentions_time(said):
-        index = position_in(said, len(offered))
-        if index is not None:
-            return offered[index]
-    same_time = [
-        s for s in offered if said and said in (_label(s).lower(), f"{s:%-I:%M}", f"{s:%-I:%M %p}".lower())
-    ]
-    return same_time[0] if same_time else None
-
-
 def _in_range(start: datetime, wanted: Preference) -> bool:
     """Whether a start time is inside what a range answer asked for ("Friday afternoon", "after 2")."""
     window = wanted.window or (time(0), time(23, 59))
@@ -402,7 +368,7 @@ async def _resolve_when(
     and the summary is confirmed before anything is booked."""
     bookings = services.bookings
     offered = [datetime.fromisoformat(o) for o in json.loads(tracker.get_slot("service_offers") or "[]")]
-    start = _chosen_start(text.strip(), offered)
+    start = chosen_start(text.strip(), offered, services.now())
     try:
         wanted = (
             Preference(start.date(), start.time())
@@ -433,7 +399,7 @@ async def ask_service_items(
 ) -> list[EventType]:
     menu = services.schedule.services.values()
     dispatcher.utter_message(
-        text="What does your car need? Pick a service, or tell me what's going on.",
+        response="utter_which_service",
         buttons=[{"title": s.name, "payload": s.name} for s in menu],
     )
     return []
@@ -446,11 +412,11 @@ async def ask_service_vehicle(
     labels = list(dict.fromkeys(_vehicle_label(v) for v in known))
     if labels:
         dispatcher.utter_message(
-            text="Which car is it for? Pick one, or tell me the year and model of another.",
+            response="utter_which_of_your_cars",
             buttons=[{"title": label, "payload": label} for label in labels],
         )
     else:
-        dispatcher.utter_message(text='Which Corvane is it for? The year and model, like "2023 Lumen".')
+        dispatcher.utter_message(response="utter_which_car")
     return []
 
 
@@ -464,14 +430,11 @@ async def ask_service_when(
             services.bookings.free_service_starts, minutes, services.now(), 3, None, 120
         )
     if not offered:
-        dispatcher.utter_message(
-            text='We\'re fully booked for the next three weeks, sorry. Say "talk to a person" and '
-            "the service desk will find you a time."
-        )
+        dispatcher.utter_message(response="utter_service_fully_booked")
         return []
     dispatcher.utter_message(
-        text=f"The visit takes about {minutes} minutes. The nearest free times are below, "
-        'or tell me a day and time that suits you (like "Saturday morning").',
+        response="utter_free_service_times",
+        minutes=minutes,
         buttons=[{"title": _label(s), "payload": _when_payload(s)} for s in offered],
     )
     return [SlotSet("service_offers", json.dumps([s.isoformat() for s in offered]))]
@@ -485,10 +448,7 @@ def _when_payload(start: datetime) -> str:
 async def ask_service_confirm(
     services: Services, dispatcher: CollectingDispatcher, tracker: Tracker
 ) -> list[EventType]:
-    dispatcher.utter_message(
-        text=f"To confirm: {_summary(services, tracker)}. Shall I book it?",
-        buttons=[{"title": "Yes, book it", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}],
-    )
+    dispatcher.utter_message(response="utter_service_summary", summary=_summary(services, tracker))
     return []
 
 
@@ -516,44 +476,37 @@ async def book_service(
     if not tracker.get_slot("service_confirm"):
         dispatcher.utter_message(response="utter_booking_stopped")
         return reset
-    bookings, store = services.bookings, services.profiles
-    customer = await customer_id(services, tracker)
     vehicle = _vehicle(services, tracker)
-    vin = tracker.get_slot("vin")
-    booked_vehicle = VehicleDetails(vehicle.model, vehicle.trim, vehicle.year, vin=vin) if vehicle else None
-    start = datetime.fromisoformat(tracker.get_slot("service_when"))
-    result = await asyncio.to_thread(
-        bookings.book_service,
-        customer,
-        start,
-        _services(tracker),
-        {k: v for k, v in (booked_vehicle.__dict__ if booked_vehicle else {}).items() if v is not None},
-        tracker.get_slot("service_transport") or "wait",
-        services.now(),
-    )
-    if not result.ok:
-        others = ", ".join(_label(s) for s in result.alternatives) or "none in the next three weeks"
-        dispatcher.utter_message(
-            text=f'{result.reason} The nearest free times: {others}. Say "book service" to pick one.'
-        )
-        return reset
-    if booked_vehicle:
-        await asyncio.to_thread(store.add_vehicle, customer, booked_vehicle)
-    if tracker.get_slot("phone"):
-        details = ContactDetails(
-            phone=normalise_phone(tracker.get_slot("phone")),
+    phone = tracker.get_slot("phone")
+    request = steps.ServiceRequest(
+        customer=await customer_id(services, tracker),
+        start=datetime.fromisoformat(tracker.get_slot("service_when")),
+        service_ids=tuple(_services(tracker)),
+        vehicle=replace(vehicle, vin=tracker.get_slot("vin")) if vehicle else None,
+        transport=tracker.get_slot("service_transport") or "wait",
+        contact=ContactDetails(
+            phone=normalise_phone(phone),
             sms_consent=tracker.get_slot("sms_consent"),
             source=channel_of(tracker),
         )
-        await asyncio.to_thread(store.record_contact_details, customer, details)
-    replaced = tracker.get_slot("replacing_code")
-    moved = ""
-    if replaced:
-        cancelled = await asyncio.to_thread(bookings.cancel, replaced, customer)
-        moved = f" Your old appointment {replaced} is cancelled." if cancelled.ok else ""
+        if phone
+        else None,
+        replacing=tracker.get_slot("replacing_code"),
+    )
+    booked = await asyncio.to_thread(steps.book_service, services, request)
+    result = booked.result
+    if not result.ok:
+        others = ", ".join(_label(s) for s in result.alternatives)
+        if others:
+            dispatcher.utter_message(response="utter_service_time_taken", reason=result.reason, times=others)
+        else:
+            dispatcher.utter_message(response="utter_service_time_taken_none_free", reason=result.reason)
+        return reset
     dispatcher.utter_message(
-        text=f"You're booked: {_summary(services, tracker)}. Your confirmation code is {result.code}.{moved} "
-        "Prices are confirmed by the service desk at drop-off.",
+        response="utter_service_booked_replacing" if booked.replaced else "utter_service_booked",
+        summary=_summary(services, tracker),
+        code=result.code,
+        replaced=booked.replaced or "",
         booking_id=result.code,
         topic="service",
     )

@@ -76,4 +76,5 @@ def serve(services: Services, endpoints: AvailableEndpoints) -> None:
         port=port,
         backlog=int(os.environ.get("SANIC_BACKLOG", "100")),
         workers=number_of_sanic_workers(endpoints.lock_store),
+        access_log=False,  # its lines carry query strings, and with them the Rasa token
     )

@@ -25,6 +25,59 @@ from bot.web.app import create_app
 from tests.dealer import SCHEDULE, services_on
 from tests.staff import STAFF_TOKEN
 
+# The fast tier (`make test-fast`): tests that run in this process only, on SQLite: the actions on
+# JSON trackers and the steps behind them, the validators, the stores, bookings, knowledge and the
+# channels' rules. Their PostgreSQL variants, tests marked `processes` (they start the CLI or
+# concurrent workers), the staff API and console (a web app per test) and everything that needs
+# the model or the servers stay in `make test`.
+FAST_FILES = {
+    "test_actions.py",
+    "test_steps.py",
+    "test_responses.py",
+    "test_replies.py",
+    "test_choosing.py",
+    "test_booking_questions.py",
+    "test_contact_details.py",
+    "test_properties.py",
+    "test_attendees.py",
+    "test_store.py",
+    "test_booking.py",
+    "test_service_booking.py",
+    "test_integrity.py",
+    "test_outbox.py",
+    "test_reminders.py",
+    "test_knowledge.py",
+    "test_dealer_knowledge.py",
+    "test_dealership.py",
+    "test_keyword_guard.py",
+    "test_opt_out.py",
+    "test_sql_safety.py",
+    "test_broker.py",
+    "test_sms.py",
+    "test_tracker_store.py",
+}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "fast: in-process on SQLite, `make test-fast` (set in conftest)")
+    config.addinivalue_line("markers", "processes: starts other processes (not in the fast tier)")
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """With `-m fast`, test files outside the tier aren't even imported (the e2e ones load a lot)."""
+    if config.getoption("markexpr") == "fast" and collection_path.name.startswith("test_"):
+        return collection_path.name not in FAST_FILES or None
+    return None
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        params = getattr(item, "callspec", None)
+        on_postgres = params is not None and params.params.get("database_url") == "postgresql"
+        if item.path.name in FAST_FILES and not on_postgres and item.get_closest_marker("processes") is None:
+            item.add_marker(pytest.mark.fast)
+
+
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
 # Our tests keep to one Redis database, each under its own key prefix, so parallel runs never meet.
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/9")

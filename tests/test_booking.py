@@ -139,6 +139,7 @@ def race(url: str, kind: str, target: str) -> list[str]:
     return results
 
 
+@pytest.mark.processes
 def test_fifty_concurrent_bookings_never_overbook_a_clinic(database_url, bookings, customers):
     filler = customers(9)
     target = bookings.clinic_sessions("teen-driver-safety", datetime.now(TZ))[0]
@@ -157,6 +158,7 @@ def test_fifty_concurrent_bookings_never_overbook_a_clinic(database_url, booking
     assert after.seats_left == 0
 
 
+@pytest.mark.processes
 def test_fifty_concurrent_bookings_never_overbook_the_service_bays(database_url, bookings, customers):
     people = customers(3)
     start = bookings.free_service_starts(60, datetime.now(TZ) + timedelta(days=2))[0]

@@ -13,6 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.clinics import ValidateClinicForm, ask_attendee_names, session_label
 from bot.booking.choosing import choose
 from tests.forms import tracker
+from tests.replies import texts
 
 TZ = ZoneInfo("America/Chicago")
 NOW = datetime(2026, 12, 1, 14, 0, tzinfo=TZ)  # a Tuesday
@@ -75,7 +76,7 @@ async def test_the_saturday_one_picks_the_next_saturday_session(action_services)
     unknown = await ValidateClinicForm(action_services).validate_clinic_session(
         "purple", dispatcher, tracker("purple", "clinic_session", "inform", slots), {}
     )
-    assert unknown == {"clinic_session": None} and "pick one of these" in dispatcher.messages[0]["text"]
+    assert unknown == {"clinic_session": None} and "pick one of these" in texts(dispatcher)[0]
 
 
 async def test_who_is_coming_is_kept_as_read_and_names_are_asked_for_once(action_services) -> None:
@@ -97,7 +98,7 @@ async def test_who_is_coming_is_kept_as_read_and_names_are_asked_for_once(action
     again = form.validate_attendee_names(
         "jake", dispatcher, tracker("jake", "attendee_names", "inform", slots), {}
     )
-    assert again == {"attendee_names": None} and "2 first names" in dispatcher.messages[-1]["text"]
+    assert again == {"attendee_names": None} and "2 first names" in texts(dispatcher)[-1]
     named = form.validate_attendee_names(
         "Jake and Emma", dispatcher, tracker("Jake and Emma", "attendee_names", "inform", slots), {}
     )
@@ -116,4 +117,4 @@ def test_nobody_or_an_unknown_number_is_asked_again(action_services) -> None:
         assert form.validate_attendees(said, dispatcher, tracker(said, "attendees", "inform", slots), {}) == {
             "attendees": None
         }
-        assert reply in dispatcher.messages[0]["text"]
+        assert reply in texts(dispatcher)[0]

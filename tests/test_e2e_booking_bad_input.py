@@ -8,17 +8,16 @@ from sqlalchemy import update
 from sqlalchemy.engine import make_url
 
 from bot import db
-from bot.booking import BookingStore, default_bookings
+from bot.booking import BookingStore
 from bot.booking.models import Booking
 from bot.profile import ProfileStore
 from tests.chat import say, texts
+from tests.dealer import SCHEDULE
 
 
 def stores(stack) -> tuple[BookingStore, ProfileStore]:
     url = make_url(stack.env["DATABASE_URL"])
-    return BookingStore(db.session_factory(url), default_bookings().schedule), ProfileStore(
-        db.session_factory(url)
-    )
+    return BookingStore(db.session_factory(url), SCHEDULE), ProfileStore(db.session_factory(url))
 
 
 async def test_a_party_of_40_and_nameless_headcounts_are_explained(stack, http):

@@ -7,9 +7,10 @@ from datetime import datetime
 from sqlalchemy.engine import make_url
 
 from bot import db
-from bot.booking import BookingStore, default_bookings
+from bot.booking import BookingStore
 from bot.profile import ProfileStore
 from tests.chat import profile_of, say, texts, wait_for
+from tests.dealer import SCHEDULE, TZ
 
 
 async def test_signing_a_teen_up_for_the_driving_class(stack, http):
@@ -55,9 +56,7 @@ async def test_choosing_a_clinic_then_changing_ones_mind(stack, http):
 
 
 async def test_a_full_clinic_offers_the_waitlist_and_a_cancellation_seats_the_waiting_party(stack, http):
-    bookings = BookingStore(
-        db.session_factory(make_url(stack.env["DATABASE_URL"])), default_bookings().schedule
-    )
+    bookings = BookingStore(db.session_factory(make_url(stack.env["DATABASE_URL"])), SCHEDULE)
     profiles = ProfileStore(db.session_factory(make_url(stack.env["DATABASE_URL"])))
     now = datetime.now(bookings.schedule.tz)
     filler = profiles.customer_for_sender("rest", "car-seat-filler")
@@ -93,7 +92,7 @@ async def test_people_as_they_say_it_a_session_by_its_day_and_questions_about_th
     first = offer["buttons"][0]["title"].split(" (")[0]
     assert "Who's coming" in texts(await chat("the saturday one"))
     confirm = texts(await chat("me and Leo, he's 15"))
-    born = datetime.now(default_bookings().schedule.tz).year - 15
+    born = datetime.now(TZ).year - 15
     assert f"on {first} for 2: you and Leo (15)" in confirm
     assert f"I'll save to your household: Leo (family, 15, born {born})" in confirm and "He's" not in confirm
     booked = texts(await chat("yes"))

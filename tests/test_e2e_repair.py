@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from bot.booking import default_bookings
 from tests.chat import say, texts
+from tests.dealer import TZ
 from tests.test_e2e_service import bookings_of, chat, code_in, offered
 
 
 def weekday_ahead(days: int) -> date:
     """A Monday-Friday day `days` or more ahead (within the week, so its name alone means it)."""
-    day = datetime.now(default_bookings().schedule.tz).date() + timedelta(days=days)
+    day = datetime.now(TZ).date() + timedelta(days=days)
     while day.weekday() >= 5:
         day += timedelta(days=1)
     return day

@@ -14,6 +14,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -269,6 +270,7 @@ def check_data(database_url, *args: str) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.processes
 def test_check_data_lists_broken_invariants_and_repairs_the_safe_ones(database_url, store, bookings):
     clean = check_data(database_url)
     assert clean.returncode == 0 and "no problems" in clean.stdout
@@ -315,6 +317,7 @@ def test_check_data_lists_broken_invariants_and_repairs_the_safe_ones(database_u
     assert {b["code"] for b in bookings.bookings_of(min(texted, other))} == {seat.code}
 
 
+@pytest.mark.processes
 def test_check_data_reports_rows_of_missing_customers_and_leaves_them(tmp_path):
     """Rows can only lose their customer where foreign keys were off (an old SQLite file, a hand
     edit): reported, never deleted by --repair."""

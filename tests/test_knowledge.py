@@ -38,6 +38,7 @@ def test_the_sample_dealership_has_no_problems(kb):
     assert set(kb.base.lineup.models) == {"Lumen", "Brio", "Tessa", "Forge", "Ion"}
 
 
+@pytest.mark.processes
 def test_check_knowledge_command_passes_on_the_sample():
     result = subprocess.run(
         [sys.executable, "-m", "bot", "check-knowledge"],
@@ -49,6 +50,7 @@ def test_check_knowledge_command_passes_on_the_sample():
     assert "no problems found" in result.stdout
 
 
+@pytest.mark.processes
 def test_check_knowledge_command_fails_with_file_line_and_field(editable):
     lineup = editable / "lineup.yml"
     lineup.write_text(

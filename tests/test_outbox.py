@@ -210,6 +210,7 @@ async def test_staff_see_the_outbox_by_status(store, outbox, database_url, fake_
         assert (await client.get("/api/outbox?limit=0", headers=auth)).status == 400
 
 
+@pytest.mark.processes
 async def test_send_sms_command_sends_once_and_is_off_without_credentials(fake_twilio, tmp_path):
     url = make_url(f"sqlite:///{tmp_path / 'cli.db'}")
     db.upgrade(url)

@@ -30,6 +30,7 @@ from bot.profile.models import Customer
 from bot.web import create_app
 from tests.dealer import services_on
 from tests.forms import tracker
+from tests.replies import text_of
 
 FAST = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 # Arbitrary text, plus the shapes customers (and attackers) actually send.
@@ -117,7 +118,7 @@ async def test_validators_take_any_text(action_services, form, slot, context, ch
     if accepted is not None and check is not None:
         check(accepted)
     if accepted is None and slot in REASKED and intent == "inform" and result.get(f"{slot}_declined") is None:
-        said = " ".join(m.get("text") or "" for m in dispatcher.messages)
+        said = " ".join(text_of(m) for m in dispatcher.messages)
         assert said.strip() or slot == "phone", "a rejected answer is re-asked with a reason"
 
 

@@ -25,6 +25,7 @@ from bot.profile import VehicleDetails
 from bot.services import Services
 from tests.dealer import TZ
 from tests.forms import tracker
+from tests.replies import texts
 
 WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -188,7 +189,7 @@ async def test_a_list_of_ones_bookings_accepts_an_ordinal_a_day_or_a_description
         await _which_booking(action_services, f"the one on {second_day:%B} {second_day.day}", "replies-two")
     )[0] == tires
     code, dispatcher = await _which_booking(action_services, "yes", "replies-two")  # two of them: which?
-    assert code is None and "couldn't tell which" in dispatcher.messages[0]["text"]
+    assert code is None and "couldn't tell which" in texts(dispatcher)[0]
 
 
 async def test_a_list_with_one_booking_accepts_yes(action_services):

@@ -12,7 +12,16 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta
 
-from bot.booking.when import MONTHS, PARTS_OF_DAY, WEEKDAYS, UnreadableTime, day_named, time_named
+from bot.booking.when import (
+    MONTHS,
+    PARTS_OF_DAY,
+    WEEKDAYS,
+    UnreadableTime,
+    day_named,
+    mentions_time,
+    read_preference,
+    time_named,
+)
 
 ORDINALS = {
     "first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3, "4th": 3,
@@ -111,6 +120,23 @@ def choose(text: str, offered: list[datetime], now: datetime) -> datetime | None
     if fitting is not offered or ANY_OF_THEM.search(said):
         return fitting[0] if fitting else None
     return None
+
+
+def chosen_start(text: str, offered: list[datetime], now: datetime) -> datetime | None:
+    """The offered time an answer picks (as `choose` reads it), or a button's exact time. A range
+    ("afternoon", "after 2", "Friday") picks none: the caller then takes the first free time in
+    it, which may be a time that wasn't on the list."""
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        pass
+    if mentions_time(text):
+        try:
+            if read_preference(text, now, offered[0].date() if offered else None).at is None:
+                return None
+        except UnreadableTime:
+            return None
+    return choose(text, offered, now)
 
 
 def _narrowed(said: str, offered: list[datetime], now: datetime) -> list[datetime]:

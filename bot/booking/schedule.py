@@ -65,6 +65,17 @@ class Clinic:
     cost: str = ""
 
 
+@dataclass(frozen=True)
+class Misfit:
+    """A service that doesn't apply to a model: not needed (with the one meant for it instead, if
+    any: "no oil change for an Ion"), or only for other models."""
+
+    service: str  # its name
+    model: str
+    only_for: tuple[str, ...] = ()
+    instead: str | None = None
+
+
 @dataclass
 class Schedule:
     services: dict[str, Service]
@@ -82,6 +93,25 @@ class Schedule:
     def services_in(self, text: str) -> list[str]:
         """The menu services a message names ("oil change and rotate tires", "my brakes are squeaking")."""
         return _named_in(text, {s.id: (s.name, *s.aliases) for s in self.services.values()})
+
+    def fits(self, service_id: str, model: str | None) -> bool:
+        """Whether a service applies to a model (any service does when the model isn't known)."""
+        service = self.services[service_id]
+        return model is None or (
+            model not in service.not_for and (not service.only_for or model in service.only_for)
+        )
+
+    def misfits(self, service_ids: list[str], model: str) -> list[Misfit]:
+        """Why each of these services doesn't apply to this model."""
+        found = []
+        for service_id in service_ids:
+            service = self.services[service_id]
+            if model in service.not_for:
+                fitting = [s.name for s in self.services.values() if model in s.only_for]
+                found.append(Misfit(service.name, model, instead=fitting[0] if fitting else None))
+            elif service.only_for and model not in service.only_for:
+                found.append(Misfit(service.name, model, only_for=service.only_for))
+        return found
 
     def clinic_starts(self, clinic_id: str, after: datetime, before: datetime) -> list[datetime]:
         """Local start times of a clinic's sessions in [after, before)."""
