@@ -32,6 +32,7 @@ from tests.staff import STAFF_TOKEN
 # the model or the servers stay in `make test`.
 FAST_FILES = {
     "test_actions.py",
+    "test_clock.py",
     "test_steps.py",
     "test_responses.py",
     "test_replies.py",
