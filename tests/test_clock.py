@@ -52,7 +52,9 @@ async def test_are_you_open_now_follows_the_clock(at):
     replies = {}
     for moment in (SUNDAY_NOON, TUESDAY_TEN):
         dispatcher = CollectingDispatcher()
-        await ActionAnswerQuestion(at(moment)).run(dispatcher, asked("are you open right now?", "ask_info"), {})
+        await ActionAnswerQuestion(at(moment)).run(
+            dispatcher, asked("are you open right now?", "ask_info"), {}
+        )
         replies[moment] = " ".join(texts(dispatcher)).lower()
     assert "closed" in replies[SUNDAY_NOON] and "closed" not in replies[TUESDAY_TEN]
 
