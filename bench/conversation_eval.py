@@ -243,7 +243,8 @@ async def conversation(assistant: Assistant, item: dict[str, Any], n: int) -> tu
     for number, step in enumerate(item["turns"], 1):
         turn = await assistant.send(channel, sender, str(step["say"]))
         transcript.append(f"  > {step['say']}\n    {turn.text[:300]!r}")
-        if "expect" in step and (verdict := judge(step["expect"], turn)) != "right":
+        opted_out = await phone_opted_out(assistant, sender) if channel == "sms" else None
+        if "expect" in step and (verdict := judge(step["expect"], turn, opted_out)) != "right":
             problems.append(f"turn {number} {verdict}: {step['say']!r} -> {turn.text[:160]!r}")
     problems += await _outcome_problems(assistant, channel, sender, item.get("outcome") or {}, started)
     return ("right" if not problems else "miss"), problems + (transcript if problems else [])
