@@ -19,6 +19,9 @@ SMS_FRIENDLY_CHARS = 480
 CONFIDENT_SCORE = 7.0  # BM25 score (no alias phrase) above which one article clearly fits
 CANDIDATE_SCORE = 2.5  # below this a topic isn't worth offering
 CLEAR_MARGIN = 1.25  # top score must beat the runner-up by this factor to answer outright
+# A lower score is clear too when nothing else comes near it and it rests on more than one word
+# of the question ("how 2 turn on lane keeping"); one shared word ("tires") never is.
+LEADING_SCORE, LEADING_MARGIN, LEADING_WORDS = 5.0, 1.6, 2
 
 AVAILABILITY_CUES = {
     "have",
@@ -398,7 +401,15 @@ class Answerer:
             return None, []
         top = hits[0]
         runner_up = hits[1].score if len(hits) > 1 else 0.0
-        if top.phrase or (top.score >= CONFIDENT_SCORE and top.score >= CLEAR_MARGIN * runner_up):
+        if (
+            top.phrase
+            or (top.score >= CONFIDENT_SCORE and top.score >= CLEAR_MARGIN * runner_up)
+            or (
+                top.score >= LEADING_SCORE
+                and top.score >= LEADING_MARGIN * runner_up
+                and top.words >= LEADING_WORDS
+            )
+        ):
             return top.article_id, [h.article_id for h in hits]
         return None, [h.article_id for h in hits]
 
