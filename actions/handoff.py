@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import UsesServices, channel_of, customer_id
 from bot.profile.steps import Handoff, hand_off
+from bot.services import Services
 
 # Why the customer wants a person (from the intent) -> (the reason staff see, the reply).
 REASONS = {
@@ -28,14 +29,22 @@ class ActionHandoff(UsesServices, Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         intent = tracker.latest_message.get("intent", {}).get("name") or "human_handoff"
-        reason, reply = REASONS.get(intent, ASKED)
-        request = Handoff(
-            customer=await customer_id(self.services, tracker),
-            sender_id=tracker.sender_id,
-            channel=channel_of(tracker),
-            reason=reason,
-            message=tracker.latest_message.get("text"),
-        )
-        promise = await asyncio.to_thread(hand_off, self.services, request)
-        dispatcher.utter_message(response=reply, promise=promise)
+        await hand_over(self.services, dispatcher, tracker, intent)
         return []
+
+
+async def hand_over(
+    services: Services, dispatcher: CollectingDispatcher, tracker: Tracker, intent: str
+) -> None:
+    """Open a handoff staff see, for the reason `intent` gives, and say when they'll answer; also
+    used when a question turns out to be bargaining ("any wiggle room?" is `ask_price`'s)."""
+    reason, reply = REASONS.get(intent, ASKED)
+    request = Handoff(
+        customer=await customer_id(services, tracker),
+        sender_id=tracker.sender_id,
+        channel=channel_of(tracker),
+        reason=reason,
+        message=tracker.latest_message.get("text"),
+    )
+    promise = await asyncio.to_thread(hand_off, services, request)
+    dispatcher.utter_message(response=reply, promise=promise)

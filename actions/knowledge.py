@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import UsesServices, customer_id
+from actions.handoff import hand_over
 from actions.offers import offer_relevant_clinic
 from bot.booking.choosing import question_after_stop
 from bot.knowledge import Answer, Context, Entity, VehicleRef, steps
@@ -71,6 +72,9 @@ async def answer_question(
     answer = await asyncio.to_thread(steps.answer, services, customer, tracker.sender_id, asked)
     if answer.kind == "fallback":
         dispatcher.utter_message(response="utter_fallback")
+        return []
+    if answer.kind == "handoff":  # bargaining over a price: a person's, never a figure of ours
+        await hand_over(services, dispatcher, tracker, "ask_price")
         return []
     if answer.kind == "need_vehicle":
         return [

@@ -19,7 +19,8 @@ from pathlib import Path
 
 import yaml
 
-from bot.knowledge import Answer, current
+from bot import config
+from bot.knowledge import Answer, Knowledge
 
 QUESTIONS = Path(__file__).with_name("knowledge_questions.yml")
 
@@ -53,7 +54,7 @@ def judge(item: dict, answer: Answer) -> str:
 
 def main(questions: Path, show_misses: bool) -> None:
     items = yaml.safe_load(questions.read_text())
-    knowledge = current()
+    knowledge = Knowledge.build(config.knowledge_dir())
     verdicts: Counter[str] = Counter()
     misses = []
     for item in items:

@@ -49,6 +49,7 @@ FAST_FILES = {
     "test_reminders.py",
     "test_knowledge.py",
     "test_dealer_knowledge.py",
+    "test_follow_ups.py",
     "test_dealership.py",
     "test_keyword_guard.py",
     "test_opt_out.py",

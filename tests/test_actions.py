@@ -202,3 +202,61 @@ async def test_asking_for_a_person_opens_a_handoff_staff_see(action_services, in
     )
     [opened] = [h for h in action_services.profiles.open_handoffs() if h["sender_id"] == sender]
     assert (opened["reason"], opened["message"]) == (reason, "can I talk to a real person")
+
+
+def asked(text: str, sender_id: str, intent: str = "ask_vehicle", **slots: Any) -> Tracker:
+    """The vehicle-question tracker with another message (entities as our extractor finds them)."""
+    state = tracker("vehicle_question", sender_id, **slots)
+    state.latest_message = {
+        "text": text,
+        "intent": {"name": intent, "confidence": 0.9},
+        "entities": [e.as_rasa("VehicleEntityExtractor") for e in _knowledge().entities.extract(text)],
+    }
+    return state
+
+
+@cache
+def _knowledge() -> Any:
+    from bot.knowledge import Knowledge
+
+    return Knowledge.build(config.PROJECT_ROOT / "knowledge")
+
+
+async def test_what_about_a_feature_with_my_car_known_is_a_yes_or_no_for_it(action_services):
+    dispatcher = CollectingDispatcher()
+    state = asked(
+        "what about wireless charging?",
+        "tracker-what-about",
+        kb_my_vehicle="2024 Lumen SE",
+        kb_topic="heated-seats",
+        kb_model="Lumen",
+        kb_trim="SE",
+        kb_year=2024,
+        kb_kind="availability",
+    )
+    events = await ActionAnswerQuestion(action_services).run(dispatcher, state, domain())
+    assert texts(dispatcher)[0].startswith("No, the 2024 Lumen SE doesn't have wireless phone charging")
+    assert (
+        slots_of(events)["kb_kind"] == "availability" and slots_of(events)["kb_topic"] == "wireless-charging"
+    )
+
+
+async def test_bargaining_after_a_price_hands_the_conversation_to_a_person(action_services):
+    sender = "tracker-wiggle"
+    state = asked(
+        "any wiggle room?", sender, "nlu_fallback", kb_model="Tessa", kb_trim="XLE", kb_kind="price"
+    )
+    dispatcher = CollectingDispatcher()
+    assert await ActionAnswerQuestion(action_services).run(dispatcher, state, domain()) == []
+    [reply] = dispatcher.messages
+    assert reply["response"] == "utter_handoff_pricing" and "$" not in texts(dispatcher)[0]
+    [opened] = [h for h in action_services.profiles.open_handoffs() if h["sender_id"] == sender]
+    assert (opened["reason"], opened["message"]) == ("pricing", "any wiggle room?")
+
+
+@pytest.mark.parametrize("intent", ["capabilities", "book_service", "stop", "ask_booking"])
+async def test_a_clear_feature_question_is_answered_whatever_the_classifier_said(action_services, intent):
+    dispatcher = CollectingDispatcher()
+    state = asked("whats the wifi password in my car", f"tracker-wifi-{intent}", intent)
+    events = await ActionAnswerQuestion(action_services).run(dispatcher, state, domain())
+    assert "hotspot" in texts(dispatcher)[0] and slots_of(events)["kb_topic"] == "wifi-hotspot"

@@ -19,6 +19,9 @@ SMS_FRIENDLY_CHARS = 480
 CONFIDENT_SCORE = 7.0  # BM25 score (no alias phrase) above which one article clearly fits
 CANDIDATE_SCORE = 2.5  # below this a topic isn't worth offering
 CLEAR_MARGIN = 1.25  # top score must beat the runner-up by this factor to answer outright
+# A lower score is clear too when nothing else comes near it and it rests on more than one word
+# of the question ("how 2 turn on lane keeping"); one shared word ("tires") never is.
+LEADING_SCORE, LEADING_MARGIN, LEADING_WORDS = 5.0, 1.6, 2
 
 AVAILABILITY_CUES = {
     "have",
@@ -50,8 +53,10 @@ FOLLOW_UP_WORDS = {
     "also",
     "same",
 }
+# "Can I have 2 phones connected" asks what the feature can do, not what the customer owns.
 PERSONAL = re.compile(
-    r"\b(my|our) (car|truck|suv|ev|vehicle|ride|van|crossover|sedan)\b|\bmine\b|\b(i|we) (have|own|drive)\b",
+    r"\b(my|our) (car|truck|suv|ev|vehicle|ride|van|crossover|sedan)\b|\bmine\b"
+    r"|(?<!\bcan )(?<!\bcould )(?<!\bwould )(?<!\bwill )(?<!\bto )\b(i|we) (have|own|drive)\b",
     re.I,
 )
 # "Does the Tessa have ...", "I have a 2023 Tessa, can I use Android Auto wirelessly?" (a yes or
@@ -150,6 +155,22 @@ OWN = re.compile(r"\b(it|mine|my|our|this car|the car)\b", re.I)
 TRIM_NEEDED = re.compile(
     r"\b(which|what) (trims?|version|model|one)\b.*\b(need|get|buy|have|has|come|comes)\b", re.I
 )
+# "Which trims do?", "which ones have it", "what models come with that": the last topic's trims.
+WHICH_HAVE_IT = re.compile(
+    r"^\W*((so|ok|okay|and|then|well)\W+)*(which|what) (trims?|versions?|models?|ones?)\b", re.I
+)
+EVERY_MODEL = re.compile(r"\bmodels\b", re.I)
+# "What about wireless charging?", "and a 360 camera?", "carplay too?": the last question again,
+# about something else.
+ELLIPSIS = re.compile(
+    r"^\W*((ok|okay|so|and|n|also|plus)\W+)*(what|how|wbu|n) ?(about|abt|bout)\b"
+    r"|^\W*(and|n|also|plus|same for|ok and|ok what about)\b|\b(too|as well|also)\W*$",
+    re.I,
+)
+# "Does it have ...", "does that one come with ...": the vehicle the conversation is about.
+THAT_VEHICLE = re.compile(r"\b(it|that one|this one|that trim|this trim|that model|this model|they)\b", re.I)
+# Context kinds a vehicle question can continue ("what about the Summit?" after a spec).
+VEHICLE_CONTEXT_KINDS = ("howto", "availability", "features")
 FEATURE_LIST = re.compile(
     r"\bwhat (\w+ )?(features|tech|technology|safety|comfort|options)\b|\bfeatures (does|do|on|of|in)\b"
     r"|\bwhat does (my|mine|the|it|our)\b.*\bcome with\b|\bwhat comes (with|on)\b|\bwhat('s| is) standard\b"
@@ -244,7 +265,8 @@ class Answerer:
         mine: VehicleRef | None = None,
     ) -> Answer:
         """`vehicles`: the profile's; `mine`: the car this conversation is about ("I drive a ...")."""
-        model, trim, year = self.vehicle_in(entities)
+        context = self._vehicle_context(context)
+        model, trim, year = self.vehicle_in(entities, prefer=context.model)
         features = [e.value for e in entities if e.entity == "feature" and e.value in self.kb.articles]
         named_vehicle = model is not None or trim is not None or year is not None
         topic, candidates = self._topic(text, features)
@@ -260,6 +282,16 @@ class Answerer:
         )
         if TRIM_NEEDED.search(text) and not named_vehicle:
             return self._trims_needed(topic or context.topic, context, mine, candidates)
+        if (
+            WHICH_HAVE_IT.search(text)
+            and not named_vehicle
+            and topic is None
+            and spec_field is None
+            and not self._new_subject(text)
+        ):
+            if EVERY_MODEL.search(text):  # "which models have it": every model, not just this one
+                return self._trims_needed(context.topic, Context(context.topic), None, candidates)
+            return self._trims_needed(context.topic, context, mine, candidates)
         # "What about the Summit?" continues the last topic; "what's the cargo volume of the
         # Brio?" is a new question we can't answer, not a follow-up about the Brio.
         follow_up = (
@@ -276,6 +308,12 @@ class Answerer:
                 spec_field = context.kind.split(":", 1)[1]
             if not named_vehicle and not personal:
                 model, trim, year = context.model, context.trim, context.year
+        carried = False
+        if topic is not None and not (named_vehicle or personal or follow_up or spec_field or listing):
+            carried_vehicle = self._carried_vehicle(text, context, mine)
+            if carried_vehicle is not None:
+                model, trim, year = carried_vehicle
+                carried = True
         if personal:
             chosen = mine or self._pick_vehicle(vehicles or [], text)
             if isinstance(chosen, Answer):
@@ -293,6 +331,7 @@ class Answerer:
             return self._not_sure(candidates, context, model, trim, year)
         asks = (
             personal
+            or carried
             or self._asks_availability(text, named_vehicle)
             or (follow_up and context.kind == "availability" and not HOW_TO.search(text))
         )
@@ -302,7 +341,43 @@ class Answerer:
 
     # --- understanding ----------------------------------------------------------------------
 
-    def vehicle_in(self, entities: list[Entity]) -> tuple[str | None, str | None, int | None]:
+    def _vehicle_context(self, context: Context) -> Context:
+        """The part of the conversation's context a vehicle question can continue: after a clinic,
+        price, maintenance or dealership answer only the vehicle it was about (their `topic` is
+        not an article)."""
+        kind = context.kind or ""
+        if kind in VEHICLE_CONTEXT_KINDS or kind.startswith("spec:"):
+            topic = context.topic if context.topic in self.kb.articles else None
+            return replace(context, topic=topic)
+        return Context(None, context.model, context.trim, context.year, None)
+
+    def _carried_vehicle(
+        self, text: str, context: Context, mine: VehicleRef | None
+    ) -> tuple[str, str | None, int | None] | None:
+        """The vehicle a question about a new feature is still about, when it names none: "what
+        about wireless charging?" right after a yes or no about a car (or with the customer's car
+        known), "does it have a trailer brake controller?" after an answer about the Forge Summit.
+        How-to questions ("how do I set the gain") stay how-to."""
+        if HOW_TO.search(text) and not YES_NO_QUESTION.search(text):
+            return None
+        about_a_car = context.kind in ("availability", "features") or (context.kind or "").startswith("spec:")
+        if (
+            ELLIPSIS.search(text)
+            and not HOW_TO.search(text)
+            and (about_a_car or (context.kind is None and mine))
+        ):
+            if context.model:
+                return context.model, context.trim, context.year
+            return (mine.model, mine.trim, mine.year) if mine else None
+        if context.model and THAT_VEHICLE.search(text) and self._asks_availability(text, named_vehicle=False):
+            return context.model, context.trim, context.year
+        return None
+
+    def vehicle_in(
+        self, entities: list[Entity], prefer: str | None = None
+    ) -> tuple[str | None, str | None, int | None]:
+        """The model, trim and year named; a trim several models have ("LE") is `prefer`'s (the
+        model the conversation is about) when it has one."""
         models = [e.value for e in entities if e.entity == "model" and e.value in self.kb.lineup.models]
         trims = [e.value for e in entities if e.entity == "trim"]
         years = [int(e.value) for e in entities if e.entity == "year" and e.value.isdigit()]
@@ -310,6 +385,9 @@ class Answerer:
         trim = None
         for candidate in trims:
             owners = [m for m, spec in self.kb.lineup.models.items() if candidate in spec.trims]
+            if model is None and prefer in owners:
+                trim, model = candidate, prefer
+                break
             if model in owners or (model is None and len(owners) == 1):
                 trim, model = candidate, model or owners[0]
                 break
@@ -323,7 +401,15 @@ class Answerer:
             return None, []
         top = hits[0]
         runner_up = hits[1].score if len(hits) > 1 else 0.0
-        if top.phrase or (top.score >= CONFIDENT_SCORE and top.score >= CLEAR_MARGIN * runner_up):
+        if (
+            top.phrase
+            or (top.score >= CONFIDENT_SCORE and top.score >= CLEAR_MARGIN * runner_up)
+            or (
+                top.score >= LEADING_SCORE
+                and top.score >= LEADING_MARGIN * runner_up
+                and top.words >= LEADING_WORDS
+            )
+        ):
             return top.article_id, [h.article_id for h in hits]
         return None, [h.article_id for h in hits]
 

@@ -65,6 +65,7 @@ class Due:
 
     text: str
     services: tuple[str, ...]
+    items: tuple[str, ...] = ()  # the items it is about, so "how much is it?" can follow
 
 
 def load(path: Path, models: set[str], services: set[str]) -> tuple[dict[str, ModelSchedule], list[Problem]]:
@@ -218,7 +219,9 @@ def _intervals(wanted: list[str], schedules: dict[str, ModelSchedule], models: l
             if model not in without and schedules[model].note and len(models) == 1:
                 lines.append(schedules[model].note)
     return Due(
-        "\n".join(dict.fromkeys(lines)) + "\n(From our maintenance schedule.)", tuple(dict.fromkeys(services))
+        "\n".join(dict.fromkeys(lines)) + "\n(From our maintenance schedule.)",
+        tuple(dict.fromkeys(services)),
+        tuple(wanted),
     )
 
 
@@ -247,7 +250,9 @@ def _due_at(
     if others:
         text += f" (That's the {model}'s schedule; tell me your model if it's a different one.)"
     return Due(
-        text + "\n(From our maintenance schedule.)", tuple(dict.fromkeys(i.service for i in due if i.service))
+        text + "\n(From our maintenance schedule.)",
+        tuple(dict.fromkeys(i.service for i in due if i.service)),
+        tuple(i.name for i in due),
     )
 
 
@@ -261,3 +266,13 @@ def _schedule(model: str, schedule: ModelSchedule) -> Due:
 
 def _join(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def item_services(names: tuple[str, ...], schedules: dict[str, ModelSchedule]) -> dict[str, str | None]:
+    """Each maintenance item's service menu id (None when it isn't on the menu), for its price."""
+    found: dict[str, str | None] = dict.fromkeys(names)
+    for schedule in schedules.values():
+        for item in schedule.items:
+            if item.name in found and item.service:
+                found[item.name] = item.service
+    return found

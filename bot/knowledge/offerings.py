@@ -23,6 +23,20 @@ PRICE = re.compile(
     r"|\bcharge for\b|\bwhat do (you|u) charge\b",
     re.I,
 )
+# "Can you do better on the price?", "any wiggle room": bargaining, always a person's to answer.
+NEGOTIATION = re.compile(
+    r"\b(negotiat\w*|haggle|haggling|best price|lowest price|bottom line|rock bottom|knock \S+ off"
+    r"|price match|match (a|the|their|another) (price|offer|quote)"
+    r"|beat (this|that|their|a|the) (price|offer|quote)"
+    r"|better (price|deal|offer|number)|discount\w*)\b",
+    re.I,
+)
+# Said right after a price (or with a price word), these are bargaining too.
+BARGAIN = re.compile(
+    r"\b(do better|wiggle room|(any|some) room|flexib\w+|come down|go lower|go down|lower (it|the price|that)"
+    r"|cheaper|work with me|move on (the )?price|(take|knock) (some|a bit|a little|anything) off|budge)\b",
+    re.I,
+)
 CLINIC_WORDS = re.compile(r"\b(clinic|class|course|session|check|inspection|workshop|101)\b", re.I)
 SHOWN_SESSIONS = 3
 
@@ -91,17 +105,78 @@ def clinic_facts(clinic: Clinic, sessions: Sequence[SessionInfo]) -> str:
         parts.append(f"It covers {clinic.covers}.")
     if clinic.bring:
         parts.append(f"What to bring: {clinic.bring}.")
+    parts.append(_sessions_line(sessions))
+    return " ".join(parts)
+
+
+# What a customer asks about a clinic already named: "how long is it?", "what should we bring?".
+CLINIC_ASPECTS = {
+    "length": re.compile(r"\bhow long\b|\blength\b|\bminutes\b|\bhours?\b|\blasts?\b|\btakes?\b", re.I),
+    "bring": re.compile(r"\bbring\w*\b|\bwear\b|\bprepare\b|\bneed to have\b", re.I),
+    "cost": re.compile(r"\bcosts?\b|\bfree\b|\bprices?\b|\bhow much\b|\bcharge\b|\bpay\b|\bfee\b", re.I),
+    "audience": re.compile(
+        r"\bwho\b|\bages?\b|\bhow old\b|\bkids?\b|\bteens?\b|\bchildren\b|\bparents?\b"
+        r"|\bfor (me|us|him|her)\b",
+        re.I,
+    ),
+    "covers": re.compile(
+        r"\bcover\w*\b|\blearn\b|\bteach\w*\b|\bwhat happens\b|\bwhat (do|will) (we|you|they|i) do\b"
+        r"|\btopics?\b",
+        re.I,
+    ),
+    "sessions": re.compile(
+        r"\bwhen\b|\bnext (one|session|class)\b|\bdates?\b|\bwhat time\b|\btimes\b|\bsessions?\b|\bseats?\b"
+        r"|\bspots?\b|\bopenings?\b|\bavailab\w*\b|\bwhat days?\b",
+        re.I,
+    ),
+}
+
+
+def clinic_detail(clinic: Clinic, sessions: Sequence[SessionInfo], text: str) -> str | None:
+    """The part of a clinic's facts a follow-up asks about, or None if it asks none of them."""
+    asked = [aspect for aspect, words in CLINIC_ASPECTS.items() if words.search(text)]
+    if not asked:
+        return None
+    parts = []
+    for aspect in asked:
+        if aspect == "length":
+            parts.append(f"The {clinic.name} takes {clinic.minutes} minutes.")
+        elif aspect == "bring":
+            parts.append(
+                f"What to bring: {clinic.bring}."
+                if clinic.bring
+                else f"I don't have a list of what to bring to the {clinic.name}; our team can tell you."
+            )
+        elif aspect == "cost":
+            parts.append(
+                f"The {clinic.name} is {clinic.cost}."
+                if clinic.cost
+                else f"I don't have a price listed for the {clinic.name}; our team can tell you."
+            )
+        elif aspect == "audience":
+            ages = f"ages {clinic.ages[0]}-{clinic.ages[1]}" if clinic.ages else ""
+            if clinic.audience:
+                extra = f" ({ages})" if ages and ages not in clinic.audience else ""
+                parts.append(f"It's for {clinic.audience}{extra}.")
+            else:
+                parts.append(f"It's for {ages}." if ages else "Our team can tell you who it's for.")
+        elif aspect == "covers" and clinic.covers:
+            parts.append(f"It covers {clinic.covers}.")
+        elif aspect == "sessions":
+            parts.append(_sessions_line(sessions))
+    return " ".join(parts) if parts else None
+
+
+def _sessions_line(sessions: Sequence[SessionInfo]) -> str:
     open_sessions = [s for s in sessions if s.seats_left > 0][:SHOWN_SESSIONS]
     if open_sessions:
-        parts.append(
+        return (
             "Next sessions: "
             + "; ".join(
                 f"{s.starts_at:%a %b %-d, %-I:%M %p} ({s.seats_left} seats left)" for s in open_sessions
             )
             + "."
         )
-    elif sessions:
-        parts.append("The next sessions are full; you can join the waitlist.")
-    else:
-        parts.append("There are no sessions in the next three weeks.")
-    return " ".join(parts)
+    if sessions:
+        return "The next sessions are full; you can join the waitlist."
+    return "There are no sessions in the next three weeks."

@@ -24,6 +24,14 @@ FILLER = frozenset(
     | {"am", "are", "'m", "'re", "he", "she", "his", "her", "they", "their", "just", "really", "always"}
 )
 TITLE_WEIGHT, ALIAS_WEIGHT, BODY_WEIGHT = 3, 3, 1
+# Two words in a row of one article's short alias ("lane keeping" of "lane keeping assist"): said
+# that way, they point at it more than the same words apart would.
+PAIR_WEIGHT = 3.0
+PAIR_ALIAS_WORDS = 3  # of a longer alias ("exclamation mark in circle") two words say too little
+CONTENT_STOP_WORDS = frozenset(
+    {"keep", "back", "front", "side", "top", "bottom", "full", "empty", "call", "show"}
+)
+MATCHED_WEIGHT = 2.0  # a word many articles share ("4", "come", "speed") is no match of its own
 K1, B = 1.2, 0.75
 
 
@@ -32,6 +40,7 @@ class Hit:
     article_id: str
     score: float
     phrase: str | None  # the alias or title found verbatim in the question, if any
+    words: int = 0  # how many of the question's words it has (a pair of an alias's words: one more)
 
 
 class Retriever:
@@ -39,6 +48,7 @@ class Retriever:
         """`ignore`: words that never say which article (model and trim names)."""
         self._ignore = ignore
         self._phrases: dict[tuple[str, ...], str] = {}
+        pairs: dict[tuple[str, str], set[str]] = defaultdict(set)
         postings: dict[str, dict[str, float]] = defaultdict(dict)
         lengths: dict[str, float] = {}
         texts = {a.id: [a.title, *a.aliases] for a in articles.values()}
@@ -50,6 +60,9 @@ class Retriever:
                 phrase = _without_filler(name)
                 if 0 < len(phrase) <= MAX_ALIAS_WORDS:
                     self._phrases.setdefault(phrase, article.id)
+                for pair in zip(phrase, phrase[1:], strict=False) if len(phrase) <= PAIR_ALIAS_WORDS else ():
+                    if _pair_counts(pair, ignore):
+                        pairs[pair].add(article.id)
             weighted = Counter({w: BODY_WEIGHT * c for w, c in Counter(body).items()})
             for index, name in enumerate(names):
                 weighted.update({w: TITLE_WEIGHT if index == 0 else ALIAS_WEIGHT for w in set(name)})
@@ -71,18 +84,28 @@ class Retriever:
                 for article_id, tf in documents.items()
             }
         self._corrections = _deletion_index(self._weights)
+        # Only pairs that belong to one article say which one.
+        self._pairs = {pair: ids.pop() for pair, ids in pairs.items() if len(ids) == 1}
 
     def search(self, question: str, limit: int = 3) -> list[Hit]:
         words = [self.correct(w) for w in lemmas(question) if w not in self._ignore]
         phrase_hits = self._phrase_hits(list(_without_filler(words)))
         scores: dict[str, float] = defaultdict(float)
+        matched: Counter[str] = Counter()
         for word in {w for w in words if not is_stop(w)}:
             for article_id, weight in self._weights.get(word, {}).items():
                 scores[article_id] += weight
+                matched[article_id] += weight >= MATCHED_WEIGHT
         for article_id, (_, length) in phrase_hits.items():
             scores[article_id] += 10.0 * length
+        plain = _without_filler(words)
+        for pair in set(zip(plain, plain[1:], strict=False)):
+            article_id = self._pairs.get(pair)
+            if article_id is not None and article_id not in phrase_hits:
+                scores[article_id] += PAIR_WEIGHT
+                matched[article_id] += 1
         ranked = heapq.nlargest(limit, scores.items(), key=lambda item: item[1])
-        return [Hit(a, s, phrase_hits.get(a, (None, 0))[0]) for a, s in ranked]
+        return [Hit(a, s, phrase_hits.get(a, (None, 0))[0], matched[a]) for a, s in ranked]
 
     def correct(self, word: str) -> str:
         """The word itself if known (or too short to guess), else a known word one edit away."""
@@ -103,6 +126,13 @@ class Retriever:
                 if article_id and (size > 1 or not is_stop(words[start])) and article_id not in found:
                     found[article_id] = (" ".join(words[start : start + size]), size)
         return found
+
+
+def _pair_counts(pair: tuple[str, str], ignore: frozenset[str]) -> bool:
+    """A pair of an alias's words says which article when both say something: no vehicle name,
+    no "car" or "when" ("beeps when" says little), though a few of English's stop words do name
+    things ("lane keeping", "back seat")."""
+    return not any(w in ignore or (is_stop(w) and w not in CONTENT_STOP_WORDS) for w in pair)
 
 
 def _without_filler(words: list[str]) -> tuple[str, ...]:
