@@ -117,6 +117,7 @@ def guard() -> ServiceBookingGuard:
         ("rotate the tires on my tessa friday at 1, I'll wait, 312 555 0199 texting ok", True),
         ("brakes grinding, can you take a look tomorrow", True),
         ("oil chnage thursday morning", True),
+        ("my oil change light came on, 2022 lumen", True),
         ("how much is a wheel alignment", False),
         ("how often should the tires be rotated", False),
         ("reschedule my brake inspection", False),

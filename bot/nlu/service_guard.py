@@ -5,9 +5,9 @@ all-in-one request with a phone number ("tire rotation friday 2pm, my cell is ..
 contact details; both must start the service booking. The menu (names, aliases, symptoms) is read
 from `knowledge/schedule.yml` when the model loads and again when it changes, so a dealer's new
 alias or symptom counts without retraining. A service named with booking words ("book", "can I
-get", "for my ..."), a day or time, a phone number or how they'll get around is a booking; a
-question about a service ("how much is an oil change?", "how often do I need one?") is not, nor
-is cancelling or moving one ("reschedule my brake inspection").
+get", "for my ..."), a day or time, a phone number, a model year or how they'll get around is a
+booking; a question about a service ("how much is an oil change?", "how often do I need one?")
+is not, nor is cancelling or moving one ("reschedule my brake inspection").
 """
 
 from __future__ import annotations
@@ -49,6 +49,7 @@ QUESTION = re.compile(
 CHANGE = re.compile(
     r"\b(cancel\w*|reschedul\w*|re-schedul\w*|move|moving|postpone|push\b.{0,30}\bback)\b", re.IGNORECASE
 )
+MODEL_YEAR = re.compile(r"\b(19|20)\d\d\b")
 PHONE = re.compile(r"\(?\d{3}\)?[\s.-]?\d{3}[\s.-]?\d{4}\b")
 
 
@@ -90,7 +91,11 @@ class ServiceBookingGuard(GraphComponent, IntentClassifier):
         if not self._schedule.current().services_in(text):
             return False
         return bool(
-            BOOKING_WORDS.search(text) or mentions_time(text) or PHONE.search(text) or transport_in(text)
+            BOOKING_WORDS.search(text)
+            or mentions_time(text)
+            or PHONE.search(text)
+            or transport_in(text)
+            or MODEL_YEAR.search(text)  # "my oil change light came on, 2022 lumen"
         )
 
 
