@@ -22,12 +22,15 @@ from actions.common import AsksNextQuestion, Question, channel_of, customer_id, 
 from actions.contact import validate_phone_and_consent
 from bot.booking import Preference, UnreadableTime, mentions_time, read_preference, steps
 from bot.booking.choosing import chosen_start, position_in
+from bot.booking.talk import is_side_question, transport_in
+from bot.booking.when import next_weekday_read
 from bot.profile import (
     ContactDetails,
     InvalidVin,
     VehicleDetails,
     normalise_phone,
     normalise_vin,
+    texting_consent_in,
 )
 from bot.services import Services
 
@@ -48,22 +51,13 @@ FORM_SLOTS = (
 )
 # What the confirmation's summary shows; changing any of them means confirming again.
 CONFIRMED_SLOTS = ("service_items", "service_vehicle", "vin", "service_when", "service_transport")
-TRANSPORT = {
-    "loaner": ("loaner", "courtesy", "rental", "borrow", "another car", "car to drive"),
-    "shuttle": ("shuttle", "ride", "drop me", "drive me", "lift"),
-    "wait": ("wait", "i'll wait", "stay", "lounge", "hang out", "waiting"),
-}
+TRANSPORT = ("loaner", "shuttle", "wait")
 TRANSPORT_WORDS = {"loaner": "a loaner car", "shuttle": "a shuttle ride", "wait": "waiting at the dealership"}
-SIDE_INTENTS = {
-    "ask_vehicle",
-    "ask_info",
-    "tell_more",
-    "ask_price",
-    "human_handoff",
-    "escalate",
-    "stop",
-    "bot_challenge",
-}
+# Messages these intents carry go to their own rules (a person, a price, stopping), never to a slot.
+ELSEWHERE_INTENTS = {"ask_price", "human_handoff", "escalate", "stop", "bot_challenge"}
+# The classifier's "question" intents: their messages fill slots only when they aren't questions
+# by their form ("2025 tessa platinum", "I'll wait in the lounge" are answers).
+QUESTION_INTENTS = {"ask_vehicle", "ask_info", "tell_more"}
 
 
 def _label(start: datetime) -> str:
@@ -71,15 +65,41 @@ def _label(start: datetime) -> str:
 
 
 def _said(tracker: Tracker, slot: str) -> str:
-    """The customer's words, where they may fill `slot`: the answer to its question whatever the
-    classifier thought of it, or any message that isn't a question on the side ("does the Tessa
-    have heated seats?"); never a button payload like '/book_service{...}'."""
+    """The customer's words, where they may fill `slot`: any message that isn't a question on the
+    side ("does the Tessa have heated seats?", "what time do you close on saturday?"), whatever
+    the classifier thought of it, at any question; never a button payload like
+    '/book_service{...}', nor a request for a person, a price or to stop."""
     text = tracker.latest_message.get("text") or ""
-    if text.startswith("/"):
+    intent = tracker.latest_message.get("intent", {}).get("name")
+    if text.startswith("/") or intent in ELSEWHERE_INTENTS or is_side_question(text):
         return ""
-    if tracker.get_slot("requested_slot") == slot:
-        return text
-    return "" if tracker.latest_message.get("intent", {}).get("name") in SIDE_INTENTS else text
+    return text
+
+
+def _asked(tracker: Tracker, slot: str) -> bool:
+    return tracker.get_slot("requested_slot") == slot
+
+
+def _misses(tracker: Tracker, slot: str) -> int:
+    """How many messages the customer has sent since `slot`'s question was first asked (this one
+    included): 1 for the first answer. Used to re-ask in other words, then to stop asking."""
+    count = 0
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            count += 1
+        elif (
+            event.get("event") == "slot"
+            and event.get("name") == "requested_slot"
+            and event.get("value") != slot
+        ):
+            break
+    return max(count, 1)
+
+
+def _answered_something_else(tracker: Tracker, slot: str) -> bool:
+    """Whether this message gave another of the form's values ("312 555 0172, texts ok" at the
+    transport question): then not answering `slot` is no mistake to point out."""
+    return any(name != slot and value is not None for name, value in tracker.slots_to_validate().items())
 
 
 def _services(tracker: Tracker) -> list[str]:
@@ -196,7 +216,11 @@ class ValidateServiceForm(AsksNextQuestion, FormValidationAction):
         text = str(value or "")
         chosen = [s for s in text.split(",") if s in schedule.services] or schedule.services_in(text)
         if not chosen:
-            dispatcher.utter_message(response="utter_service_not_on_menu")
+            if not _answered_something_else(tracker, "service_items"):
+                again = _misses(tracker, "service_items") % 2 == 0
+                dispatcher.utter_message(
+                    response="utter_service_not_on_menu_again" if again else "utter_service_not_on_menu"
+                )
             return {"service_items": None}
         vehicle = _vehicle(self.services, tracker)
         slots = self._fit(chosen, vehicle, dispatcher) if vehicle else {"service_items": ",".join(chosen)}
@@ -213,9 +237,21 @@ class ValidateServiceForm(AsksNextQuestion, FormValidationAction):
     async def extract_service_vehicle(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """A car named in any message ("... for my 2023 Lumen", "actually it's the Tessa")."""
-        found = _vehicle_in(self.services, _said(tracker, "service_vehicle"))
-        return {"service_vehicle": _vehicle_label(found)} if found else {}
+        """A car named in any message ("... for my 2023 Lumen", "actually it's the Tessa"). Said
+        again later it refines the car: the same model adds the year or trim ("2025 tessa
+        platinum" after "my tesa"), another model replaces it."""
+        said = _said(tracker, "service_vehicle")
+        intent = tracker.latest_message.get("intent", {}).get("name")
+        if intent in QUESTION_INTENTS and not _asked(tracker, "service_vehicle") and len(said.split()) > 6:
+            return {}  # a longer message about a car is a question about it, not which car to service
+        found = _vehicle_in(self.services, said)
+        if found is None:
+            return {"service_vehicle": said} if said and _asked(tracker, "service_vehicle") else {}
+        current = _vehicle(self.services, tracker)
+        if current is not None and current.model == found.model:
+            found = VehicleDetails(found.model, found.trim or current.trim, found.year or current.year)
+        label = _vehicle_label(found)
+        return {"service_vehicle": label} if label != tracker.get_slot("service_vehicle") else {}
 
     async def validate_service_vehicle(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -224,8 +260,13 @@ class ValidateServiceForm(AsksNextQuestion, FormValidationAction):
             self.services, str(value or "")
         )
         if vehicle is None:
-            models = ", ".join(self.services.knowledge.base.lineup.models)
-            dispatcher.utter_message(response="utter_which_corvane_to_service", models=models)
+            if not _answered_something_else(tracker, "service_vehicle"):
+                models = ", ".join(self.services.knowledge.base.lineup.models)
+                again = _misses(tracker, "service_vehicle") % 2 == 0
+                dispatcher.utter_message(
+                    response="utter_which_corvane_again" if again else "utter_which_corvane_to_service",
+                    models=models,
+                )
             return {"service_vehicle": None}
         slots = {"service_vehicle": _vehicle_label(vehicle)}
         if _services(tracker):
@@ -290,18 +331,32 @@ class ValidateServiceForm(AsksNextQuestion, FormValidationAction):
     async def extract_service_transport(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        choice = _transport(_said(tracker, "service_transport"))
-        if choice == "wait" and tracker.get_slot("requested_slot") != "service_transport":
-            return {}  # "wait, make it Thursday" isn't an answer to how they'll get around
-        return {"service_transport": choice} if choice else {}
+        """ "I'll wait", "need a loaner", "can I get the shuttle" in any message, the first
+        included; a bare "wait" or "a ride" only as the answer to the question ("wait, make it
+        Thursday" is no answer)."""
+        said = _said(tracker, "service_transport")
+        asked = _asked(tracker, "service_transport")
+        choice = transport_in(said, asked)
+        if choice:
+            return {"service_transport": choice}
+        return {"service_transport": said} if said and asked else {}
 
     def validate_service_transport(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        choice = str(value) if value in TRANSPORT else _transport(str(value or ""))
-        if choice is None:
-            dispatcher.utter_message(response="utter_transport_not_caught")
-        return {"service_transport": choice}
+        """A choice; else said once, then in other words; the third time the customer is put down
+        as waiting (the default), said so, and can still change it at the confirmation."""
+        choice = str(value) if value in TRANSPORT else transport_in(str(value or ""), asked=True)
+        if choice is not None or _answered_something_else(tracker, "service_transport"):
+            return {"service_transport": choice}
+        misses = _misses(tracker, "service_transport")
+        if misses >= 3:
+            dispatcher.utter_message(response="utter_transport_assumed_wait")
+            return {"service_transport": "wait"}
+        dispatcher.utter_message(
+            response="utter_transport_not_caught_again" if misses == 2 else "utter_transport_not_caught"
+        )
+        return {"service_transport": None}
 
     # --- a number for the service desk -----------------------------------------------------
 
@@ -312,7 +367,51 @@ class ValidateServiceForm(AsksNextQuestion, FormValidationAction):
         day or time said instead ("actually make it Friday") is taken by the when-question."""
         if mentions_time(str(value or "")):
             return {"phone": None}
-        return validate_phone_and_consent(value, dispatcher, tracker)
+        quiet = CollectingDispatcher()
+        checked = validate_phone_and_consent(value, quiet, tracker)
+        if checked.get("phone") or checked.get("phone_declined"):
+            return checked
+        if not _asked(tracker, "phone") or _answered_something_else(tracker, "phone"):
+            return {"phone": None}  # no number in a message that answered something else
+        misses = _misses(tracker, "phone")
+        if misses >= 3:  # never the same complaint a third time: book without a number
+            dispatcher.utter_message(response="utter_service_phone_skipped")
+            return {"phone": None, "phone_declined": True}
+        if misses == 2:
+            dispatcher.utter_message(response="utter_service_phone_again")
+        else:
+            dispatcher.messages.extend(quiet.messages)  # why the number isn't valid
+        return {"phone": None}
+
+    # --- texting about this booking ----------------------------------------------------------
+
+    async def extract_sms_consent(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """ "yes you can text me", "texts ok", "don't text me" answer the texting question
+        whatever the classifier thought (it may take them for leaving contact details)."""
+        if not _asked(tracker, "sms_consent"):
+            return {}
+        said = _said(tracker, "sms_consent")
+        consent = texting_consent_in(said)
+        if consent is None:
+            consent = {"affirm": True, "deny": False}.get(
+                tracker.latest_message.get("intent", {}).get("name")
+            )
+        if consent is None and said:
+            return {"sms_consent": said}  # explained by validate_sms_consent
+        return {} if consent is None else {"sms_consent": consent}
+
+    def validate_sms_consent(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if isinstance(value, bool) or _answered_something_else(tracker, "sms_consent"):
+            return {"sms_consent": value if isinstance(value, bool) else None}
+        if _misses(tracker, "sms_consent") >= 2:
+            dispatcher.utter_message(response="utter_sms_consent_assumed_no")
+            return {"sms_consent": False}
+        dispatcher.utter_message(response="utter_sms_consent_not_caught")
+        return {"sms_consent": None}
 
     # --- the confirmation --------------------------------------------------------------------
 
@@ -336,11 +435,6 @@ def _before_this_message(tracker: Tracker, slot: str) -> Any:
         if event.get("event") == "user":
             break
     return next((e.get("value") for e in events if e.get("event") == "slot" and e.get("name") == slot), None)
-
-
-def _transport(text: str) -> str | None:
-    said = " " + " ".join(re.findall(r"[a-z']+", text.lower())) + " "
-    return next((choice for choice, words in TRANSPORT.items() if any(f" {w} " in said for w in words)), None)
 
 
 def _in_range(start: datetime, wanted: Preference) -> bool:
@@ -378,6 +472,9 @@ async def _resolve_when(
     except UnreadableTime as reason:
         dispatcher.utter_message(text=str(reason))
         return {"service_when": None}
+    next_week = next_weekday_read(text, services.now().date()) if start is None else None
+    if next_week is not None and next_week == wanted.day:  # say which Wednesday "next Wednesday" is
+        dispatcher.utter_message(response="utter_next_weekday_read", day=f"{next_week:%A %b} {next_week.day}")
     offer = await asyncio.to_thread(
         bookings.service_offers, wanted, bookings.service_minutes(service_ids), services.now()
     )

@@ -44,6 +44,7 @@ FAST_FILES = {
     "test_store.py",
     "test_booking.py",
     "test_service_booking.py",
+    "test_service_talk.py",
     "test_integrity.py",
     "test_outbox.py",
     "test_reminders.py",

@@ -73,6 +73,7 @@ VALIDATORS = [
     (ValidateServiceForm, "service_when", {"service_items": "oil-change"}, None),
     (ValidateServiceForm, "service_transport", {}, None),
     (ValidateServiceForm, "phone", {}, _valid(normalise_phone)),
+    (ValidateServiceForm, "sms_consent", {"phone": "+13125550142"}, None),
     (ValidateServiceForm, "service_confirm", {"service_when": "2026-12-01T09:00:00-06:00"}, None),
     (ValidateBookingChangeForm, "booking_code", {}, None),
     (ValidateVehicleForm, "vehicle_description", {}, None),

@@ -19,6 +19,7 @@ from bot.booking.when import (
     UnreadableTime,
     day_named,
     mentions_time,
+    next_week_day,
     read_preference,
     time_named,
 )
@@ -146,6 +147,8 @@ def _narrowed(said: str, offered: list[datetime], now: datetime) -> list[datetim
     weekday = _WEEKDAY.search(said)
     if weekday:
         fitting = [s for s in fitting if s.weekday() == WEEKDAYS[weekday[1]]]
+        if re.search(r"\bnext\s+" + re.escape(weekday[0]), said):  # "next wednesday": next week's
+            fitting = [s for s in fitting if s.date() == next_week_day(WEEKDAYS[weekday[1]], now.date())]
     week = re.search(r"\b(this|next|following) (week|weekend)\b", said)
     day = _day(said, now.date()) if not weekday and not week else None
     if day is not None:

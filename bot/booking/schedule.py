@@ -22,6 +22,7 @@ class Service:
     name: str
     minutes: int
     aliases: tuple[str, ...] = ()
+    symptoms: tuple[str, ...] = ()  # problems that mean this service ("grinding noise when I brake")
     not_for: tuple[str, ...] = ()  # models it doesn't apply to ("no oil change for an Ion")
     only_for: tuple[str, ...] = ()
     needs_vin: bool = False
@@ -91,8 +92,11 @@ class Schedule:
         return found[0] if found else None
 
     def services_in(self, text: str) -> list[str]:
-        """The menu services a message names ("oil change and rotate tires", "my brakes are squeaking")."""
-        return _named_in(text, {s.id: (s.name, *s.aliases) for s in self.services.values()})
+        """The menu services a message names or describes ("oil change and rotate tires", "my
+        brakes are squeaking", "tires wearing unevenly"), tolerating word order and small typos
+        ("oil chnage", "tire rotaton")."""
+        names = {s.id: (s.name, *s.aliases, *s.symptoms) for s in self.services.values()}
+        return _named_in(text, names, tolerant=True)
 
     def fits(self, service_id: str, model: str | None) -> bool:
         """Whether a service applies to a model (any service does when the model isn't known)."""
@@ -126,18 +130,94 @@ class Schedule:
         return [s for s in starts if after <= s < before]
 
 
-def _named_in(text: str, names_of: dict[str, tuple[str, ...]]) -> list[str]:
+def _named_in(text: str, names_of: dict[str, tuple[str, ...]], tolerant: bool = False) -> list[str]:
     """Ids whose name or alias appears in `text` as whole words, longest names first, each text
-    span used once ("battery health check" is the EV check, not also the battery test)."""
+    span used once ("battery health check" is the EV check, not also the battery test). With
+    `tolerant`, what's left is then matched word by word (see `_loosely_named`)."""
     said = f" {' '.join(re.sub(r'[^a-z0-9 ]', ' ', text.lower().replace('-', ' ')).split())} "
     found: list[str] = []
-    for name, item in sorted(
+    pairs = sorted(
         ((" ".join(n.lower().replace("-", " ").split()), i) for i, names in names_of.items() for n in names),
         key=lambda pair: -len(pair[0]),
-    ):
+    )
+    for name, item in pairs:
         if f" {name} " in said:
             said = said.replace(f" {name} ", " | ", 1)
             if item not in found:
+                found.append(item)
+    if tolerant:
+        for item in _loosely_named(said, pairs):
+            if item not in found:
+                found.append(item)
+    return found
+
+
+# Words a phrase can do without ("grinding noise when I brake" = "brake grinding noise").
+_FILLER = frozenset("a an the my is are am when i it to of on in at and for me its it's while".split())
+_SUFFIXES = ("ing", "ly", "ed", "es", "s", "y")
+
+
+def _stem(word: str) -> str:
+    """A crude stem, enough to make "tires wearing unevenly" meet "uneven tire wear"."""
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
+
+
+def _close(said: str, wanted: str) -> bool:
+    """The same stem, or one typo apart for words of four letters or more: a letter added,
+    dropped or two swapped ("chnage" is "change", "rotaton" is "rotation"), or a letter changed
+    in words of seven or more (so "better" stays "better", not "battery")."""
+    if said == wanted:
+        return True
+    if min(len(said), len(wanted)) < 4 or abs(len(said) - len(wanted)) > 1:
+        return False
+    return _one_edit(said, wanted)
+
+
+def _one_edit(a: str, b: str) -> bool:
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return (len(diff) == 1 and len(a) >= 7) or (  # a changed letter only in long words ("better")
+            len(diff) == 2
+            and diff[1] == diff[0] + 1
+            and a[diff[0]] == b[diff[1]]
+            and a[diff[1]] == b[diff[0]]
+        )
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
+
+
+def _loosely_named(said: str, pairs: list[tuple[str, str]]) -> list[str]:
+    """Ids of names whose words are all in what's left of the message, in any order, within a
+    few words of each other, each word allowing one typo; each message word used once."""
+    words = [(w, _stem(w)) for w in said.split() if w != "|"]
+    used: set[int] = set()
+    found: list[str] = []
+    for name, item in pairs:
+        wanted = [_stem(w) for w in name.split() if w not in _FILLER]
+        if not wanted or (len(wanted) == 1 and len(wanted[0]) < 5):
+            continue  # a short single word ("oil", "lube") only counts spelled right
+        positions: list[int] = []
+        for stem in wanted:
+            position = next(
+                (
+                    i
+                    for i, (word, word_stem) in enumerate(words)
+                    if i not in used
+                    and i not in positions
+                    and word not in _FILLER
+                    and _close(word_stem, stem)
+                ),
+                None,
+            )
+            if position is None:
+                break
+            positions.append(position)
+        else:
+            if max(positions) - min(positions) <= len(wanted) + 2:
+                used.update(positions)
                 found.append(item)
     return found
 
@@ -177,11 +257,16 @@ def load(path: Path, tz: ZoneInfo) -> tuple[Schedule, list[Problem]]:
             report(("service", "menu", service_id), "needs a 'name' and 'minutes' (a positive whole number)")
             continue
         price, price_from = _prices(spec, lambda f, m, s=service_id: report(("service", "menu", s, f), m))
+        for field in ("aliases", "symptoms"):
+            if not isinstance(spec.get(field) or [], list):
+                report(("service", "menu", service_id, field), "must be a list of phrases, like [oil light]")
+                spec = {**spec, field: []}
         services[service_id] = Service(
             id=service_id,
             name=spec["name"],
             minutes=spec["minutes"],
-            aliases=tuple(spec.get("aliases") or ()),
+            aliases=tuple(str(a) for a in spec.get("aliases") or ()),
+            symptoms=tuple(str(a) for a in spec.get("symptoms") or ()),
             not_for=tuple(spec.get("not_for") or ()),
             only_for=tuple(spec.get("only_for") or ()),
             needs_vin=bool(spec.get("needs_vin")),
@@ -190,6 +275,7 @@ def load(path: Path, tz: ZoneInfo) -> tuple[Schedule, list[Problem]]:
             price_from=price_from,
             price_note=str(spec["price_note"]) if spec.get("price_note") else None,
         )
+    _check_phrases(services, report)
     clinics = {}
     for clinic_id, spec in (data.get("clinics") or {}).items():
         clinic = _clinic(
@@ -199,6 +285,24 @@ def load(path: Path, tz: ZoneInfo) -> tuple[Schedule, list[Problem]]:
             clinics[clinic_id] = clinic
     schedule = Schedule(services, clinics, hours, bays, slot, tz)
     return schedule, problems
+
+
+def _check_phrases(services: dict[str, Service], report: Any) -> None:
+    """Aliases and symptoms must be lists of words, and no phrase may mean two services (which
+    one would a customer get?)."""
+    owner: dict[str, str] = {}
+    for service in services.values():
+        for field, phrases in (("aliases", service.aliases), ("symptoms", service.symptoms)):
+            for phrase in phrases:
+                key = " ".join(re.sub(r"[^a-z0-9 ]", " ", phrase.lower().replace("-", " ")).split())
+                if not key:
+                    report(("service", "menu", service.id, field), f"{phrase!r} has no words in it")
+                elif owner.get(key, service.id) != service.id:
+                    report(
+                        ("service", "menu", service.id, field),
+                        f"{phrase!r} already means {owner[key]}; a phrase can name one service only",
+                    )
+                owner.setdefault(key, service.id)
 
 
 def _clinic(clinic_id: str, spec: dict[str, Any], report: Any) -> Clinic | None:

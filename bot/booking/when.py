@@ -181,8 +181,9 @@ def _day(said: str, today: date) -> date | None:
         return _month_day(int(numeric[1]), int(numeric[2]), today)
     weekday = re.search(rf"\b(next\s+)?({_WEEKDAY})\b", said)
     if weekday:
-        ahead = (WEEKDAYS[weekday[2]] - today.weekday()) % 7 or 7
-        return today + timedelta(days=ahead)
+        return (
+            next_week_day(WEEKDAYS[weekday[2]], today) if weekday[1] else _coming(WEEKDAYS[weekday[2]], today)
+        )
     ordinal = re.search(rf"\bthe\s+{_ORDINAL}\b|\b(\d{{1,2}})(?:st|nd|rd|th)\b", said)
     if ordinal:
         number = int(ordinal[1] or ordinal[2])
@@ -197,6 +198,31 @@ def _day(said: str, today: date) -> date | None:
     if "next week" in said:
         return today + timedelta(days=7 - today.weekday())  # Monday
     return _dateparser_day(said, today)
+
+
+def _coming(weekday: int, today: date) -> date:
+    """The next such weekday after today ("friday" said on a Tuesday is this Friday)."""
+    return today + timedelta(days=(weekday - today.weekday()) % 7 or 7)
+
+
+def next_week_day(weekday: int, today: date) -> date:
+    """ "Next Wednesday": that day in the coming Monday-to-Sunday week, which is what most people
+    mean ("next Wednesday" said on a Tuesday is eight days away, not tomorrow); never earlier
+    than the plain weekday would be."""
+    monday = today + timedelta(days=7 - today.weekday())
+    return max(monday + timedelta(days=weekday), _coming(weekday, today))
+
+
+def next_weekday_read(text: str, today: date) -> date | None:
+    """The day "next <weekday>" was read as, when that differs from the coming such weekday (so
+    the reply can say which one it took); None otherwise."""
+    said = text.lower()
+    named = re.search(rf"\bnext\s+({_WEEKDAY})\b", said)
+    if not named:
+        return None
+    weekday = WEEKDAYS[named[1]]
+    read = next_week_day(weekday, today)
+    return read if read != _coming(weekday, today) else None
 
 
 def _month_day(month: int, number: int, today: date) -> date:

@@ -1,0 +1,104 @@
+"""A guard that reads a message naming a service on the menu as a service booking.
+
+"Oil change for my 2023 Lumen LE" looked like a vehicle question to the classifier, and an
+all-in-one request with a phone number ("tire rotation friday 2pm, my cell is ...") like leaving
+contact details; both must start the service booking. The menu (names, aliases, symptoms) is read
+from `knowledge/schedule.yml` when the model loads and again when it changes, so a dealer's new
+alias or symptom counts without retraining. A service named with booking words ("book", "can I
+get", "for my ..."), a day or time, a phone number, a model year or how they'll get around is a
+booking; a question about a service ("how much is an oil change?", "how often do I need one?")
+is not, nor is cancelling or moving one ("reschedule my brake inspection").
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.booking.schedule import Schedule, load
+from bot.booking.talk import transport_in
+from bot.booking.when import mentions_time
+from bot.config import knowledge_dir
+from bot.services import Watched
+
+BOOKING_WORDS = re.compile(
+    r"\b(book|booking|schedule|appointment|appt|reserve|slot|opening|bring (it|her|him|my \w+|the \w+|\w+) in"
+    r"|come in|drop (it|her|him|my \w+|the \w+|\w+)? ?off|fit (me|us|it|her|him) in"
+    r"|get (it|her|him|my|the|a|an|me|in)"
+    r"|need|needs|want|wanna|would like|i'd like|id like|looked at|look at|take a look|checked|check out"
+    r"|can (i|you|we|u)|could (i|you|we|u)|please|pls|for my|on my|for our|on our)\b",
+    re.IGNORECASE,
+)
+# A question about a service ("how much is an oil change?") unless it asks for a time ("what can
+# you do tomorrow?"); and changes to a booking already made.
+QUESTION = re.compile(
+    r"^\W*(how (much|often|long|many)|what|what's|whats|why|which|is|are|does|do i need|do you (do|offer)"
+    r"|should|when should|when do i)\b",
+    re.IGNORECASE,
+)
+CHANGE = re.compile(
+    r"\b(cancel\w*|reschedul\w*|re-schedul\w*|move|moving|postpone|push\b.{0,30}\bback)\b", re.IGNORECASE
+)
+MODEL_YEAR = re.compile(r"\b(19|20)\d\d\b")
+PHONE = re.compile(r"\(?\d{3}\)?[\s.-]?\d{3}[\s.-]?\d{4}\b")
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class ServiceBookingGuard(GraphComponent, IntentClassifier):
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {"intent": "book_service"}
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> ServiceBookingGuard:
+        directory = knowledge_dir()
+        return cls(config, Watched(directory, lambda _: _menu(directory / "schedule.yml")))
+
+    def __init__(self, config: dict[str, Any], schedule: Watched[Schedule]) -> None:
+        self._intent = config.get("intent") or "book_service"
+        self._schedule = schedule
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            if self.matches(message.get(TEXT) or ""):
+                intent = {"name": self._intent, "confidence": 1.0}
+                message.set(INTENT, intent, add_to_output=True)
+                ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != self._intent]
+                message.set(INTENT_RANKING_KEY, [intent, *ranking], add_to_output=True)
+        return messages
+
+    def matches(self, text: str) -> bool:
+        """A menu service named (or described) together with booking words, a day or time, a
+        phone number or a transport choice; not a question about it, nor a change to a booking."""
+        if text.startswith("/") or CHANGE.search(text) or (QUESTION.search(text) and not mentions_time(text)):
+            return False
+        if not self._schedule.current().services_in(text):
+            return False
+        return bool(
+            BOOKING_WORDS.search(text)
+            or mentions_time(text)
+            or PHONE.search(text)
+            or transport_in(text)
+            or MODEL_YEAR.search(text)  # "my oil change light came on, 2022 lumen"
+        )
+
+
+def _menu(path: Path) -> Schedule:
+    """The service menu (the time zone doesn't matter for naming services)."""
+    return load(path, ZoneInfo("UTC"))[0]

@@ -1,0 +1,212 @@
+"""Service bookings that survive real replies (issue 14), in-process: how the transport, side
+questions, symptoms, typos and "next <weekday>" are read, which messages the NLU guard makes a
+service booking, and the service form's validators with real rasa_sdk Trackers."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.service import ValidateServiceForm
+from bot.booking.schedule import load
+from bot.booking.talk import is_side_question, transport_in
+from bot.booking.when import next_weekday_read, read_preference
+from bot.config import knowledge_dir
+from bot.nlu.service_guard import ServiceBookingGuard, _menu
+from bot.services import Watched
+from tests.dealer import TZ
+from tests.forms import tracker
+
+MENU = load(knowledge_dir() / "schedule.yml", ZoneInfo("UTC"))[0]
+
+
+@pytest.mark.parametrize(
+    ("said", "asked", "choice"),
+    [
+        ("brake check on my 2022 Forge Thursday 8am, I'll just wait for it", False, "wait"),
+        ("ill wait", False, "wait"),
+        ("i will hang around in the lounge", False, "wait"),
+        ("I'd be in the waiting room", False, "wait"),
+        ("gonna wait there", False, "wait"),
+        ("I need a loaner please", False, "loaner"),
+        ("any chance of a courtesy car", False, "loaner"),
+        ("could I grab the shuttle", False, "shuttle"),
+        ("a ride back to work would help", False, "shuttle"),
+        ("no loaner needed, i'll stay", False, "wait"),
+        ("i don't need a rental, I will wait", False, "wait"),
+        ("wait, make it friday instead", False, None),
+        ("wait, make it friday instead", True, None),
+        ("wait actually the 10am", True, None),
+        ("wait", True, "wait"),
+        ("waiting", True, "wait"),
+        ("lounge is fine", True, "wait"),
+        ("a ride", True, "shuttle"),
+        ("yes", True, None),
+        ("yes, book it", True, None),
+    ],
+)
+def test_how_they_get_around_is_read_from_any_message(said, asked, choice):
+    assert transport_in(said, asked) == choice
+
+
+@pytest.mark.parametrize(
+    ("said", "side"),
+    [
+        ("what time are you open till on saturdays?", True),
+        ("do you guys have loaners?", True),
+        ("is there a shuttle?", True),
+        ("does the Forge come with remote start?", True),
+        ("how long will it take?", True),
+        ("could I get the shuttle?", False),
+        ("can you do thursday at 9?", False),
+        ("how about monday 10am", False),
+        ("what about the 2pm one", False),
+        ("do you have anything on saturday?", False),
+        ("is 9:30 free?", False),
+        ("which one is soonest?", False),
+        ("2025 tessa platinum", False),
+        ("I'll wait in the lounge", False),
+        ("yes you can text me", False),
+    ],
+)
+def test_a_question_on_the_side_is_told_from_an_answer(said, side):
+    assert is_side_question(said) is side
+
+
+@pytest.mark.parametrize(
+    ("said", "service"),
+    [
+        ("there's a grinding noise whenever I brake", "brake-inspection"),
+        ("brakes grind when stopping", "brake-inspection"),
+        ("my oil change light is on", "oil-change"),
+        ("got the oil life low message", "oil-change"),
+        ("the tires are wearing unevenly", "tire-rotation"),
+        ("uneven wear on my tires", "tire-rotation"),
+        ("oil chnage", "oil-change"),
+        ("tire rotaton", "tire-rotation"),
+        ("need an alignmnet", "wheel-alignment"),
+        ("can you do better on the price", None),  # "better" is not "battery"
+    ],
+)
+def test_problems_and_typos_name_the_service(said, service):
+    assert MENU.services_in(said)[:1] == ([service] if service else [])
+
+
+def test_symptoms_are_checked_like_aliases(tmp_path: Path):
+    text = (knowledge_dir() / "schedule.yml").read_text(encoding="utf-8")
+    broken = text.replace("symptoms: [range dropped", "symptoms: [oil light, range dropped")
+    (tmp_path / "schedule.yml").write_text(broken, encoding="utf-8")
+    _, problems = load(tmp_path / "schedule.yml", ZoneInfo("UTC"))
+    assert any("'oil light' already means oil-change" in p.message for p in problems)
+
+
+@pytest.fixture(scope="module")
+def guard() -> ServiceBookingGuard:
+    directory = knowledge_dir()
+    return ServiceBookingGuard({}, Watched(directory, lambda _: _menu(directory / "schedule.yml")))
+
+
+@pytest.mark.parametrize(
+    ("said", "booking"),
+    [
+        ("oil change for my 2021 Lumen SE", True),
+        ("rotate the tires on my tessa friday at 1, I'll wait, 312 555 0199 texting ok", True),
+        ("brakes grinding, can you take a look tomorrow", True),
+        ("oil chnage thursday morning", True),
+        ("my oil change light came on, 2022 lumen", True),
+        ("how much is a wheel alignment", False),
+        ("how often should the tires be rotated", False),
+        ("reschedule my brake inspection", False),
+        ("cancel the oil change please", False),
+        ("can we push the tire rotation back a week", False),
+        ("what does the multi-point inspection cover?", False),
+    ],
+)
+def test_a_named_service_with_booking_words_is_a_service_booking(guard, said, booking):
+    assert guard.matches(said) is booking
+
+
+def test_next_weekday_is_next_weeks_and_said():
+    tuesday = date(2026, 12, 1)
+    at_nine = datetime.combine(tuesday, time(9), tzinfo=TZ)
+    assert read_preference("next wednesday at 10", at_nine).day == date(2026, 12, 9)
+    assert read_preference("wednesday at 10", at_nine).day == date(2026, 12, 2)
+    assert read_preference("next monday", at_nine).day == date(2026, 12, 7)
+    assert next_weekday_read("next wednesday at 10", tuesday) == date(2026, 12, 9)
+    assert next_weekday_read("next monday", tuesday) is None  # no other Monday it could be
+
+
+# --- the form's validators -------------------------------------------------------------------
+
+
+async def test_a_yes_at_the_transport_question_is_re_asked_in_other_words_then_defaults(
+    action_services,
+):
+    form = ValidateServiceForm(action_services)
+    responses = []
+    for misses in (1, 2, 3):
+        t = tracker("yes", "service_transport", "affirm", {})
+        t.events = [{"event": "user", "text": "yes"}] * misses
+        dispatcher = CollectingDispatcher()
+        result = form.validate_service_transport("yes", dispatcher, t, {})
+        responses.append([m["response"] for m in dispatcher.messages])
+    assert responses == [
+        ["utter_transport_not_caught"],
+        ["utter_transport_not_caught_again"],
+        ["utter_transport_assumed_wait"],
+    ]
+    assert result == {"service_transport": "wait"}
+
+
+async def test_a_phone_said_at_another_question_is_taken_with_its_consent(action_services):
+    form = ValidateServiceForm(action_services)
+    said = "(312) 555-0142 and yes you can text me"
+    dispatcher = CollectingDispatcher()
+    result = form.validate_phone(
+        "(312) 555-0142", dispatcher, tracker(said, "service_transport", "introduce", {}), {}
+    )
+    assert result == {"phone": "+13125550142", "sms_consent": True} and not dispatcher.messages
+
+
+async def test_yes_you_can_text_me_answers_the_texting_question(action_services):
+    form = ValidateServiceForm(action_services)
+    said = "yes you can text me"
+    t = tracker(said, "sms_consent", "introduce", {"phone": "+13125550142"})
+    assert await form.extract_sms_consent(CollectingDispatcher(), t, {}) == {"sms_consent": True}
+
+
+@pytest.mark.parametrize(
+    ("before", "said", "after"),
+    [
+        ("Tessa", "2025 tessa platinum", "2025 Tessa Platinum"),
+        ("Forge", "its a 2024 Forge Trail", "2024 Forge Trail"),
+        ("2021 Tessa", "actually the 2023 lumen", "2023 Lumen"),
+    ],
+)
+async def test_a_car_named_later_refines_the_one_being_serviced(action_services, before, said, after):
+    form = ValidateServiceForm(action_services)
+    t = tracker(
+        said, "service_when", "ask_vehicle", {"service_vehicle": before, "service_items": "oil-change"}
+    )
+    result = await form.extract_service_vehicle(CollectingDispatcher(), t, {})
+    assert result == {"service_vehicle": after}
+
+
+async def test_a_question_at_the_time_question_is_no_time(action_services):
+    form = ValidateServiceForm(action_services)
+    said = "what time do you close on saturday?"
+    t = tracker(
+        said, "service_when", "ask_info", {"service_items": "oil-change", "service_vehicle": "2022 Lumen"}
+    )
+    assert await form.extract_service_when(CollectingDispatcher(), t, {}) == {}
+    said = "I'll wait in the lounge"
+    t = tracker(
+        said, "service_when", "ask_info", {"service_items": "oil-change", "service_vehicle": "2022 Lumen"}
+    )
+    assert await form.extract_service_transport(CollectingDispatcher(), t, {}) == {
+        "service_transport": "wait"
+    }
