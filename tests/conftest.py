@@ -33,6 +33,7 @@ from tests.staff import STAFF_TOKEN
 FAST_FILES = {
     "test_actions.py",
     "test_clock.py",
+    "test_feature_guard.py",
     "test_steps.py",
     "test_responses.py",
     "test_replies.py",

@@ -22,13 +22,14 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.booking.schedule import Schedule, load
 from bot.booking.talk import transport_in
 from bot.booking.when import mentions_time
 from bot.config import knowledge_dir
+from bot.nlu.intents import force_intent
 from bot.services import Watched
 
 BOOKING_WORDS = re.compile(
@@ -77,10 +78,7 @@ class ServiceBookingGuard(GraphComponent, IntentClassifier):
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             if self.matches(message.get(TEXT) or ""):
-                intent = {"name": self._intent, "confidence": 1.0}
-                message.set(INTENT, intent, add_to_output=True)
-                ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != self._intent]
-                message.set(INTENT_RANKING_KEY, [intent, *ranking], add_to_output=True)
+                force_intent(message, self._intent)
         return messages
 
     def matches(self, text: str) -> bool:
