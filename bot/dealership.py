@@ -117,15 +117,17 @@ class Dealership:
         """Plain words for when a person will pick up a handoff made at `moment`."""
         if self.is_open(moment):
             return "Someone will reply shortly, usually within 15 minutes."
-        opening = self.next_opening(moment)
+        return f"We're closed right now, so someone will reply {self.when_open(moment)}."
+
+    def when_open(self, moment: datetime, department: str | None = None) -> str:
+        """The next opening after `moment` as said: "today at 7:00 AM", "on Monday at 9:00 AM"."""
+        opening = self.next_opening(moment, department)
         local = moment.astimezone(self.tz)
         if opening.date() == local.date():
-            when = f"today at {opening:%-I:%M %p}"
-        elif opening.date() == local.date() + timedelta(days=1):
-            when = f"tomorrow at {opening:%-I:%M %p}"
-        else:
-            when = f"on {opening:%A} at {opening:%-I:%M %p}"
-        return f"We're closed right now, so someone will reply {when}."
+            return f"today at {opening:%-I:%M %p}"
+        if opening.date() == local.date() + timedelta(days=1):
+            return f"tomorrow at {opening:%-I:%M %p}"
+        return f"on {opening:%A} at {opening:%-I:%M %p}"
 
 
 def check(path: Path) -> tuple[Dealership | None, list[Problem]]:
