@@ -46,6 +46,8 @@ FAST_FILES = {
     "test_service_booking.py",
     "test_integrity.py",
     "test_outbox.py",
+    "test_email.py",
+    "test_handoff_alerts.py",
     "test_reminders.py",
     "test_knowledge.py",
     "test_dealer_knowledge.py",

@@ -225,6 +225,7 @@ def tls_files(tmp_path: Path) -> tuple[Path, Path]:
     return cert, key
 
 
+@pytest.mark.processes  # openssl makes the certificate
 async def test_starttls_then_login_when_the_url_asks(
     outbox, database_url, unused_tcp_port, tls_files, monkeypatch
 ):

@@ -9,6 +9,8 @@ import asyncio
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
 from bot.channels.sms.models import OutboxMessage
@@ -27,7 +29,10 @@ from bot.profile.reach import (
 )
 from bot.profile.steps import Handoff, hand_off
 from bot.services import Services
+from bot.web.app import create_app
+from tests.console_client import log_in
 from tests.dealer import SHOP, TZ, services_on
+from tests.staff import AUTH, STAFF_TOKEN
 from tests.test_email import start_server
 
 TUESDAY_TEN = datetime(2026, 12, 1, 10, 0, tzinfo=TZ)  # sales (9-20) and service (7-18) open
@@ -300,3 +305,54 @@ def test_every_handoff_ends_up_taken_alerted_or_missed(database_url):
         rows = session.scalars(select(HandoffRequest)).all()
         assert {r.department for r in rows} == {"sales", "service"}
         assert any(r.missed_at for r in rows) and any(r.alerts == 2 for r in rows)
+
+
+@pytest.fixture
+async def fake_rasa(unused_tcp_port_factory):
+    """A stand-in for Rasa's HTTP API that keeps the events appended to conversations."""
+    port = unused_tcp_port_factory()
+    appended: list[dict] = []
+
+    async def events(request: web.Request) -> web.Response:
+        appended.extend(await request.json())
+        return web.json_response({"sender_id": request.match_info["sender"]})
+
+    app = web.Application()
+    app.router.add_post("/conversations/{sender}/tracker/events", events)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    yield f"http://127.0.0.1:{port}", appended
+    await runner.cleanup()
+
+
+async def test_staff_replies_are_signed_with_their_first_name_and_the_dashboard_counts_handoffs(
+    services, clock, fake_rasa
+):
+    rasa_url, appended = fake_rasa
+    customer = services.profiles.customer_for_sender("sms", "+15550100503")
+    services.profiles.record_contact_details(customer, ContactDetails(phone="+15550100503", sms_consent=True))
+    taken = hand_off(services, Handoff(customer, "+15550100503", "sms", "pricing", "best price?")).handoff_id
+    missed = ask(services, "web-dash-missed", "anyone?")
+    clock.advance(minutes=10)
+    escalate_due(services)
+    clock.advance(minutes=10)
+    escalate_due(services)  # both missed by now; the first is then taken late
+    app = create_app(services, staff_token=STAFF_TOKEN, rasa_url=rasa_url)
+    async with TestClient(TestServer(app)) as client:
+        staff = await log_in(client, STAFF_TOKEN, name="Dana Whitfield")
+        page = f"/staff/handoffs/{taken}"
+        replied = await staff.post(f"{page}/reply", {"text": "Hi, I can help with that."}, page)
+        assert replied.status == 303, await replied.text()
+        [reply] = texts(services, "staff")
+        assert reply.body == "Dana: Hi, I can help with that." and reply.phone == "+15550100503"
+        assert [e["text"] for e in appended if e["event"] == "bot"] == ["Dana: Hi, I can help with that."]
+        _, shown = await staff.page(f"/staff/handoffs/{missed}")
+        assert "missed" in shown and "Sorry" in shown
+        data = await (await client.get("/api/reports/dashboard", headers=AUTH)).json()
+        _, dashboard_page = await staff.page("/staff/dashboard")
+    handoffs = data["handoffs"]
+    assert (handoffs["requested"], handoffs["missed"], handoffs["waiting"]) == (2, 2, 0)
+    assert [m["id"] for m in handoffs["missed_list"]] == [missed, taken]
+    assert handoffs["measured"] == 1 and handoffs["median_minutes_to_take_over"] is not None
+    assert "Missed handoffs" in dashboard_page and f'href="/staff/handoffs/{missed}"' in dashboard_page
