@@ -283,7 +283,7 @@ def email_from() -> str | None:
 def handoff_alert_minutes() -> float:
     """HANDOFF_ALERT_MINUTES: how long a handoff may wait, during opening hours, before the next
     person on the department's list is alerted (default 10)."""
-    raw = os.environ.get("HANDOFF_ALERT_MINUTES", "10")
+    raw = os.environ.get("HANDOFF_ALERT_MINUTES") or "10"
     try:
         minutes = float(raw)
     except ValueError:
