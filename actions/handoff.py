@@ -39,9 +39,10 @@ class ActionHandoff(UsesServices, Action):
             active_form=(tracker.active_loop or {}).get("name"),
         )
         handed = await asyncio.to_thread(hand_off, self.services, request)
+        dispatcher.utter_message(response=reply, promise=handed.promise)
         if handed.open_now:
-            dispatcher.utter_message(response=reply, promise=handed.promise)
-        elif handed.phone_ending:
+            return []
+        if handed.phone_ending:
             dispatcher.utter_message(
                 response="utter_handoff_callback",
                 department=handed.department,

@@ -76,9 +76,10 @@ async def test_out_of_hours_a_handoff_offers_a_callback_at_the_department_s_next
     await ActionHandoff(services).run(
         dispatcher, asked("my brakes are grinding, can a person help", "human_handoff"), {}
     )
-    [reply] = dispatcher.messages
-    assert reply["response"] == "utter_handoff_callback_no_phone"
-    assert (reply["department"], reply["when"]) == ("service", "tomorrow at 7:00 AM")  # service opens at 7
+    said, offer = dispatcher.messages
+    assert said["response"] == "utter_handoff" and "tomorrow at 7:00 AM" in said["promise"]
+    assert offer["response"] == "utter_handoff_callback_no_phone"
+    assert (offer["department"], offer["when"]) == ("service", "tomorrow at 7:00 AM")  # service opens at 7
 
     customer = services.profiles.customer_for_sender("rest", "clock")
     services.profiles.record_contact_details(customer, ContactDetails(phone="+15550100777"))
@@ -86,6 +87,7 @@ async def test_out_of_hours_a_handoff_offers_a_callback_at_the_department_s_next
     tracker = asked("how much for a Tessa, talk to a person", "ask_price")
     tracker.sender_id = "clock"
     await ActionHandoff(services).run(other, tracker, {})
-    [reply] = other.messages
-    assert reply["response"] == "utter_handoff_callback"
-    assert (reply["department"], reply["when"], reply["ending"]) == ("sales", "tomorrow at 9:00 AM", "0777")
+    said, offer = other.messages
+    assert said["response"] == "utter_handoff_pricing" and "tomorrow at 9:00 AM" in said["promise"]
+    assert offer["response"] == "utter_handoff_callback"
+    assert (offer["department"], offer["when"], offer["ending"]) == ("sales", "tomorrow at 9:00 AM", "0777")

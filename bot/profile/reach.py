@@ -206,11 +206,14 @@ def take_over_minutes(services: Services, since: datetime, until: datetime | Non
     return [max(0.0, (taken - wait).total_seconds() / 60) for wait, taken in rows]
 
 
-def reply_promise(services: Services) -> str:
+def reply_promise(services: Services, department: str | None = None) -> str:
     """When a person will answer, said honestly: the measured median time to take over once
-    there are enough taken handoffs to measure, else the dealership's usual words."""
+    there are enough taken handoffs to measure, else the dealership's usual words; out of the
+    department's hours, its next opening."""
     now = services.clock()
     shop = services.dealership
+    if department is not None and not shop.is_open(now, department):
+        return f"We're closed right now, so someone will reply {shop.when_open(now, department)}."
     if shop.is_open(now):
         minutes = take_over_minutes(services, now - timedelta(days=MEASURED_DAYS))
         if len(minutes) >= MIN_MEASURED:

@@ -24,8 +24,9 @@ class Handoff:
 
 @dataclass(frozen=True)
 class HandedOff:
-    """What the customer is told: `promise` when someone can answer now; out of hours a callback
-    at the department's next opening (`when`), on the number ending `phone_ending` if we have one."""
+    """What the customer is told: `promise`, when a person will answer; out of the department's
+    hours also a callback at its next opening (`when`), on the number ending `phone_ending` if
+    the profile has one."""
 
     handoff_id: int
     department: str
@@ -59,7 +60,7 @@ def hand_off(services: Services, request: Handoff) -> HandedOff:
         handoff_id=opened.id,
         department=opened.department,
         open_now=opened.open_now,
-        promise=reply_promise(services),
+        promise=reply_promise(services, opened.department),
         when=when,
         phone_ending=phones[0][-4:] if phones else None,
     )
