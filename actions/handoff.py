@@ -1,4 +1,5 @@
-"""Bringing in a person: recorded on the profile so staff see it, with an honest reply time."""
+"""Bringing in a person: recorded on the profile so staff see it (and alerted to the department's
+staff on duty), with an honest reply time, or out of hours a callback at the next opening."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ REASONS = {
     "escalate": ("escalation", "utter_handoff_escalated"),
     "ask_price": ("pricing", "utter_handoff_pricing"),
 }
-ASKED = ("asked", "utter_handoff")
+ASKED = ("asked", "utter_handoff")  # out of the department's hours: a callback at its next opening
 
 
 class ActionHandoff(UsesServices, Action):
@@ -45,6 +46,20 @@ async def hand_over(
         channel=channel_of(tracker),
         reason=reason,
         message=tracker.latest_message.get("text"),
+        active_form=(tracker.active_loop or {}).get("name"),
     )
-    promise = await asyncio.to_thread(hand_off, services, request)
-    dispatcher.utter_message(response=reply, promise=promise)
+    handed = await asyncio.to_thread(hand_off, services, request)
+    dispatcher.utter_message(response=reply, promise=handed.promise)
+    if handed.open_now:
+        return
+    if handed.phone_ending:
+        dispatcher.utter_message(
+            response="utter_handoff_callback",
+            department=handed.department,
+            when=handed.when,
+            ending=handed.phone_ending,
+        )
+    else:
+        dispatcher.utter_message(
+            response="utter_handoff_callback_no_phone", department=handed.department, when=handed.when
+        )

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 import redis
 from sqlalchemy.engine import URL, make_url
@@ -226,3 +226,73 @@ def twilio() -> Twilio | None:
         return None
     api_url = (os.environ.get("TWILIO_API_URL") or "https://api.twilio.com").rstrip("/")
     return Twilio(account_sid, auth_token, from_number, api_url)
+
+
+@dataclass(frozen=True)
+class Smtp:
+    """Where the email outbox sends; the password never appears in a repr, a log or an error."""
+
+    host: str
+    port: int
+    username: str | None
+    password: str | None = field(repr=False)
+    starttls: bool
+    ssl: bool  # smtps://: TLS from the first byte
+
+    @property
+    def address(self) -> str:
+        """host:port, for messages (never the credentials)."""
+        return f"{self.host}:{self.port}"
+
+
+def smtp() -> Smtp | None:
+    """SMTP_URL (e.g. smtp://user:pass@host:587?starttls=1, smtps://user:pass@host) or None:
+    email sending is off and messages stay queued."""
+    raw = os.environ.get("SMTP_URL") or ""
+    if not raw:
+        return None
+    return parse_smtp_url(raw)
+
+
+def parse_smtp_url(raw: str) -> Smtp:
+    where = urlsplit(raw)
+    if where.scheme not in ("smtp", "smtps") or not where.hostname:
+        raise SystemExit("SMTP_URL must look like smtp://user:pass@host:587?starttls=1 (or smtps://)")
+    options = {k.lower(): v.lower() for k, v in parse_qsl(where.query)}
+    starttls = options.get("starttls", "0") in ("1", "true", "yes", "on")
+    try:
+        port = where.port
+    except ValueError:
+        raise SystemExit("SMTP_URL has a port that is not a number") from None
+    default_port = 465 if where.scheme == "smtps" else 587 if starttls else 25
+    return Smtp(
+        host=where.hostname,
+        port=port or default_port,
+        username=unquote(where.username) if where.username else None,
+        password=unquote(where.password) if where.password else None,
+        starttls=starttls,
+        ssl=where.scheme == "smtps",
+    )
+
+
+def email_from() -> str | None:
+    """EMAIL_FROM overrides the From address (else knowledge/dealership.yml's `email`)."""
+    return os.environ.get("EMAIL_FROM") or None
+
+
+def handoff_alert_minutes() -> float:
+    """HANDOFF_ALERT_MINUTES: how long a handoff may wait, during opening hours, before the next
+    person on the department's list is alerted (default 10)."""
+    raw = os.environ.get("HANDOFF_ALERT_MINUTES") or "10"
+    try:
+        minutes = float(raw)
+    except ValueError:
+        raise SystemExit(f"HANDOFF_ALERT_MINUTES must be a number of minutes, got {raw!r}") from None
+    if not 0 < minutes <= 24 * 60:
+        raise SystemExit(f"HANDOFF_ALERT_MINUTES must be between 0 and 1440, got {raw!r}")
+    return minutes
+
+
+def console_url() -> str:
+    """The staff console's base address for links in alerts: PUBLIC_URL, else this machine's web app."""
+    return public_url() or f"http://localhost:{ports().web}"

@@ -10,6 +10,7 @@ restart.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -25,6 +26,8 @@ logger = logging.getLogger(__name__)
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 DEPARTMENTS = ("sales", "service", "parts")
 AMENITIES = ("loaners", "shuttle", "lounge")
+DEFAULT_HANDOFF_DEPARTMENT = "sales"
+E164 = re.compile(r"\+[1-9][0-9]{7,14}")
 
 Window = tuple[time, time]
 
@@ -34,11 +37,26 @@ class DealershipFileError(ValueError):
 
 
 @dataclass(frozen=True)
+class StaffMember:
+    """Someone a handoff can be alerted to; the order in the file is the order they are asked."""
+
+    name: str
+    role: str
+    mobile: str  # E.164, or "" when they take alerts by email only
+    email: str  # or "" when they take alerts by SMS only
+
+    @property
+    def first_name(self) -> str:
+        return self.name.split()[0]
+
+
+@dataclass(frozen=True)
 class Department:
     name: str  # sales | service | parts
     hours: dict[int, Window]  # weekday (0 = Monday) -> (open, close); a missing day is closed
     phone: str
     email: str
+    staff: tuple[StaffMember, ...] = ()  # on duty for handoffs, asked in this order
 
 
 @dataclass(frozen=True)
@@ -62,6 +80,12 @@ class Dealership:
     parking: str = ""
     amenities: dict[str, str] = field(default_factory=dict)  # loaners | shuttle | lounge -> text
     shuttle_radius_miles: float | None = None
+    handoff_department: str = DEFAULT_HANDOFF_DEPARTMENT  # takes handoffs no department claims
+
+    def staff_on_duty(self, department: str) -> tuple[StaffMember, ...]:
+        """Who a handoff for `department` is alerted to, in order (none if it isn't listed)."""
+        found = self.departments.get(department)
+        return found.staff if found is not None else ()
 
     def window_on(self, day: date, department: str | None = None) -> Window | None:
         """Opening hours on a date (a holiday's, else the weekday's); None when closed."""
@@ -93,15 +117,17 @@ class Dealership:
         """Plain words for when a person will pick up a handoff made at `moment`."""
         if self.is_open(moment):
             return "Someone will reply shortly, usually within 15 minutes."
-        opening = self.next_opening(moment)
+        return f"We're closed right now, so someone will reply {self.when_open(moment)}."
+
+    def when_open(self, moment: datetime, department: str | None = None) -> str:
+        """The next opening after `moment` as said: "today at 7:00 AM", "on Monday at 9:00 AM"."""
+        opening = self.next_opening(moment, department)
         local = moment.astimezone(self.tz)
         if opening.date() == local.date():
-            when = f"today at {opening:%-I:%M %p}"
-        elif opening.date() == local.date() + timedelta(days=1):
-            when = f"tomorrow at {opening:%-I:%M %p}"
-        else:
-            when = f"on {opening:%A} at {opening:%-I:%M %p}"
-        return f"We're closed right now, so someone will reply {when}."
+            return f"today at {opening:%-I:%M %p}"
+        if opening.date() == local.date() + timedelta(days=1):
+            return f"tomorrow at {opening:%-I:%M %p}"
+        return f"on {opening:%A} at {opening:%-I:%M %p}"
 
 
 def check(path: Path) -> tuple[Dealership | None, list[Problem]]:
@@ -149,7 +175,12 @@ def check(path: Path) -> tuple[Dealership | None, list[Problem]]:
             _week(spec.get("hours") or {}, (*where, "hours"), report),
             str(spec.get("phone") or ""),
             str(spec.get("email") or ""),
+            _staff(spec.get("staff"), (*where, "staff"), report),
         )
+    handoff_department = str(data.get("handoff_department") or DEFAULT_HANDOFF_DEPARTMENT)
+    if handoff_department not in DEPARTMENTS:
+        report(("handoff_department",), f"must be one of {', '.join(DEPARTMENTS)}")
+        handoff_department = DEFAULT_HANDOFF_DEPARTMENT
     holidays = {}
     for index, spec in enumerate(data.get("holidays") or []):
         where = ("holidays", index)
@@ -185,6 +216,7 @@ def check(path: Path) -> tuple[Dealership | None, list[Problem]]:
         parking=" ".join(str(location.get("parking") or "").split()),
         amenities={k: " ".join(str(amenities[k]).split()) for k in AMENITIES if amenities.get(k)},
         shuttle_radius_miles=radius,
+        handoff_department=handoff_department,
     )
     return shop, problems
 
@@ -195,6 +227,46 @@ def load(path: Path) -> Dealership:
     if problems or shop is None:
         raise DealershipFileError(str(problems[0]))
     return shop
+
+
+def _staff(value: Any, where: tuple, report: Any) -> tuple[StaffMember, ...]:
+    """The people on duty; a broken entry is reported and left out (the rest still get alerts)."""
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        report(where, "must be a list of people, each with name, role, mobile and/or email")
+        return ()
+    people = []
+    for index, spec in enumerate(value):
+        here = (*where, index)
+        if not isinstance(spec, dict):
+            report(here, "must have name, role, mobile and/or email")
+            continue
+        unknown = set(spec) - {"name", "role", "mobile", "email"}
+        if unknown:
+            report((*here, sorted(unknown)[0]), "unknown field; use name, role, mobile, email")
+        name = " ".join(str(spec.get("name") or "").split())
+        mobile = re.sub(r"[\s().-]", "", str(spec.get("mobile") or ""))
+        email = str(spec.get("email") or "").strip()
+        ok = True
+        if not name:
+            report((*here, "name"), "missing field")
+            ok = False
+        if not mobile and not email:
+            report((*here, "mobile"), "give a mobile or an email, or both, for the alerts")
+            ok = False
+        if mobile and not E164.fullmatch(mobile):
+            report(
+                (*here, "mobile"),
+                f"must be an international number like +15550102001, got {spec['mobile']!r}",
+            )
+            ok = False
+        if email and ("@" not in email or " " in email):
+            report((*here, "email"), f"not an email address: {email!r}")
+            ok = False
+        if ok:
+            people.append(StaffMember(name, str(spec.get("role") or ""), mobile, email))
+    return tuple(people)
 
 
 def _week(value: Any, where: tuple, report: Any) -> dict[int, Window]:

@@ -48,6 +48,8 @@ FAST_FILES = {
     "test_service_talk.py",
     "test_integrity.py",
     "test_outbox.py",
+    "test_email.py",
+    "test_handoff_alerts.py",
     "test_reminders.py",
     "test_knowledge.py",
     "test_dealer_knowledge.py",

@@ -194,7 +194,9 @@ async def test_asking_for_a_person_opens_a_handoff_staff_see(action_services, in
     state = tracker("handoff", sender)
     state.latest_message["intent"] = {"name": intent, "confidence": 0.99}
     dispatcher = CollectingDispatcher()
-    assert await ActionHandoff(action_services).run(dispatcher, state, domain()) == []
+    tuesday_ten = datetime(2026, 12, 1, 10, 0, tzinfo=TZ)  # open: a reply now, not a callback
+    at_ten = Services(action_services.sessions, action_services.knowledge_dir, lambda: tuesday_ten)
+    assert await ActionHandoff(at_ten).run(dispatcher, state, domain()) == []
     [reply] = dispatcher.messages
     assert reply["response"] == response and reply["promise"] in texts(dispatcher)[0]
     assert texts(dispatcher)[0].endswith(

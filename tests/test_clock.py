@@ -13,6 +13,7 @@ from sqlalchemy.engine import make_url
 from actions.handoff import ActionHandoff
 from actions.knowledge import ActionAnswerQuestion
 from bot import db
+from bot.profile import ContactDetails
 from bot.services import Services
 from tests.dealer import TZ, services_on
 from tests.replies import texts
@@ -67,3 +68,26 @@ async def test_a_handoff_promises_a_reply_time_from_the_clock(at):
         replies[moment] = " ".join(texts(dispatcher))
     assert replies[SUNDAY_NOON] != replies[TUESDAY_TEN]
     assert "Monday" in replies[SUNDAY_NOON] or "tomorrow" in replies[SUNDAY_NOON].lower()
+
+
+async def test_out_of_hours_a_handoff_offers_a_callback_at_the_department_s_next_opening(at):
+    services = at(SUNDAY_NOON)
+    dispatcher = CollectingDispatcher()
+    await ActionHandoff(services).run(
+        dispatcher, asked("my brakes are grinding, can a person help", "human_handoff"), {}
+    )
+    said, offer = dispatcher.messages
+    assert said["response"] == "utter_handoff" and "tomorrow at 7:00 AM" in said["promise"]
+    assert offer["response"] == "utter_handoff_callback_no_phone"
+    assert (offer["department"], offer["when"]) == ("service", "tomorrow at 7:00 AM")  # service opens at 7
+
+    customer = services.profiles.customer_for_sender("rest", "clock")
+    services.profiles.record_contact_details(customer, ContactDetails(phone="+15550100777"))
+    other = CollectingDispatcher()
+    tracker = asked("how much for a Tessa, talk to a person", "ask_price")
+    tracker.sender_id = "clock"
+    await ActionHandoff(services).run(other, tracker, {})
+    said, offer = other.messages
+    assert said["response"] == "utter_handoff_pricing" and "tomorrow at 9:00 AM" in said["promise"]
+    assert offer["response"] == "utter_handoff_callback"
+    assert (offer["department"], offer["when"], offer["ending"]) == ("sales", "tomorrow at 9:00 AM", "0777")

@@ -107,7 +107,7 @@ async def test_a_staff_reply_reaches_the_website_chat(stack, http):
         replied = await staff.post(f"{page}/reply", {"text": "Hello from Sam at the front desk"}, page)
         assert replied.status == 303, await replied.text()
         texts = []
-        while "Hello from Sam at the front desk" not in texts:
+        while "Sam: Hello from Sam at the front desk" not in texts:  # signed with the first name
             texts.append((await asyncio.wait_for(received.get(), 20))["text"])
 
 

@@ -13,6 +13,13 @@ from bot.profile import InvalidContactDetail, ProfileStore
 MAX_REPLY_CHARS = 1600  # one SMS at most, as Twilio sends it
 
 
+def signed(staff: str, text: str) -> str:
+    """A staff reply as the customer sees it: "Dana: ..." (the first name the staff member logged
+    in with), so they know a person, not the assistant, is answering."""
+    first = staff.split()[0] if staff.split() else "Staff"
+    return f"{first}: {text}"
+
+
 class HandoffProblem(ValueError):
     """Why a handoff action can't be done, in words for staff; `status` is the HTTP status."""
 
@@ -38,8 +45,9 @@ class Handoffs:
         text = text.strip()
         if not text:
             raise HandoffProblem("Write a reply first.")
+        text = signed(staff, text)  # the customer sees who is answering: a person, by first name
         if len(text) > MAX_REPLY_CHARS:
-            raise HandoffProblem(f"Keep replies to {MAX_REPLY_CHARS} characters (one SMS).")
+            raise HandoffProblem(f"Keep replies to {MAX_REPLY_CHARS} characters (one SMS, with your name).")
         handoff = await self.take(handoff_id, staff)
         if handoff["channel"] == SMS_CHANNEL:
             try:  # checked before Rasa records it, so an opted-out number gets nothing

@@ -157,6 +157,17 @@ class HandoffRequest(Base):
     taken_by = Column(String(80))  # staff member who took the conversation over (assistant paused)
     taken_at = Column(DateTime)
     closed_by = Column(String(80))
+    # Reaching a person (bot/profile/reach.py): the department whose staff are alerted, when staff
+    # could first answer (its creation, or the next opening), how many of the department's staff
+    # have been alerted so far, when the next one is due (moved forward by one conditional
+    # update, so several SMS senders escalate once), and when nobody was left to ask.
+    department = Column(String(20))
+    wait_from = Column(DateTime)
+    alerts = Column(Integer, nullable=False, default=0, server_default="0")
+    next_alert_at = Column(DateTime, index=True)
+    missed_at = Column(DateTime)
+    notice = Column(Text)  # the last thing the customer was told about the wait
+    notice_at = Column(DateTime)
 
 
 class Interest(Base):

@@ -225,4 +225,10 @@ def handoff_view(h: HandoffRequest) -> dict[str, Any]:
         "taken_by": h.taken_by,
         "taken_at": iso_utc(h.taken_at),
         "closed_by": h.closed_by,
+        "department": h.department,
+        "alerts": h.alerts,  # how many of the department's staff were alerted
+        "next_alert_at": iso_utc(h.next_alert_at),
+        "missed_at": iso_utc(h.missed_at),
+        "notice": h.notice,  # the last thing the customer was told about the wait
+        "notice_at": iso_utc(h.notice_at),
     }

@@ -7,6 +7,7 @@ dealership's time zone.
 
 from __future__ import annotations
 
+import statistics
 from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.booking import BookingStore
 from bot.booking.models import Booking
 from bot.channels.sms.models import OutboxMessage
-from bot.profile.models import EngagementEvent, KnowledgeGap, Phone
+from bot.profile.models import EngagementEvent, HandoffRequest, KnowledgeGap, Phone
 from bot.reports.revenue import RepairOrderValues
 
 TOP_TOPICS = 10
@@ -60,6 +61,21 @@ def dashboard(
             select(
                 Booking.kind, Booking.status, Booking.created_at, Booking.starts_at, Booking.party_size
             ).where(Booking.created_at >= low, Booking.created_at < high)
+        ).all()
+        handoffs = session.execute(
+            select(
+                HandoffRequest.id,
+                HandoffRequest.department,
+                HandoffRequest.created_at,
+                HandoffRequest.wait_from,
+                HandoffRequest.taken_at,
+                HandoffRequest.missed_at,
+                HandoffRequest.alerts,
+                HandoffRequest.status,
+                HandoffRequest.customer_id,
+            )
+            .where(HandoffRequest.created_at >= low, HandoffRequest.created_at < high)
+            .order_by(HandoffRequest.id.desc())
         ).all()
         held = session.execute(
             select(Booking.status, Booking.party_size).where(
@@ -125,6 +141,38 @@ def dashboard(
         "service_bookings": sum(service_by_week),
         "opt_outs_by_week": opt_out_weeks,
         "opt_outs": len(opt_outs),
+        "handoffs": _handoffs(handoffs),
+    }
+
+
+def _handoffs(rows: list) -> dict[str, Any]:
+    """Handoffs made in the period: how many, how fast a person took them (from when staff could
+    first answer: the request, or the next opening), and the ones nobody took (missed)."""
+    waits = [
+        max(0.0, (r.taken_at - r.wait_from).total_seconds() / 60)
+        for r in rows
+        if r.taken_at is not None and r.wait_from is not None
+    ]
+    missed = [r for r in rows if r.missed_at is not None]
+    return {
+        "requested": len(rows),
+        "taken": sum(1 for r in rows if r.taken_at is not None),
+        "missed": len(missed),
+        "waiting": sum(1 for r in rows if r.status == "open" and r.taken_at is None and r.missed_at is None),
+        "median_minutes_to_take_over": round(statistics.median(waits), 1) if waits else None,
+        "measured": len(waits),
+        "by_department": dict(Counter(r.department or "unrouted" for r in rows)),
+        "missed_list": [
+            {
+                "id": r.id,
+                "department": r.department,
+                "customer_id": r.customer_id,
+                "created_at": r.created_at.isoformat() + "Z",
+                "missed_at": r.missed_at.isoformat() + "Z",
+                "staff_alerted": r.alerts,
+            }
+            for r in missed[:GAP_LIST]
+        ],
     }
 
 

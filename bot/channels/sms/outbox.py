@@ -1,12 +1,14 @@
-"""Sending the SMS outbox (reminders, staff messages) through Twilio, never twice, never to a STOP.
+"""Sending the SMS outbox (reminders, staff messages, handoff alerts) through Twilio, never twice,
+never to a STOP.
 
 The sender's loop also queues booking reminders once a minute (bot/booking/reminders.py), so
-reminders need no cron, and touches a heartbeat file each pass so a container's health check can
-tell a stuck loop from a working one. Several senders may run at once: a message is claimed by
-one conditional UPDATE that moves its `next_attempt_at` forward (a lease), so only one sends
-it; if that sender dies, the lease runs out and the message is tried again. Failures that may
-pass are retried with exponential backoff; staff see attempts, the next try and the last error
-in `GET /api/outbox`.
+reminders need no cron, alerts the next person for handoffs nobody took (bot/profile/reach.py),
+sends the email outbox (bot/mail/outbox.py), and touches a heartbeat file each pass so a
+container's health check can tell a stuck loop from a working one. Several senders may run at
+once: a message is claimed by one conditional UPDATE that moves its `next_attempt_at` forward (a
+lease), so only one sends it; if that sender dies, the lease runs out and the message is tried
+again. Failures that may pass are retried with exponential backoff; staff see attempts, the next
+try and the last error in `GET /api/outbox`.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email.utils import formataddr
 from typing import Any
 
 import aiohttp
@@ -29,8 +32,10 @@ from bot import config
 from bot.booking.reminders import queue_due_now
 from bot.channels.sms.models import OutboxMessage
 from bot.channels.sms.twilio import TwilioClient, TwilioError
+from bot.mail.outbox import EmailOutbox, EmailSender, SmtpClient
 from bot.profile import ProfileStore
 from bot.profile.models import iso_utc, utcnow
+from bot.profile.reach import escalate_due
 from bot.services import Services
 
 logger = logging.getLogger(__name__)
@@ -167,9 +172,10 @@ async def send_outbox(
     services: Services, forever: bool, interval: float = 5.0, reminders_every: float = REMINDERS_EVERY
 ) -> Counter[str] | None:
     """One pass (`python -m bot send-sms`) or, for the supervisor and containers, a pass every
-    `interval` seconds until SIGTERM, queueing due reminders every `reminders_every` seconds.
-    None when sending is off (no Twilio settings): messages stay queued (reminders are still
-    queued by the loop, to be sent once Twilio is configured)."""
+    `interval` seconds until SIGTERM, queueing due reminders and escalating handoffs nobody took
+    (bot/profile/reach.py) every `reminders_every` seconds. Each pass also sends the email outbox
+    when SMTP_URL is set. None when SMS sending is off (no Twilio settings): texts stay queued
+    (reminders and handoff alerts are still queued, to be sent once Twilio is configured)."""
     stop = asyncio.Event()
     if forever:
         asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
@@ -179,8 +185,9 @@ async def send_outbox(
             "SMS sending is off: set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM_NUMBER. "
             "Outbox messages stay queued."
         )
-        if not forever:
-            return None
+    smtp = config.smtp()
+    if smtp is None:
+        logger.warning("Email sending is off: set SMTP_URL. Staff alerts by email stay queued.")
     total: Counter[str] = Counter()
     heartbeat = config.var_dir() / HEARTBEAT
     last_reminders = -reminders_every
@@ -192,13 +199,20 @@ async def send_outbox(
         )
         while not stop.is_set():
             try:
-                if forever and time.monotonic() - last_reminders >= reminders_every:
-                    queued = await asyncio.to_thread(queue_due_now, services)
+                if time.monotonic() - last_reminders >= reminders_every:
+                    if forever:
+                        queued = await asyncio.to_thread(queue_due_now, services)
+                        if queued:
+                            logger.info("%d booking reminder(s) queued", queued)
+                    escalated = await asyncio.to_thread(escalate_due, services)
+                    if escalated:
+                        logger.info("handoffs: %s", dict(escalated))
                     last_reminders = time.monotonic()
-                    if queued:
-                        logger.info("%d booking reminder(s) queued", queued)
                 if sender is not None:
                     total += await sender.send_due()
+                if smtp is not None:
+                    mail = EmailSender(EmailOutbox(services.sessions), SmtpClient(smtp, email_from(services)))
+                    total += Counter({f"email_{k}": n for k, n in (await mail.send_due()).items()})
             except SQLAlchemyError as error:
                 if not forever:
                     raise
@@ -212,6 +226,12 @@ async def send_outbox(
             except asyncio.TimeoutError:
                 pass
     return total if settings else None
+
+
+def email_from(services: Services) -> str:
+    """EMAIL_FROM, else the dealership's name and address from knowledge/dealership.yml."""
+    shop = services.dealership
+    return config.email_from() or formataddr((shop.name, shop.email))
 
 
 def _ready(now: datetime) -> Any:

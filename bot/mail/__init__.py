@@ -1,0 +1,1 @@
+"""Email: the outbox table and its SMTP sender (staff alerts for handoffs)."""

@@ -1,0 +1,33 @@
+"""The email outbox: staff alerts (and later other mail) waiting to be sent through SMTP.
+
+On the shared metadata (`bot.tables.Base`); `bot.schema` registers it. Like the SMS outbox, a
+sender claims a message by moving `next_attempt_at` forward (a lease), so several senders never
+send one twice, and a failure that may pass is retried later.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, DateTime, ForeignKey, Integer, String, Text
+
+from bot.tables import Base, utcnow
+
+
+class EmailMessage(Base):
+    """One email to one address."""
+
+    __tablename__ = "email_outbox"
+
+    id = Column(Integer, primary_key=True)
+    to_address = Column(String(254), nullable=False)
+    subject = Column(String(200), nullable=False)
+    body = Column(Text, nullable=False)
+    kind = Column(String(20), nullable=False)  # staff_alert
+    # The handoff an alert is about (deleted with it, and so with its customer).
+    handoff_id = Column(Integer, ForeignKey("handoff_requests.id", ondelete="CASCADE"), index=True)
+    status = Column(String(10), nullable=False, default="queued")  # queued | sent | failed
+    attempts = Column(Integer, nullable=False, default=0)
+    last_error = Column(Text)
+    created_at = Column(DateTime, nullable=False, default=utcnow, index=True)
+    sent_at = Column(DateTime)
+    next_attempt_at = Column(DateTime, index=True)  # the lease, then the next retry
+    message_id = Column(String(200))  # the Message-ID header sent
