@@ -305,6 +305,8 @@ class ValidateClinicForm(AsksNextQuestion, FormValidationAction):
             buttons=[{"title": f"Book the {clinic.name}", "payload": f"sign me up for the {clinic.name}"}],
             topic=f"clinic:{clinic.id}",
         )
+        if clinic.ages and not any(p.relation is None for p in people):
+            people = [Attendee(None), *people]  # a parent comes along to this one
         kept = [SlotSet(HEARD, json.dumps(as_records(people)))] if others else []
         return [
             *[SlotSet(slot, None) for slot in FORM_SLOTS if slot != HEARD],
@@ -340,8 +342,11 @@ class ValidateClinicForm(AsksNextQuestion, FormValidationAction):
         who = parse_attendees(said, tracker.get_slot("customer_name"))
         if not who:
             return {}
+        heard = tracker.get_slot(HEARD)
         if all(p.relation is None for p in who):
-            return {} if tracker.get_slot(HEARD) else {HEARD: json.dumps(as_records(who))}
+            if heard:  # "sign me up" after "can my son do it? he's 15": that party
+                return {"attendees": heard} if tracker.get_slot("clinic") else {}
+            return {HEARD: json.dumps(as_records(who))}
         return {"attendees": said} if tracker.get_slot("clinic") else {HEARD: json.dumps(as_records(who))}
 
     def validate_attendees_heard(

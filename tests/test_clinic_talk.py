@@ -27,9 +27,9 @@ from bot.booking.clinic_talk import (
     takes_any_session,
 )
 from tests.dealer import SCHEDULE, TZ
-from tests.test_actions import domain
 from tests.forms import tracker
 from tests.replies import texts
+from tests.test_actions import domain
 
 ME = (None, None, None)
 

@@ -116,7 +116,8 @@ def without_clinic_names(schedule: Schedule, text: str) -> str:
     names = sorted({n for ns in _names(schedule).values() for n in ns}, key=len, reverse=True)
     for name in names:
         text = re.sub(rf"\b{re.escape(name)}\b", " ", text, flags=re.I)
-    return text
+    own = {w for words in keywords(schedule).values() for w in words}
+    return re.sub(r"[A-Za-z0-9]+", lambda m: " " if m[0].lower() in own else m[0], text)
 
 
 def asks_about_clinic(text: str) -> bool:
