@@ -333,10 +333,13 @@ class ValidateClinicForm(AsksNextQuestion, FormValidationAction):
         """Who's coming, when the request already says it ("sign me and my son Ethan (16) up for
         the teen clinic"): read once, at the start or with the clinic, and only asked for what's
         missing. A bare "sign me up" doesn't undo a party said before."""
-        if tracker.get_slot("attendees") or tracker.get_slot("requested_slot") not in (None, "clinic"):
-            return {}
         text = tracker.latest_message.get("text") or ""
-        if text.startswith("/"):
+        requested = tracker.get_slot("requested_slot")
+        if tracker.get_slot("attendees") or text.startswith("/"):
+            return {}
+        if requested == "attendees":  # an answer the classifier took for a question (the slot's
+            return {"attendees": text} if _answers_attendees(tracker) else {}  # mapping skipped it)
+        if requested not in (None, "clinic"):
             return {}
         said = without_clinic_names(self.services.schedule, text)
         who = parse_attendees(said, tracker.get_slot("customer_name"))
@@ -348,6 +351,14 @@ class ValidateClinicForm(AsksNextQuestion, FormValidationAction):
                 return {"attendees": heard} if tracker.get_slot("clinic") else {}
             return {HEARD: json.dumps(as_records(who))}
         return {"attendees": said} if tracker.get_slot("clinic") else {HEARD: json.dumps(as_records(who))}
+
+    async def extract_clinic_session(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """A session picked in words the classifier took for a question ("that one", "whichever")."""
+        if tracker.get_slot("requested_slot") != "clinic_session" or tracker.get_slot("clinic_session"):
+            return {}
+        return {"clinic_session": tracker.latest_message.get("text")} if _answers_session(tracker) else {}
 
     def validate_attendees_heard(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -538,6 +549,24 @@ class ActionJoinWaitlist(UsesServices, Action):
         return done
 
 
+SIDE_INTENTS = {"ask_info", "ask_vehicle"}
+
+
+def _intent(tracker: Tracker) -> str:
+    return (tracker.latest_message.get("intent") or {}).get("name") or ""
+
+
+def _answers_attendees(tracker: Tracker) -> bool:
+    """ "Just myself" classified as a question: an answer to who's coming all the same."""
+    text = tracker.latest_message.get("text") or ""
+    return _intent(tracker) in SIDE_INTENTS and not fact_asked(text) and bool(parse_attendees(text))
+
+
+def _answers_session(tracker: Tracker) -> bool:
+    text = tracker.latest_message.get("text") or ""
+    return _intent(tracker) in SIDE_INTENTS and not fact_asked(text) and takes_any_session(text)
+
+
 def clinic_discussed(services: Services, tracker: Tracker, turns: int = 1) -> str | None:
     """The one clinic our last replies (or the customer's last messages) were about, so "book it"
     after its facts books that clinic."""
@@ -593,6 +622,11 @@ class ActionClinicSideQuestion(UsesServices, Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         text = tracker.latest_message.get("text") or ""
+        requested = tracker.get_slot("requested_slot")
+        if (requested == "attendees" and _answers_attendees(tracker)) or (
+            requested == "clinic_session" and _answers_session(tracker)
+        ):
+            return []  # an answer, not a question: the form takes it next
         clinic = self.services.schedule.clinics.get(tracker.get_slot("clinic") or "")
         kind = fact_asked(text)
         named = self.services.schedule.clinic_in(text)

@@ -100,7 +100,15 @@ def test_a_question_about_a_clinic_is_told_from_a_booking(said: str, asks: bool)
 
 
 @pytest.mark.parametrize(
-    "said", ["book it", "whichever has room", "whichever slot is open", "cool sign me up", "great, book it"]
+    "said",
+    [
+        "book it",
+        "whichever has room",
+        "whichever slot is open",
+        "cool sign me up",
+        "great, book it",
+        "that one",
+    ],
 )
 def test_any_session_with_room(said: str) -> None:
     assert takes_any_session(said)
@@ -130,6 +138,7 @@ def _people(party: list[Any]) -> list[tuple[Any, ...]]:
         ("me and my son", "16", [ME, (None, "child", 16)]),
         ("me", "my wife too", [ME, (None, "spouse", None)]),
         ("me and my son", "actually me and my daughter Mia, 15", [ME, ("Mia", "child", 15)]),
+        ("me and my daughter", "she's 17, her name is Ava", [ME, ("Ava", "child", 17)]),
         ("me and my son", "yes", []),
         ("me and my son", "that's right", []),
     ],
@@ -303,3 +312,17 @@ async def test_the_only_booking_is_the_one_to_cancel(action_services, said) -> N
         )
         == {}
     )
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "hey can u sign me and my son Jake (15) up for the teen driving thing",
+        "i want the tech clas for me and my son Jake, 15",
+        "teen drivng class for me n my son Jake, he's 15",
+    ],
+)
+def test_words_of_a_clinic_are_nobody_coming(said: str) -> None:
+    from bot.booking.clinic_talk import without_clinic_names
+
+    assert _people(parse_attendees(without_clinic_names(SCHEDULE, said))) == [ME, ("Jake", "child", 15)]

@@ -358,9 +358,15 @@ def complete(heard: list[Attendee], text: str, own_name: str | None = None) -> l
         for index, age in zip(waiting, ages):  # noqa: B905 - fewer ages than people is fine
             party[index] = replace(party[index], age=age)
         return party
+    ages = [int(a) for a in _BARE_AGE.findall(_numbers_as_digits(text))]
+    if len(now) == 1 and now[0].age is None and len(ages) == 1:
+        now = [replace(now[0], age=ages[0])]  # "she's 17, her name is Ava"
     named = name_the_unnamed(heard, text) if len(now) == sum(p.needs_name for p in heard) else None
     if named is not None:
-        return named
+        return [
+            replace(p, age=now[0].age) if len(now) == 1 and p.name == now[0].name and p.age is None else p
+            for p in named
+        ]
     party = list(heard)
     for person in now:
         index = _fits(party, person)

@@ -58,7 +58,7 @@ YES_WORDS = re.compile(
 NO_WORDS = re.compile(r"^\s*(no|nope|nah|not really|don'?t|do not|cancel|wrong|that'?s wrong)\b", re.I)
 # At the session question: take whichever session has room (the first offered).
 TAKE_ANY = re.compile(
-    r"\b(book it|book that|book me|book us|sign (me|us) up|that works|i'?ll take it|whichever|"
+    r"\b(book it|book that|book me|book us|sign (me|us) up|that works|that one|this one|i'?ll take it|whichever|"
     r"has room|is open|any (one|session|time|slot)|first (available|free|open)|sounds good|do it)\b",
     re.I,
 )
@@ -116,8 +116,14 @@ def without_clinic_names(schedule: Schedule, text: str) -> str:
     names = sorted({n for ns in _names(schedule).values() for n in ns}, key=len, reverse=True)
     for name in names:
         text = re.sub(rf"\b{re.escape(name)}\b", " ", text, flags=re.I)
-    own = {w for words in keywords(schedule).values() for w in words}
-    return re.sub(r"[A-Za-z0-9]+", lambda m: " " if m[0].lower() in own else m[0], text)
+    vocabulary = {w for ns in _names(schedule).values() for n in ns for w in _WORD.findall(n.lower())}
+    vocabulary |= {"thing", "things", "stuff", "program", "event"}
+
+    def clinic_word(word: str) -> bool:
+        low = word.lower()
+        return low in vocabulary or len(low) >= 4 and any(len(v) >= 4 and _close(low, v) for v in vocabulary)
+
+    return re.sub(r"[A-Za-z0-9]+", lambda m: " " if clinic_word(m[0]) else m[0], text)
 
 
 def asks_about_clinic(text: str) -> bool:
