@@ -58,7 +58,8 @@ YES_WORDS = re.compile(
 NO_WORDS = re.compile(r"^\s*(no|nope|nah|not really|don'?t|do not|cancel|wrong|that'?s wrong)\b", re.I)
 # At the session question: take whichever session has room (the first offered).
 TAKE_ANY = re.compile(
-    r"\b(book it|book that|book me|book us|sign (me|us) up|that works|that one|this one|i'?ll take it|whichever|"
+    r"\b(book it|book that|book me|book us|sign (me|us) up|that works|that one|this one|"
+    r"i'?ll take it|whichever|"
     r"has room|is open|any (one|session|time|slot)|first (available|free|open)|sounds good|do it)\b",
     re.I,
 )
