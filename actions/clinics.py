@@ -343,13 +343,11 @@ class ValidateClinicForm(AsksNextQuestion, FormValidationAction):
             return {}
         said = without_clinic_names(self.services.schedule, text)
         who = parse_attendees(said, tracker.get_slot("customer_name"))
-        if not who:
-            return {}
         heard = tracker.get_slot(HEARD)
         if all(p.relation is None for p in who):
             if heard:  # "sign me up" after "can my son do it? he's 15": that party
                 return {"attendees": heard} if tracker.get_slot("clinic") else {}
-            return {HEARD: json.dumps(as_records(who))}
+            return {HEARD: json.dumps(as_records(who))} if who else {}
         return {"attendees": said} if tracker.get_slot("clinic") else {HEARD: json.dumps(as_records(who))}
 
     async def extract_clinic_session(
