@@ -68,10 +68,11 @@ def _open_sessions(
     ][:shown]
 
 
-async def _moving_from(services: Services, tracker: Tracker) -> object:
-    """When a clinic booking is being moved (not added to): the start of the session it leaves."""
+async def _moving_from(services: Services, tracker: Tracker, asking: bool = True) -> object:
+    """When a clinic booking is being moved (not added to, which keeps its session): the start of
+    the session it leaves."""
     code = tracker.get_slot("replacing_code")
-    if not code or tracker.get_slot("clinic_session"):
+    if not code or (asking and tracker.get_slot("clinic_session")):
         return None
     return next((b.starts_at for b in await upcoming_bookings(services, tracker) if b.code == code), None)
 
@@ -389,7 +390,7 @@ class ValidateClinicForm(AsksNextQuestion, FormValidationAction):
         clinic = tracker.get_slot("clinic")
         sessions = await asyncio.to_thread(_open_sessions, self.services, clinic, None)
         by_label = {session_label(s).lower(): s for s in sessions}
-        moving_from = await _moving_from(self.services, tracker)
+        moving_from = await _moving_from(self.services, tracker, asking=False)
         shown = [s for s in sessions if s.starts_at != moving_from][:SHOWN_SESSIONS]
         starts = [s.starts_at for s in shown]
         picked = by_label.get(said.lower()) or next(
