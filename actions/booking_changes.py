@@ -7,6 +7,7 @@ A code only ever finds bookings on the asking customer's own profile, so someone
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from typing import Any
 
@@ -28,6 +29,7 @@ from bot.booking import (
     steps,
 )
 from bot.booking.choosing import position_in, question_after_stop
+from bot.booking.clinic_talk import says_no, says_yes
 from bot.booking.when import PARTS_OF_DAY
 from bot.services import Services
 
@@ -43,6 +45,7 @@ BOOKING_SLOTS = (
 CODE_SHAPE = re.compile(r"\b[A-Za-z0-9]{6}\b")
 BARE_CODE = re.compile(r"[A-HJKMNP-Z2-9]{6}", re.I)  # only what a booking code can be made of
 LISTED = 5  # bookings shown as buttons
+CONFIRMING = {"cancel it", "yes cancel it", "move it", "yes move it", "please cancel", "cancel"}
 GENERIC_WORDS = {"clinic", "class", "the", "and", "for", "driver", "driving", "safety", "new", "car"}
 
 
@@ -64,6 +67,24 @@ def _pick(services: Services, text: str, upcoming: list[UpcomingBooking]) -> Upc
         matching = named or matching
         return matching[0] if len(matching) == 1 else None
     return None
+
+
+def _the_only_one(text: str, upcoming: list[UpcomingBooking]) -> UpcomingBooking | None:
+    """ "Cancel my booking" with exactly one upcoming: that one (it's still confirmed before
+    anything changes), unless the request names a code or something else."""
+    if len(upcoming) != 1 or any(_looks_like_code(t) for t in CODE_SHAPE.findall(text)):
+        return None
+    said = text.lower()
+    booking = upcoming[0]
+    other_kind = "service" if booking.kind == "clinic" else "clinic"
+    if re.search(rf"\b{other_kind}\b", said):
+        return None
+    return booking
+
+
+def _looks_like_code(token: str) -> bool:
+    """A six-character word typed as a code ("K7M2QX", "ABCDEF"), not a word like "cancel"."""
+    return bool(BARE_CODE.fullmatch(token)) and (token.isupper() or any(c.isdigit() for c in token))
 
 
 def _is_about(schedule: Schedule, text: str, booking: UpcomingBooking) -> bool:
@@ -117,8 +138,24 @@ class ValidateBookingChangeForm(AsksNextQuestion, FormValidationAction):
             slots["change_when"] = new_time
         else:
             which = tracker.latest_message.get("text") or ""
-        chosen = _pick(self.services, which, await upcoming_bookings(self.services, tracker))
+        upcoming = await upcoming_bookings(self.services, tracker)
+        chosen = _pick(self.services, which, upcoming) or _the_only_one(which, upcoming)
         return {**slots, "booking_code": chosen.code} if chosen else slots
+
+    async def extract_change_confirm(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """ "Confirm", "yep", "do it", "sounds good": a yes (and "nope" a no), whatever the classifier
+        thought."""
+        if (
+            tracker.get_slot("requested_slot") != "change_confirm"
+            or tracker.get_slot("change_confirm") is not None
+        ):
+            return {}
+        text = tracker.latest_message.get("text") or ""
+        if text.strip(" .!").lower() in CONFIRMING or (says_yes(text) and not says_no(text)):
+            return {"change_confirm": True}
+        return {"change_confirm": False} if says_no(text) else {}
 
     async def validate_booking_code(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -232,6 +269,8 @@ def _rebook(
         ]
     return [
         SlotSet("clinic", booking.clinic),
+        SlotSet("attendees", json.dumps(booking.attendees) if booking.attendees else None),
+        SlotSet("attendee_names", "skip"),  # their names were asked when it was booked
         SlotSet("replacing_code", booking.code),
         FollowupAction("clinic_form"),
     ]

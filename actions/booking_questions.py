@@ -13,10 +13,12 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import clinics
 from actions.clinics import session_label
 from actions.common import UsesServices, upcoming_bookings
 from bot.booking import UpcomingBooking
 from bot.booking.attendees import GUEST, Attendee, as_records, describe, from_records, parse_attendees
+from bot.booking.clinic_talk import fact_asked
 from bot.booking.questions import booking_meant, question_kind, when_of
 from bot.services import Services
 
@@ -32,6 +34,20 @@ class ActionAnswerBooking(UsesServices, Action):
         upcoming = await upcoming_bookings(self.services, tracker)
         booking = booking_meant(text, upcoming)
         kind = question_kind(text)
+        clinic = clinics.clinic_discussed(self.services, tracker) if booking is None else None
+        fact = fact_asked(text)
+        if clinic is not None and fact and kind != "add":
+            # "how long is it?" right after a clinic's facts: about that clinic, not a booking
+            schedule_clinic = self.services.schedule.clinics[clinic]
+            await asyncio.to_thread(
+                clinics.answer_fact, self.services, dispatcher, schedule_clinic, fact, None
+            )
+            dispatcher.utter_message(
+                response="utter_book_this_clinic",
+                clinic_name=schedule_clinic.name,
+                buttons=[{"title": "Book it", "payload": f"sign me up for the {schedule_clinic.name}"}],
+            )
+            return [SlotSet("booking_addition", None)]
         if booking is None:
             if kind == "where":  # the address is worth giving anyway
                 dealership = self.services.dealership

@@ -42,6 +42,7 @@ FAST_FILES = {
     "test_contact_details.py",
     "test_properties.py",
     "test_attendees.py",
+    "test_clinic_talk.py",
     "test_store.py",
     "test_booking.py",
     "test_service_booking.py",

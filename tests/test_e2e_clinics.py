@@ -19,7 +19,8 @@ async def test_signing_a_teen_up_for_the_driving_class(stack, http):
     assert "Teen Driver Safety Clinic" in sessions["text"] and sessions["buttons"]
     assert all("left)" in b["title"] for b in sessions["buttons"])
 
-    assert "Who's coming" in texts(await say(http, stack.rest_url, sender, sessions["buttons"][0]["payload"]))
+    asked = texts(await say(http, stack.rest_url, sender, sessions["buttons"][0]["payload"]))
+    assert "How old is your daughter" in asked  # the daughter said in the request is kept
     assert "aged 15-18" in texts(await say(http, stack.rest_url, sender, "me and my daughter Emma"))
     confirm = texts(await say(http, stack.rest_url, sender, "me and my daughter Emma, 15"))
     assert "To confirm: Teen Driver Safety Clinic" in confirm and "Emma (15)" in confirm

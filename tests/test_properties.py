@@ -61,6 +61,7 @@ VALIDATORS = [
     (ValidateClinicForm, "clinic", {}, None),
     (ValidateClinicForm, "clinic_session", {"clinic": "teen-driver-safety"}, None),
     (ValidateClinicForm, "attendees", {"clinic": "teen-driver-safety"}, None),
+    (ValidateClinicForm, "attendees_heard", {}, None),
     (
         ValidateClinicForm,
         "attendee_names",

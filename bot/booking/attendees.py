@@ -63,7 +63,11 @@ FILLER = {
     "session", "seat", "seats", "spot", "spots", "place", "places", "person", "people", "persons",
     "adult", "adults", "guest", "guests", "family", "whole", "party", "group", "total", "us", "other",
     "others", "half", "who", "what", "which", "when", "where", "how", "if", "now", "today", "tomorrow",
-    "nope", "none", "nobody", "anyone", "anybody", "kids", "each", "same",
+    "nope", "none", "nobody", "anyone", "anybody", "kids", "each", "same", "name", "names", "named",
+    "called", "cool", "great", "awesome", "right", "correct", "first", "second", "third", "last",
+    "earliest", "confirm", "sounds", "good", "fine", "perfect", "exactly", "yea", "ya", "yah", "ive",
+    "i've", "said", "already", "told", "mentioned", "both", "them", "one", "actually", "oops", "sorry",
+    "instead", "wait", "hmm", "hm", "ah", "er", "alright",
 }  # fmt: skip
 # A word that is also a common first name counts as one when written with a capital mid-message.
 NAME_WORDS = {"will", "may", "sunny", "dawn", "hope", "joy", "grace", "faith", "art", "bill", "rose"}
@@ -329,3 +333,67 @@ def name_the_unnamed(people: list[Attendee], text: str) -> list[Attendee] | None
         age = person.age if person.age is not None else match.age
         named[index] = replace(person, name=match.name, age=age)
     return named
+
+
+_BARE_AGE = re.compile(r"\b([0-9]{1,2})\b")
+
+
+def complete(heard: list[Attendee], text: str, own_name: str | None = None) -> list[Attendee]:
+    """The party said so far (`heard`) with what the latest answer adds: a restatement with the
+    customer in it replaces it ("me and my daughter Emma, 15"); names and ages fill in the people
+    described before ("Ava, she's 17" for "my daughter"; "Noah is the 15 year old and Emma is 17"
+    for "my two kids, 15 and 17"; "her name's Dana" for "my wife"); ages alone go to those without
+    one ("she's 15"); anyone else said is added. Empty when the answer adds nothing."""
+    now = parse_attendees(text, own_name)
+    if not heard or any(p.relation is None for p in now):
+        return now
+    if not now:
+        ages = [int(a) for a in _BARE_AGE.findall(_numbers_as_digits(text)) if 0 < int(a) < 100]
+        waiting = [i for i, p in enumerate(heard) if p.age is None and p.relation is not None] or [
+            i for i, p in enumerate(heard) if p.age is None
+        ]
+        if not ages or len(ages) > len(waiting):
+            return []
+        party = list(heard)
+        for index, age in zip(waiting, ages):  # noqa: B905 - fewer ages than people is fine
+            party[index] = replace(party[index], age=age)
+        return party
+    ages = [int(a) for a in _BARE_AGE.findall(_numbers_as_digits(text))]
+    if len(now) == 1 and now[0].age is None and len(ages) == 1:
+        now = [replace(now[0], age=ages[0])]  # "she's 17, her name is Ava"
+    named = name_the_unnamed(heard, text) if len(now) == sum(p.needs_name for p in heard) else None
+    if named is not None:
+        return [
+            replace(p, age=now[0].age) if len(now) == 1 and p.name == now[0].name and p.age is None else p
+            for p in named
+        ]
+    party = list(heard)
+    for person in now:
+        index = _fits(party, person)
+        if index is None:
+            party.append(person)
+            continue
+        before = party[index]
+        party[index] = replace(
+            before,
+            name=person.name or before.name,
+            age=before.age if before.age is not None else person.age,
+            relation=before.relation if person.relation in ("family", None) else person.relation,
+            said_as=before.said_as or person.said_as,
+        )
+    return party
+
+
+def _fits(party: list[Attendee], person: Attendee) -> int | None:
+    """Which earlier-described, unnamed person a newly named one is: the same relation (or none
+    said), an age that doesn't contradict; the exact age first."""
+    candidates = [
+        i
+        for i, p in enumerate(party)
+        if p.relation is not None
+        and p.name is None
+        and (person.relation in ("family", p.relation) or p.relation == GUEST)
+        and (person.age is None or p.age is None or p.age == person.age)
+    ]
+    exact = [i for i in candidates if person.age is not None and party[i].age == person.age]
+    return (exact or candidates or [None])[0]
