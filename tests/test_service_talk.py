@@ -130,6 +130,22 @@ def test_a_named_service_with_booking_words_is_a_service_booking(guard, said, bo
     assert guard.matches(said) is booking
 
 
+@pytest.mark.parametrize(
+    ("said", "booking"),
+    [
+        ("sign me up for EV 101", True),
+        ("can you put us down for the winter drivng clinic", True),
+        ("i'd like the car seat check please", True),
+        ("what's the ev 101 class about?", False),
+        ("is the teen clinic free", False),
+        ("cancel my spot in the tech clinic", False),
+        ("sign me up for an oil change", False),  # a service: the service booking
+    ],
+)
+def test_a_clinic_named_with_booking_words_is_a_clinic_booking(guard, said, booking):
+    assert guard.books_a_clinic(said) is booking
+
+
 def test_next_weekday_is_next_weeks_and_said():
     tuesday = date(2026, 12, 1)
     at_nine = datetime.combine(tuesday, time(9), tzinfo=TZ)

@@ -1,4 +1,5 @@
-"""A guard that reads a message naming a service on the menu as a service booking.
+"""A guard that reads a message naming a service on the menu as a service booking, and a request
+to book a clinic by name as a clinic booking.
 
 "Oil change for my 2023 Lumen LE" looked like a vehicle question to the classifier, and an
 all-in-one request with a phone number ("tire rotation friday 2pm, my cell is ...") like leaving
@@ -7,7 +8,9 @@ from `knowledge/schedule.yml` when the model loads and again when it changes, so
 alias or symptom counts without retraining. A service named with booking words ("book", "can I
 get", "for my ..."), a day or time, a phone number, a model year or how they'll get around is a
 booking; a question about a service ("how much is an oil change?", "how often do I need one?")
-is not, nor is cancelling or moving one ("reschedule my brake inspection").
+is not, nor is cancelling or moving one ("reschedule my brake inspection"). "Sign me up for EV
+101" had started the service booking ("What does your car need?"); a clinic named (typos forgiven)
+with words asking to book it, and no service named, is a clinic booking.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.booking.clinic_talk import BOOKING as BOOKS_A_CLINIC
+from bot.booking.clinic_talk import asks_about_clinic, clinic_named
 from bot.booking.schedule import Schedule, load
 from bot.booking.talk import transport_in
 from bot.booking.when import mentions_time
@@ -77,9 +82,19 @@ class ServiceBookingGuard(GraphComponent, IntentClassifier):
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
-            if self.matches(message.get(TEXT) or ""):
+            text = message.get(TEXT) or ""
+            if self.matches(text):
                 force_intent(message, self._intent)
+            elif self.books_a_clinic(text):
+                force_intent(message, "book_clinic")
         return messages
+
+    def books_a_clinic(self, text: str) -> bool:
+        """A clinic named with words asking to book it ("sign me up for EV 101"), not a question
+        about it, nor a change to a booking."""
+        if text.startswith("/") or CHANGE.search(text) or asks_about_clinic(text):
+            return False
+        return bool(BOOKS_A_CLINIC.search(text)) and clinic_named(self._schedule.current(), text) is not None
 
     def matches(self, text: str) -> bool:
         """A menu service named (or described) together with booking words, a day or time, a
