@@ -22,10 +22,8 @@ from email.message import EmailMessage as MimeMessage
 from email.utils import formatdate, make_msgid
 from typing import Any
 
-from sqlalchemy import or_, select, update
-from sqlalchemy.orm import Session, sessionmaker
-
 from bot.config import Smtp
+from bot.leased_queue import LeasedQueue
 from bot.mail.models import EmailMessage
 from bot.tables import iso_utc, utcnow
 
@@ -34,7 +32,6 @@ logger = logging.getLogger(__name__)
 STATUSES = ("queued", "sent", "failed")
 MAX_ATTEMPTS = 6
 FIRST_RETRY = timedelta(seconds=30)  # then 1, 2, 4, 8 minutes
-LEASE = timedelta(minutes=5)  # longer than any one send takes (the SMTP timeout is 30 s)
 TIMEOUT = 30.0
 
 
@@ -55,62 +52,34 @@ class Claimed:
     attempts: int
 
 
-class EmailOutbox:
+class EmailOutbox(LeasedQueue[EmailMessage]):
     """The email_outbox table: queueing, claiming, marking and listing."""
 
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
-        self._sessions = sessions
-
-    def due(self, now: datetime, limit: int = 100) -> list[int]:
-        with self._sessions() as session:
-            return list(
-                session.scalars(
-                    select(EmailMessage.id)
-                    .where(EmailMessage.status == "queued", _ready(now))
-                    .order_by(EmailMessage.id)
-                    .limit(limit)
-                )
-            )
+    table = EmailMessage
 
     def claim(self, message_id: int, now: datetime) -> Claimed | None:
         """Take a due message for one send attempt; None if another sender has it."""
-        with self._sessions.begin() as session:
-            taken = session.execute(
-                update(EmailMessage)
-                .where(EmailMessage.id == message_id, EmailMessage.status == "queued", _ready(now))
-                .values(next_attempt_at=now + LEASE, attempts=EmailMessage.attempts + 1)
-            ).rowcount
-            if taken != 1:
-                return None
-            row = session.get(EmailMessage, message_id)
-            return Claimed(row.id, row.to_address, row.subject, row.body, row.attempts)
-
-    def mark(self, row_id: int, **values: Any) -> None:
-        with self._sessions.begin() as session:
-            session.execute(update(EmailMessage).where(EmailMessage.id == row_id).values(**values))
+        row = self.claim_row(message_id, now)
+        return Claimed(row.id, row.to_address, row.subject, row.body, row.attempts) if row else None
 
     def listing(self, status: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
         """Newest first, for staff."""
-        query = select(EmailMessage).order_by(EmailMessage.id.desc()).limit(limit)
-        if status:
-            query = query.where(EmailMessage.status == status)
-        with self._sessions() as session:
-            return [
-                {
-                    "id": m.id,
-                    "to": m.to_address,
-                    "subject": m.subject,
-                    "kind": m.kind,
-                    "handoff_id": m.handoff_id,
-                    "status": m.status,
-                    "attempts": m.attempts,
-                    "next_attempt_at": iso_utc(m.next_attempt_at) if m.status == "queued" else None,
-                    "last_error": m.last_error,
-                    "created_at": iso_utc(m.created_at),
-                    "sent_at": iso_utc(m.sent_at),
-                }
-                for m in session.scalars(query)
-            ]
+        return [
+            {
+                "id": m.id,
+                "to": m.to_address,
+                "subject": m.subject,
+                "kind": m.kind,
+                "handoff_id": m.handoff_id,
+                "status": m.status,
+                "attempts": m.attempts,
+                "next_attempt_at": iso_utc(m.next_attempt_at) if m.status == "queued" else None,
+                "last_error": m.last_error,
+                "created_at": iso_utc(m.created_at),
+                "sent_at": iso_utc(m.sent_at),
+            }
+            for m in self.newest(status, limit)
+        ]
 
 
 class SmtpClient:
@@ -191,7 +160,3 @@ class EmailSender:
             mark, message.id, status="sent", sent_at=utcnow(), message_id=message_id, last_error=None
         )
         return "sent"
-
-
-def _ready(now: datetime) -> Any:
-    return or_(EmailMessage.next_attempt_at.is_(None), EmailMessage.next_attempt_at <= now)

@@ -24,14 +24,13 @@ from email.utils import formataddr
 from typing import Any
 
 import aiohttp
-from sqlalchemy import or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
 
 from bot import config
 from bot.booking.reminders import queue_due_now
 from bot.channels.sms.models import OutboxMessage
 from bot.channels.sms.twilio import TwilioClient, TwilioError
+from bot.leased_queue import LeasedQueue
 from bot.mail.outbox import EmailOutbox, EmailSender, SmtpClient
 from bot.profile import ProfileStore
 from bot.profile.models import iso_utc, utcnow
@@ -43,7 +42,6 @@ logger = logging.getLogger(__name__)
 STATUSES = ("queued", "sent", "failed", "skipped")
 MAX_ATTEMPTS = 6
 FIRST_RETRY = timedelta(seconds=30)  # then 1, 2, 4, 8 minutes
-LEASE = timedelta(minutes=5)  # longer than any one send takes
 UNSUBSCRIBED = 21610  # Twilio: the recipient texted STOP to our number
 REMINDERS_EVERY = 60.0  # seconds between reminder passes in the sender's loop
 HEARTBEAT = "sms-sender.alive"  # in VAR_DIR; touched after every pass of the loop
@@ -57,65 +55,37 @@ class Claimed:
     attempts: int
 
 
-class Outbox:
+class Outbox(LeasedQueue[OutboxMessage]):
     """The outbox table: claiming, marking and listing messages."""
 
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
-        self._sessions = sessions
-
-    def due(self, now: datetime, limit: int = 100) -> list[int]:
-        with self._sessions() as session:
-            return list(
-                session.scalars(
-                    select(OutboxMessage.id)
-                    .where(OutboxMessage.status == "queued", _ready(now))
-                    .order_by(OutboxMessage.id)
-                    .limit(limit)
-                )
-            )
+    table = OutboxMessage
 
     def claim(self, message_id: int, now: datetime) -> Claimed | None:
         """Take a due message for one send attempt; None if another sender has it."""
-        with self._sessions.begin() as session:
-            taken = session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id == message_id, OutboxMessage.status == "queued", _ready(now))
-                .values(next_attempt_at=now + LEASE, attempts=OutboxMessage.attempts + 1)
-            ).rowcount
-            if taken != 1:
-                return None
-            row = session.get(OutboxMessage, message_id)
-            return Claimed(row.id, row.phone, row.body, row.attempts)
-
-    def mark(self, message_id: int, **values: Any) -> None:
-        with self._sessions.begin() as session:
-            session.execute(update(OutboxMessage).where(OutboxMessage.id == message_id).values(**values))
+        row = self.claim_row(message_id, now)
+        return Claimed(row.id, row.phone, row.body, row.attempts) if row else None
 
     def listing(self, status: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
         """Newest first, for staff."""
-        query = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
-        if status:
-            query = query.where(OutboxMessage.status == status)
-        with self._sessions() as session:
-            return [
-                {
-                    "id": m.id,
-                    "customer_id": m.customer_id,
-                    "phone": m.phone,
-                    "kind": m.kind,
-                    "booking_id": m.booking_id,
-                    "body": m.body,
-                    "status": m.status,
-                    "attempts": m.attempts,
-                    "next_attempt_at": iso_utc(m.next_attempt_at) if m.status == "queued" else None,
-                    "last_error": m.last_error,
-                    "skip_reason": m.skip_reason,
-                    "twilio_sid": m.twilio_sid,
-                    "created_at": iso_utc(m.created_at),
-                    "sent_at": iso_utc(m.sent_at),
-                }
-                for m in session.scalars(query)
-            ]
+        return [
+            {
+                "id": m.id,
+                "customer_id": m.customer_id,
+                "phone": m.phone,
+                "kind": m.kind,
+                "booking_id": m.booking_id,
+                "body": m.body,
+                "status": m.status,
+                "attempts": m.attempts,
+                "next_attempt_at": iso_utc(m.next_attempt_at) if m.status == "queued" else None,
+                "last_error": m.last_error,
+                "skip_reason": m.skip_reason,
+                "twilio_sid": m.twilio_sid,
+                "created_at": iso_utc(m.created_at),
+                "sent_at": iso_utc(m.sent_at),
+            }
+            for m in self.newest(status, limit)
+        ]
 
 
 class OutboxSender:
@@ -232,7 +202,3 @@ def email_from(services: Services) -> str:
     """EMAIL_FROM, else the dealership's name and address from knowledge/dealership.yml."""
     shop = services.dealership
     return config.email_from() or formataddr((shop.name, shop.email))
-
-
-def _ready(now: datetime) -> Any:
-    return or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now)
