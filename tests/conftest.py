@@ -15,14 +15,19 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, make_url
 
-from bot import config, db
+from bot import config, db, dealership
 from bot.booking import BookingStore
+from bot.booking.schedule import Schedule
+from bot.booking.schedule import load as load_schedule
+from bot.knowledge import Knowledge
+from bot.knowledge.router import Router
 from bot.launch import Stack, start_stack
 from bot.profile import ProfileStore
 from bot.services import Services
 from bot.training import train
 from bot.web.app import create_app
 from tests.dealer import SCHEDULE, services_on
+from tests.knowledge_router import SAMPLE, sessions_of
 from tests.staff import STAFF_TOKEN
 
 # The fast tier (`make test-fast`): tests that run in this process only, on SQLite: the actions on
@@ -201,3 +206,28 @@ def action_services(tmp_path_factory: pytest.TempPathFactory) -> Services:
     url = make_url(f"sqlite:///{tmp_path_factory.mktemp('actions') / 'concierge.db'}")
     db.upgrade(url)
     return services_on(url)
+
+
+# --- the sample knowledge/ through the router, at a fixed moment (tests/knowledge_router.py) ---
+
+
+@pytest.fixture(scope="module")
+def kb() -> Knowledge:
+    return Knowledge.build(SAMPLE)
+
+
+@pytest.fixture(scope="module")
+def shop() -> dealership.Dealership:
+    return dealership.load(SAMPLE / "dealership.yml")
+
+
+@pytest.fixture(scope="module")
+def schedule(shop: dealership.Dealership) -> Schedule:
+    loaded, problems = load_schedule(SAMPLE / "schedule.yml", shop.tz)
+    assert problems == []
+    return loaded
+
+
+@pytest.fixture(scope="module")
+def router(kb: Knowledge, shop: dealership.Dealership, schedule: Schedule) -> Router:
+    return Router(kb, shop, schedule, lambda clinic: sessions_of(schedule, clinic))

@@ -6,61 +6,25 @@ from __future__ import annotations
 
 import re
 import shutil
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
 from sqlalchemy.engine import make_url
 
-from bot import config, db, dealership
+from bot import db, dealership
 from bot.booking.schedule import load as load_schedule
 from bot.booking.store import SessionInfo
 from bot.knowledge import Context, Knowledge, VehicleRef
 from bot.knowledge.facts import dealership_answer
 from bot.knowledge.maintenance import maintenance_answer
 from bot.knowledge.offerings import clinic_facts, model_price, service_price
-from bot.knowledge.router import Question, Router
 from bot.services import Services
+from tests.knowledge_router import CHICAGO, SAMPLE, TUESDAY_3PM, ask, sessions_of
 
-SAMPLE = config.PROJECT_ROOT / "knowledge"
-CHICAGO = ZoneInfo("America/Chicago")
-TUESDAY_3PM = datetime(2026, 12, 1, 15, 10, tzinfo=CHICAGO)
 SUNDAY_NOON = datetime(2026, 12, 6, 12, 0, tzinfo=CHICAGO)
 AMOUNT = re.compile(r"\$\s?\d[\d,]*(?:\.\d+)?")
-
-
-@pytest.fixture(scope="module")
-def kb() -> Knowledge:
-    return Knowledge.build(SAMPLE)
-
-
-@pytest.fixture(scope="module")
-def shop() -> dealership.Dealership:
-    return dealership.load(SAMPLE / "dealership.yml")
-
-
-@pytest.fixture(scope="module")
-def schedule(shop):
-    loaded, problems = load_schedule(SAMPLE / "schedule.yml", shop.tz)
-    assert problems == []
-    return loaded
-
-
-def sessions_of(schedule, clinic: str) -> list[SessionInfo]:
-    """The clinic's real upcoming start times from schedule.yml, every seat free."""
-    starts = schedule.clinic_starts(clinic, TUESDAY_3PM, TUESDAY_3PM + timedelta(days=35))
-    return [SessionInfo(n, clinic, s, schedule.clinics[clinic].seats) for n, s in enumerate(starts)]
-
-
-@pytest.fixture(scope="module")
-def router(kb, shop, schedule) -> Router:
-    return Router(kb, shop, schedule, lambda clinic: sessions_of(schedule, clinic))
-
-
-def ask(router, kb, text, intent="ask_info", now=TUESDAY_3PM, **kwargs):
-    return router.answer(Question(text, kb.entities.extract(text), now, intent, **kwargs))
 
 
 # --- 1. dealership facts ----------------------------------------------------------------------

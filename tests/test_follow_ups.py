@@ -9,38 +9,13 @@ the next question's, and the customer's car (said, or `mine`) is kept."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
-
 import pytest
 
-from bot import config, dealership
-from bot.booking.schedule import load as load_schedule
-from bot.booking.store import SessionInfo
 from bot.knowledge import Answer, Context, Knowledge, VehicleRef
 from bot.knowledge.router import Question, Router
+from tests.knowledge_router import TUESDAY_3PM
 
-SAMPLE = config.PROJECT_ROOT / "knowledge"
-TUESDAY_3PM = datetime(2026, 12, 1, 15, 10, tzinfo=ZoneInfo("America/Chicago"))
 LUMEN_SE = VehicleRef("Lumen", "SE", 2024)
-
-
-@pytest.fixture(scope="module")
-def kb() -> Knowledge:
-    return Knowledge.build(SAMPLE)
-
-
-@pytest.fixture(scope="module")
-def router(kb) -> Router:
-    shop = dealership.load(SAMPLE / "dealership.yml")
-    schedule, problems = load_schedule(SAMPLE / "schedule.yml", shop.tz)
-    assert problems == []
-
-    def sessions(clinic: str) -> list[SessionInfo]:
-        starts = schedule.clinic_starts(clinic, TUESDAY_3PM, TUESDAY_3PM + timedelta(days=35))
-        return [SessionInfo(n, clinic, s, schedule.clinics[clinic].seats) for n, s in enumerate(starts)]
-
-    return Router(kb, shop, schedule, sessions)
 
 
 def converse(

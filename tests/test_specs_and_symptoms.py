@@ -4,42 +4,11 @@ a feature article in its place, never a guess), using something is a how-to, and
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
-
 import pytest
 
-from bot import config, dealership
-from bot.booking.schedule import load as load_schedule
-from bot.booking.store import SessionInfo
-from bot.knowledge import Knowledge
-from bot.knowledge.router import Question, Router
+from tests.knowledge_router import ask
 
-SAMPLE = config.PROJECT_ROOT / "knowledge"
-TUESDAY_3PM = datetime(2026, 12, 1, 15, 10, tzinfo=ZoneInfo("America/Chicago"))
 INTENTS = ("ask_vehicle", "ask_info", "nlu_fallback")
-
-
-@pytest.fixture(scope="module")
-def kb() -> Knowledge:
-    return Knowledge.build(SAMPLE)
-
-
-@pytest.fixture(scope="module")
-def router(kb) -> Router:
-    shop = dealership.load(SAMPLE / "dealership.yml")
-    schedule, problems = load_schedule(SAMPLE / "schedule.yml", shop.tz)
-    assert problems == []
-
-    def sessions(clinic: str) -> list[SessionInfo]:
-        starts = schedule.clinic_starts(clinic, TUESDAY_3PM, TUESDAY_3PM + timedelta(days=35))
-        return [SessionInfo(n, clinic, s, schedule.clinics[clinic].seats) for n, s in enumerate(starts)]
-
-    return Router(kb, shop, schedule, sessions)
-
-
-def ask(router, kb, text, intent):
-    return router.answer(Question(text, kb.entities.extract(text), TUESDAY_3PM, intent))
 
 
 # --- specs come from the lineup, never from an article ---------------------------------------------
