@@ -14,15 +14,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
-from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlu.intents import force_intent
+from bot.nlu.intents import IntentGuard, force_intent
 
 # Intents a feature question is never meant as; the others (questions, people, prices, changes
 # to a booking) are kept as the classifier read them.
@@ -56,20 +52,10 @@ BOOKS = re.compile(
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
-class FeatureQuestionGuard(GraphComponent, IntentClassifier):
+class FeatureQuestionGuard(IntentGuard):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         return {"intent": "ask_vehicle"}
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> FeatureQuestionGuard:
-        return cls(config)
 
     def __init__(self, config: dict[str, Any]) -> None:
         self._intent = config.get("intent") or "ask_vehicle"

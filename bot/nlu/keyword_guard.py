@@ -10,21 +10,17 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
-from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlu.intents import force_intent
+from bot.nlu.intents import IntentGuard, force_intent
 
 NEGATIONS = {"no", "not", "never", "without", "nothing"}
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
-class KeywordGuard(GraphComponent, IntentClassifier):
+class KeywordGuard(IntentGuard):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         # Set both in config.yml. A keyword is a word or phrase; "complain*" also matches
@@ -46,16 +42,6 @@ class KeywordGuard(GraphComponent, IntentClassifier):
             else r"\b"
         )
         self._pattern = re.compile(rf"{start}(?:{'|'.join(alternatives)})", re.IGNORECASE)
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> KeywordGuard:
-        return cls(config)
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
