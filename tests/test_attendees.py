@@ -148,3 +148,16 @@ def test_generated_parties_are_read_back(people, me, me_first, connectors) -> No
     assert [p.age for p in others] == [age for _, age, _ in people], sentence
     assert [p.name for p in others] == [n.capitalize() if n else None for _, _, n in people], sentence
     assert not any(p.name and p.name.lower().split("'")[0] in NOT_NAMES for p in read), sentence
+
+
+@pytest.mark.parametrize(
+    ("said", "expected"),
+    [
+        ("just me on thursday", [(None, None, None)]),
+        ("me and my husband, saturday works", [(None, None, None), (None, "spouse", None)]),
+        ("me and Priya, nov 14th at 6pm", [(None, None, None), ("Priya", "family", None)]),
+        ("my son Ravi 15 and me, wednesday evening", [("Ravi", "child", 15), (None, None, None)]),
+    ],
+)
+def test_days_dates_and_times_said_with_the_party_are_nobody(said, expected):
+    assert [(p.name, p.relation, p.age) for p in parse_attendees(said)] == expected

@@ -67,7 +67,8 @@ FILLER = {
     "called", "cool", "great", "awesome", "right", "correct", "first", "second", "third", "last",
     "earliest", "confirm", "sounds", "good", "fine", "perfect", "exactly", "yea", "ya", "yah", "ive",
     "i've", "said", "already", "told", "mentioned", "both", "them", "one", "actually", "oops", "sorry",
-    "instead", "wait", "hmm", "hm", "ah", "er", "alright",
+    "instead", "wait", "hmm", "hm", "ah", "er", "alright", "work", "works", "suits", "suit", "best",
+    "available", "free", "open", "either", "any", "anytime", "time", "times", "day", "days",
 }  # fmt: skip
 # A word that is also a common first name counts as one when written with a capital mid-message.
 NAME_WORDS = {"will", "may", "sunny", "dawn", "hope", "joy", "grace", "faith", "art", "bill", "rose"}
@@ -172,8 +173,21 @@ def _waiting(groups: list[_Group]) -> list[tuple[_Group, int]]:
     return [(g, i) for g, i in ageless if g.people[i].relation] or ageless
 
 
+# When, not who: days, dates and times said with the party ("me and my wife on saturday", "just
+# me, dec 5th at 6pm") must not become people named Saturday or "December Th" aged 5.
+_WHEN = re.compile(
+    r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|tues|wed|weds|thu|thur|thurs"
+    r"|fri|sat|sun)s?\b"
+    r"|\b(?:january|february|march|april|june|july|august|september|october|november|december|jan|feb|mar"
+    r"|apr|jun|jul|aug|sep|sept|oct|nov|dec)\.?\s*\d{1,2}(?:st|nd|rd|th)?\b"
+    r"|\b\d{1,2}(?:st|nd|rd|th)\b|\b\d{1,2}(?::\d\d)?\s*(?:am|pm|a\.m\.|p\.m\.)|\b\d{1,2}:\d\d\b"
+    r"|\b(?:morning|afternoon|evening|tonight|weekend|noon)s?\b",
+    re.IGNORECASE,
+)
+
+
 def _parse(text: str, own_name: str | None) -> tuple[list[Attendee], bool]:
-    text = _numbers_as_digits(text or "")
+    text = _WHEN.sub(" ", _numbers_as_digits(text or ""))
     groups: list[_Group] = []
     total = None
     ages_run: list[int] = []
