@@ -39,6 +39,7 @@ FAST_FILES = {
     "test_actions.py",
     "test_clock.py",
     "test_feature_guard.py",
+    "test_change_guard.py",
     "test_steps.py",
     "test_responses.py",
     "test_replies.py",

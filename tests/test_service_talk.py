@@ -16,7 +16,7 @@ from bot.booking.schedule import load
 from bot.booking.talk import is_side_question, transport_in
 from bot.booking.when import next_weekday_read, read_preference
 from bot.config import knowledge_dir
-from bot.nlu.service_guard import ServiceBookingGuard, _menu
+from bot.nlu.service_guard import ServiceBookingGuard, menu
 from bot.services import Watched
 from tests.dealer import TZ
 from tests.forms import tracker
@@ -107,7 +107,7 @@ def test_symptoms_are_checked_like_aliases(tmp_path: Path):
 @pytest.fixture(scope="module")
 def guard() -> ServiceBookingGuard:
     directory = knowledge_dir()
-    return ServiceBookingGuard({}, Watched(directory, lambda _: _menu(directory / "schedule.yml")))
+    return ServiceBookingGuard({}, Watched(directory, lambda _: menu(directory / "schedule.yml")))
 
 
 @pytest.mark.parametrize(

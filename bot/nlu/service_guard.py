@@ -74,7 +74,7 @@ class ServiceBookingGuard(GraphComponent, IntentClassifier):
         execution_context: ExecutionContext,
     ) -> ServiceBookingGuard:
         directory = knowledge_dir()
-        return cls(config, Watched(directory, lambda _: _menu(directory / "schedule.yml")))
+        return cls(config, Watched(directory, lambda _: menu(directory / "schedule.yml")))
 
     def __init__(self, config: dict[str, Any], schedule: Watched[Schedule]) -> None:
         self._intent = config.get("intent") or "book_service"
@@ -112,6 +112,6 @@ class ServiceBookingGuard(GraphComponent, IntentClassifier):
         )
 
 
-def _menu(path: Path) -> Schedule:
+def menu(path: Path) -> Schedule:
     """The service menu (the time zone doesn't matter for naming services)."""
     return load(path, ZoneInfo("UTC"))[0]
