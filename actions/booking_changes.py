@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+from datetime import datetime
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -31,6 +32,7 @@ from bot.booking import (
 from bot.booking.choosing import position_in, question_after_stop
 from bot.booking.clinic_talk import says_no, says_yes
 from bot.booking.when import PARTS_OF_DAY
+from bot.profile import VehicleDetails
 from bot.services import Services
 
 FORM_SLOTS = ("booking_code", "change_confirm")
@@ -193,7 +195,7 @@ async def ask_change_confirm(
         b for b in await upcoming_bookings(services, tracker) if b.code == tracker.get_slot("booking_code")
     )
     moving = tracker.get_slot("change_kind") == "reschedule"
-    new_time = _new_time_words(services, tracker) if moving and booking.kind == "service" else None
+    new_time = _new_time_words(services, tracker, booking) if moving and booking.kind == "service" else None
     if not moving:
         dispatcher.utter_message(response="utter_confirm_cancel", booking=booking.label())
     elif new_time:
@@ -203,8 +205,9 @@ async def ask_change_confirm(
     return []
 
 
-def _new_time_words(services: Services, tracker: Tracker) -> str | None:
-    """ "Thursday Dec 10 at 10 AM": the new time the request asked for, as we read it."""
+def _new_time_words(services: Services, tracker: Tracker, booking: UpcomingBooking) -> str | None:
+    """ "Thursday Dec 10 at 10 AM": the new time the request asked for, as we read it (a day alone
+    keeps the booking's own time: "move it to Thursday" is Thursday at the same time)."""
     wish = tracker.get_slot("change_when")
     if not wish:
         return None
@@ -212,8 +215,39 @@ def _new_time_words(services: Services, tracker: Tracker) -> str | None:
         wanted = read_preference(wish, services.now())
     except UnreadableTime:
         return wish
-    window = next((f" {part}" for part, span in PARTS_OF_DAY.items() if wanted.window == span), "")
-    return f"{wanted.describe()}{window if not wanted.at else ''}"
+    if wanted.window:
+        part = next((f" {part}" for part, span in PARTS_OF_DAY.items() if wanted.window == span), "")
+        return f"{wanted.describe()}{part}"
+    target = _move_target(services, booking, wish)
+    return f"{target:%A %b} {target.day} at {target:%-I:%M %p}" if target else wanted.describe()
+
+
+def _move_target(services: Services, booking: UpcomingBooking, wish: str | None) -> datetime | None:
+    """The exact new start a move asks for: the time said, or the booking's own time on the day
+    said; None for a part of the day or a range, for which the booking form offers times."""
+    if not wish:
+        return None
+    try:
+        wanted = read_preference(wish, services.now())
+    except UnreadableTime:
+        return None
+    if wanted.window:
+        return None
+    return datetime.combine(wanted.day, wanted.at or booking.starts_at.time(), tzinfo=services.dealership.tz)
+
+
+def _moved_at(services: Services, customer: int, booking: UpcomingBooking, start: datetime) -> steps.Booked:
+    """The same visit at `start`, the old booking cancelled once the new one is made."""
+    vehicle = VehicleDetails(**booking.vehicle) if booking.vehicle.get("model") else None
+    request = steps.ServiceRequest(
+        customer=customer,
+        start=start,
+        service_ids=tuple(booking.services),
+        vehicle=vehicle,
+        transport=booking.transport or "wait",
+        replacing=booking.code,
+    )
+    return steps.book_service(services, request)
 
 
 class ActionChangeBooking(UsesServices, Action):
@@ -232,9 +266,24 @@ class ActionChangeBooking(UsesServices, Action):
         if not tracker.get_slot("change_confirm") or booking is None:
             dispatcher.utter_message(response="utter_booking_unchanged")
             return reset
-        if tracker.get_slot("change_kind") == "reschedule":
-            return [*reset, *_rebook(booking, tracker.get_slot("change_when"), dispatcher)]
         customer = await customer_id(self.services, tracker)
+        if tracker.get_slot("change_kind") == "reschedule":
+            wish = tracker.get_slot("change_when")
+            target = _move_target(self.services, booking, wish) if booking.kind == "service" else None
+            if target is not None:  # confirmed as "Move ... to <that time>?": one yes is enough
+                moved = await asyncio.to_thread(_moved_at, self.services, customer, booking, target)
+                if moved.result.ok:
+                    dispatcher.utter_message(
+                        response="utter_booking_moved",
+                        what=booking.what,
+                        when=f"{target:%a %b} {target.day}, {target:%-I:%M %p}",
+                        code=moved.result.code,
+                        old=booking.code,
+                        booking_id=moved.result.code,
+                        topic="reschedule:service",
+                    )
+                    return reset
+            return [*reset, *_rebook(booking, wish, dispatcher)]
         result = await asyncio.to_thread(steps.cancel, self.services, customer, code)
         if not result.ok:
             dispatcher.utter_message(text=result.reason)

@@ -25,6 +25,7 @@ from actions.session import ActionSessionStart
 from bot import config
 from bot.booking import steps
 from bot.booking.steps import session_label
+from bot.profile import VehicleDetails
 from bot.services import Services
 from tests.dealer import TZ
 from tests.replies import texts
@@ -155,6 +156,29 @@ async def test_a_confirmed_cancellation_cancels_the_customers_booking(action_ser
     )
     assert slots_of(events) == dict.fromkeys(("booking_code", "change_confirm", "change_kind", "change_when"))
     assert action_services.bookings.upcoming_of(customer, datetime.now(TZ)) == []
+
+
+async def test_a_move_confirmed_with_its_new_time_is_made_with_that_one_yes(action_services):
+    """ "Move Oil change ... to <day> at <the same time>?" - "yes": moved, no second summary."""
+    customer = action_services.profiles.customer_for_sender("rest", "tracker-mover")
+    old_start = free_service_time(action_services, days=8)
+    request = steps.ServiceRequest(customer, old_start, ("oil-change",), VehicleDetails("Lumen", year=2023))
+    code = steps.book_service(action_services, request).result.code
+    new_day = old_start + timedelta(days=1 if old_start.weekday() < 4 else 3)  # another weekday
+    move = tracker(
+        "cancel_confirmed",
+        "tracker-mover",
+        booking_code=code,
+        change_kind="reschedule",
+        change_when=f"{new_day:%A %B} {new_day.day}",  # a day alone keeps the booking's time
+    )
+    dispatcher = CollectingDispatcher()
+    await ActionChangeBooking(action_services).run(dispatcher, move, domain())
+    [moved] = dispatcher.messages
+    assert moved["response"] == "utter_booking_moved" and moved["old"] == code
+    [now_booked] = action_services.bookings.upcoming_of(customer, datetime.now(TZ))
+    assert now_booked.starts_at == new_day and now_booked.code == moved["code"] != code
+    assert now_booked.vehicle["model"] == "Lumen"
 
 
 async def test_someone_elses_code_cancels_nothing(action_services):
