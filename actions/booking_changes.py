@@ -21,6 +21,7 @@ from actions import clinics, service
 from actions.common import AsksNextQuestion, Question, UsesServices, customer_id, upcoming_bookings
 from actions.knowledge import answer_question
 from bot.booking import (
+    Preference,
     Schedule,
     UnreadableTime,
     UpcomingBooking,
@@ -219,7 +220,7 @@ def _new_time_words(services: Services, tracker: Tracker, booking: UpcomingBooki
         part = next((f" {part}" for part, span in PARTS_OF_DAY.items() if wanted.window == span), "")
         return f"{wanted.describe()}{part}"
     target = _move_target(services, booking, wish)
-    return f"{target:%A %b} {target.day} at {target:%-I:%M %p}" if target else wanted.describe()
+    return Preference(target.date(), target.time()).describe() if target else wanted.describe()
 
 
 def _move_target(services: Services, booking: UpcomingBooking, wish: str | None) -> datetime | None:

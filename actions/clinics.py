@@ -43,6 +43,9 @@ from bot.knowledge.offerings import clinic_facts
 from bot.services import Services
 
 SHOWN_SESSIONS = 4
+# A request about the clinics in general ("what clinics do you have?", "any other classes?"): the
+# list, not the clinic just talked about.
+ALL_CLINICS = re.compile(r"\b(clinics|classes|courses|workshops|(what|which) (clinic|class)|other)\b", re.I)
 WAITLIST_BUTTON = {"title": "Join the waitlist", "payload": "/join_waitlist"}  # as in utter_clinic_full
 # Who's coming as said so far, while something is still missing (ages, or "just you?").
 HEARD = "attendees_heard"
@@ -324,7 +327,7 @@ class ValidateClinicForm(AsksNextQuestion, FormValidationAction):
             return {}
         text = tracker.latest_message.get("text") or ""
         clinic = clinic_named(self.services.schedule, text) if not text.startswith("/") else None
-        if clinic is None and tracker.get_slot("requested_slot") is None:
+        if clinic is None and tracker.get_slot("requested_slot") is None and not ALL_CLINICS.search(text):
             clinic = clinic_discussed(self.services, tracker)
         return {"clinic": clinic} if clinic else {}
 
@@ -354,10 +357,26 @@ class ValidateClinicForm(AsksNextQuestion, FormValidationAction):
     async def extract_clinic_session(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """A session picked in words the classifier took for a question ("that one", "whichever")."""
-        if tracker.get_slot("requested_slot") != "clinic_session" or tracker.get_slot("clinic_session"):
+        """A session picked in words the classifier took for a question ("that one", "whichever");
+        or, as the booking starts, one the request picks from the sessions the clinic's facts just
+        listed, or by its day ("the saturday one", "the tech clinic on tuesday")."""
+        if tracker.get_slot("clinic_session"):
             return {}
-        return {"clinic_session": tracker.latest_message.get("text")} if _answers_session(tracker) else {}
+        text = tracker.latest_message.get("text") or ""
+        requested = tracker.get_slot("requested_slot")
+        if requested == "clinic_session":
+            return {"clinic_session": text} if _answers_session(tracker) else {}
+        schedule = self.services.schedule
+        clinic = (
+            tracker.get_slot("clinic")
+            or clinic_named(schedule, text)
+            or clinic_discussed(self.services, tracker)
+        )
+        if requested is not None or clinic is None or text.startswith("/"):
+            return {}
+        sessions = await asyncio.to_thread(_open_sessions, self.services, clinic)
+        starts = [s.starts_at for s in sessions]
+        return {"clinic_session": text} if choose(text, starts, self.services.now()) else {}
 
     def validate_attendees_heard(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -36,9 +36,9 @@ async def test_gibberish_at_the_transport_and_confirm_steps_is_asked_again(stack
     offers = (await say(http, stack.rest_url, sender, "tire rotation for my 2022 lumen on monday"))[-1]
     assert "get around" in texts(await say(http, stack.rest_url, sender, offers["buttons"][0]["payload"]))
     again = texts(await say(http, stack.rest_url, sender, "qwzx plmk"))
-    assert "loaner car, a shuttle ride, or will you wait" in again
+    assert "loaner" in again and "shuttle" in again and "wait" in again and "get around" in again
     assert "mobile number" in texts(await say(http, stack.rest_url, sender, "shuttle"))
-    assert "wrong number of digits" in texts(await say(http, stack.rest_url, sender, "12"))
+    assert "10-digit mobile number" in texts(await say(http, stack.rest_url, sender, "12"))
     confirm = texts(await say(http, stack.rest_url, sender, "skip"))
     assert "To confirm: Tire rotation" in confirm
     unclear = texts(await say(http, stack.rest_url, sender, "ghjkl"))

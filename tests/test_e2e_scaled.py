@@ -109,7 +109,7 @@ async def test_a_clinic_booking_whose_messages_alternate_between_two_rasa_server
 
     sessions = (await turn("sign my daughter up for the teen driving class"))[-1]
     assert "Teen Driver Safety Clinic" in sessions["text"] and sessions["buttons"]
-    assert "Who's coming" in texts(await turn(sessions["buttons"][0]["payload"]))
+    assert "How old is your daughter" in texts(await turn(sessions["buttons"][0]["payload"]))
     assert "aged 15-18" in texts(await turn("me and my daughter Emma"))
     confirm = texts(await turn("me and my daughter Emma, 15"))
     assert "To confirm: Teen Driver Safety Clinic" in confirm and "Emma (15)" in confirm

@@ -156,9 +156,8 @@ async def test_cancel_by_picking_from_ones_bookings_and_codes_of_others_reveal_n
     listed = await bookings_of(http, stack)
     assert [b["status"] for b in listed if b["code"] == code] == ["confirmed"], (code, listed)
 
-    listed = (await owner("I need to cancel my appointment"))[-1]
-    assert [b["payload"] for b in listed["buttons"]] == [code]
-    assert "Cancel Oil change" in texts(await owner(listed["buttons"][0]["payload"]))
+    asked = await owner("I need to cancel my appointment")  # the only one: no "which booking?"
+    assert "Cancel Oil change" in texts(asked) and code in texts(asked)
     cancelled = texts(await owner("yes"))
     assert "is cancelled" in cancelled
     assert [b["status"] for b in await bookings_of(http, stack) if b["code"] == code] == ["cancelled"]

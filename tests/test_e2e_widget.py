@@ -171,7 +171,7 @@ async def _conversation(context, stack, http) -> None:
     chosen = await sessions.first.inner_text()
     await sessions.first.click()
     await expect(log.locator(".mc-user").last).to_have_text(re.compile(re.escape(chosen)))  # shows the title
-    await expect(log).to_contain_text("Who's coming", timeout=TURN_TIMEOUT)
+    await expect(log).to_contain_text("How old is your daughter", timeout=TURN_TIMEOUT)
     await settled(page)
     await say(page, "me and my daughter Emma")
     await expect(log).to_contain_text("aged 15-18", timeout=TURN_TIMEOUT)

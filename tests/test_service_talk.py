@@ -146,6 +146,19 @@ def test_a_clinic_named_with_booking_words_is_a_clinic_booking(guard, said, book
     assert guard.books_a_clinic(said) is booking
 
 
+@pytest.mark.parametrize(
+    ("said", "service"),
+    [
+        ("my brakes squeal every time i stop", True),
+        ("my tires are wearing unevenly", True),
+        ("book the winter driving clinic", False),  # a clinic named: left as read
+        ("sign me up for a class", False),  # no service named
+    ],
+)
+def test_a_problem_read_as_a_clinic_booking_is_a_service_booking(guard, said, service):
+    assert guard.not_a_clinic(said, "book_clinic") is service
+
+
 def test_next_weekday_is_next_weeks_and_said():
     tuesday = date(2026, 12, 1)
     at_nine = datetime.combine(tuesday, time(9), tzinfo=TZ)

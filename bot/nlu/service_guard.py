@@ -25,7 +25,7 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
-from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.booking.clinic_talk import BOOKING as BOOKS_A_CLINIC
@@ -83,11 +83,22 @@ class ServiceBookingGuard(GraphComponent, IntentClassifier):
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             text = message.get(TEXT) or ""
-            if self.matches(text):
+            if self.matches(text) or self.not_a_clinic(text, (message.get(INTENT) or {}).get("name")):
                 force_intent(message, self._intent)
             elif self.books_a_clinic(text):
                 force_intent(message, "book_clinic")
         return messages
+
+    def not_a_clinic(self, text: str, intent: str | None) -> bool:
+        """A booking read as a clinic's that names a service (or a problem) and no clinic ("there's
+        a grinding noise whenever I brake"): no clinic fixes brakes."""
+        schedule = self._schedule.current()
+        return (
+            intent == "book_clinic"
+            and not text.startswith("/")
+            and bool(schedule.services_in(text))
+            and clinic_named(schedule, text) is None
+        )
 
     def books_a_clinic(self, text: str) -> bool:
         """A clinic named with words asking to book it ("sign me up for EV 101"), not a question
