@@ -8,14 +8,19 @@ lease, and two senders never send it twice. The tables keep their own columns; w
 
 from __future__ import annotations
 
+import asyncio
+from collections import Counter
 from datetime import datetime, timedelta
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.tables import utcnow
+
 LEASE = timedelta(minutes=5)  # longer than any one send takes
 Row = TypeVar("Row")
+Claim = TypeVar("Claim")
 
 
 class LeasedQueue(Generic[Row]):
@@ -55,3 +60,28 @@ class LeasedQueue(Generic[Row]):
 
     def _ready(self, now: datetime) -> Any:
         return or_(self.table.next_attempt_at.is_(None), self.table.next_attempt_at <= now)
+
+
+class Claims(Protocol[Claim]):
+    def due(self, now: datetime, limit: int = 100) -> list[int]: ...
+
+    def claim(self, message_id: int, now: datetime) -> Claim | None: ...
+
+
+class LeasedSender(Generic[Claim]):
+    """One pass over a queue: each due message claimed, then sent by the subclass's `_send`, which
+    says what happened ("sent", "retrying", "failed", "skipped")."""
+
+    _outbox: Claims[Claim]
+
+    async def send_due(self, now: datetime | None = None) -> Counter[str]:
+        outcomes: Counter[str] = Counter()
+        now = now or utcnow()
+        for message_id in await asyncio.to_thread(self._outbox.due, now):
+            message = await asyncio.to_thread(self._outbox.claim, message_id, now)
+            if message is not None:
+                outcomes[await self._send(message, now)] += 1
+        return outcomes
+
+    async def _send(self, message: Claim, now: datetime) -> str:
+        raise NotImplementedError

@@ -15,7 +15,6 @@ import asyncio
 import logging
 import smtplib
 import ssl
-from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage as MimeMessage
@@ -23,7 +22,7 @@ from email.utils import formatdate, make_msgid
 from typing import Any
 
 from bot.config import Smtp
-from bot.leased_queue import LeasedQueue
+from bot.leased_queue import LeasedQueue, LeasedSender
 from bot.mail.models import EmailMessage
 from bot.tables import iso_utc, utcnow
 
@@ -129,20 +128,10 @@ class SmtpClient:
         return str(message["Message-ID"])
 
 
-class EmailSender:
+class EmailSender(LeasedSender[Claimed]):
     def __init__(self, outbox: EmailOutbox, client: SmtpClient) -> None:
         self._outbox = outbox
         self._client = client
-
-    async def send_due(self, now: datetime | None = None) -> Counter[str]:
-        """One pass over what is due; counts outcomes (sent, retrying, failed)."""
-        outcomes: Counter[str] = Counter()
-        now = now or utcnow()
-        for message_id in await asyncio.to_thread(self._outbox.due, now):
-            message = await asyncio.to_thread(self._outbox.claim, message_id, now)
-            if message is not None:
-                outcomes[await self._send(message, now)] += 1
-        return outcomes
 
     async def _send(self, message: Claimed, now: datetime) -> str:
         mark = self._outbox.mark

@@ -30,7 +30,7 @@ from bot import config
 from bot.booking.reminders import queue_due_now
 from bot.channels.sms.models import OutboxMessage
 from bot.channels.sms.twilio import TwilioClient, TwilioError
-from bot.leased_queue import LeasedQueue
+from bot.leased_queue import LeasedQueue, LeasedSender
 from bot.mail.outbox import EmailOutbox, EmailSender, SmtpClient
 from bot.profile import ProfileStore
 from bot.profile.models import iso_utc, utcnow
@@ -88,21 +88,11 @@ class Outbox(LeasedQueue[OutboxMessage]):
         ]
 
 
-class OutboxSender:
+class OutboxSender(LeasedSender[Claimed]):
     def __init__(self, outbox: Outbox, profiles: ProfileStore, client: TwilioClient) -> None:
         self._outbox = outbox
         self._profiles = profiles
         self._client = client
-
-    async def send_due(self, now: datetime | None = None) -> Counter[str]:
-        """One pass over what is due; counts outcomes (sent, retrying, failed, skipped)."""
-        outcomes: Counter[str] = Counter()
-        now = now or utcnow()
-        for message_id in await asyncio.to_thread(self._outbox.due, now):
-            message = await asyncio.to_thread(self._outbox.claim, message_id, now)
-            if message is not None:
-                outcomes[await self._send(message, now)] += 1
-        return outcomes
 
     async def _send(self, message: Claimed, now: datetime) -> str:
         mark = self._outbox.mark
