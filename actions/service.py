@@ -64,6 +64,20 @@ def _label(start: datetime) -> str:
     return f"{start:%a %b %-d, %-I:%M %p}"
 
 
+THAT_CAR = re.compile(
+    r"\b(that|this|the same|same|my|our) (car|one|vehicle|suv|truck|ride)\b|\b(on|for) (it|her)\b", re.I
+)
+
+
+def _car_in_talk(tracker: Tracker) -> str:
+    """The car the conversation is about: the customer's own, else the one the last answer was about."""
+    mine = tracker.get_slot("kb_my_vehicle")
+    if mine:
+        return str(mine)
+    parts = (tracker.get_slot("kb_year"), tracker.get_slot("kb_model"), tracker.get_slot("kb_trim"))
+    return " ".join(str(p) for p in parts if p)
+
+
 def _said(tracker: Tracker, slot: str) -> str:
     """The customer's words, where they may fill `slot`: any message that isn't a question on the
     side ("does the Tessa have heated seats?", "what time do you close on saturday?"), whatever
@@ -245,6 +259,9 @@ class ValidateServiceForm(AsksNextQuestion, FormValidationAction):
         if intent in QUESTION_INTENTS and not _asked(tracker, "service_vehicle") and len(said.split()) > 6:
             return {}  # a longer message about a car is a question about it, not which car to service
         found = _vehicle_in(self.services, said)
+        asked_for = tracker.latest_message.get("text") or ""
+        if found is None and THAT_CAR.search(asked_for) and not tracker.get_slot("service_vehicle"):
+            found = _vehicle_in(self.services, _car_in_talk(tracker))  # "on that car": the one just discussed
         if found is None:
             return {"service_vehicle": said} if said and _asked(tracker, "service_vehicle") else {}
         current = _vehicle(self.services, tracker)

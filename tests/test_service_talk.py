@@ -225,6 +225,25 @@ async def test_a_car_named_later_refines_the_one_being_serviced(action_services,
     assert result == {"service_vehicle": after}
 
 
+@pytest.mark.parametrize(
+    ("context", "said", "car"),
+    [
+        (
+            {"kb_my_vehicle": "2024 Tessa XLE"},
+            "can u book me an oil change on that car thursday",
+            "2024 Tessa XLE",
+        ),
+        ({"kb_model": "Forge", "kb_trim": "Trail"}, "ok book a tire rotation for it", "Forge Trail"),
+        ({}, "book an oil change for my car", None),  # no car in the conversation: asked
+    ],
+)
+async def test_that_car_is_the_one_the_conversation_is_about(action_services, context, said, car):
+    form = ValidateServiceForm(action_services)
+    t = tracker(said, None, "book_service", context)
+    result = await form.extract_service_vehicle(CollectingDispatcher(), t, {})
+    assert result.get("service_vehicle") == car
+
+
 async def test_a_question_at_the_time_question_is_no_time(action_services):
     form = ValidateServiceForm(action_services)
     said = "what time do you close on saturday?"
