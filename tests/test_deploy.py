@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 from bot import config
 from bot.cli import build_parser
 from bot.web import create_app
+from tests.certs import self_signed
 from tests.dealer import services_on
 
 ROOT = config.PROJECT_ROOT
@@ -273,26 +274,7 @@ def test_compose_nginx_config_is_accepted_by_nginx(tmp_path):
 
     nginx = profile.nginx_binary()
     assert nginx, "nginx is needed (Debian: apt-get install nginx)"
-    subprocess.run(
-        [
-            "openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "1",
-            "-subj",
-            "/CN=test",
-            "-keyout",
-            str(tmp_path / "privkey.pem"),
-            "-out",
-            str(tmp_path / "fullchain.pem"),
-        ],
-        check=True,
-        capture_output=True,
-    )
+    self_signed(tmp_path / "fullchain.pem", tmp_path / "privkey.pem", "test")
     conf = (ROOT / "deploy" / "compose" / "nginx.conf").read_text()
     conf = re.sub(r"\b(rasa-\d|actions-\d|web):", "127.0.0.1:", conf)
     conf = conf.replace("/tmp/", f"{tmp_path}/").replace("/etc/nginx/certs/", f"{tmp_path}/")

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import ssl
-import subprocess
 from datetime import datetime, timedelta
 from email.message import Message
 from email.parser import BytesParser
@@ -24,6 +23,7 @@ from sqlalchemy import inspect, select, text
 from bot import config, db
 from bot.mail.models import EmailMessage
 from bot.mail.outbox import MAX_ATTEMPTS, EmailOutbox, EmailSender, SmtpClient
+from tests.certs import self_signed
 from tests.test_sms import empty_database_url  # noqa: F401 - the fixture: a database with no tables
 
 T0 = datetime(2026, 12, 1, 15, 0)
@@ -200,28 +200,7 @@ async def test_two_senders_at_once_send_each_message_once(database_url, smtp_ser
 def tls_files(tmp_path: Path) -> tuple[Path, Path]:
     """A self-signed certificate for 127.0.0.1 (and its key)."""
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(
-        [
-            "openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "1",
-            "-subj",
-            "/CN=127.0.0.1",
-            "-addext",
-            "subjectAltName=IP:127.0.0.1",
-            "-keyout",
-            str(key),
-            "-out",
-            str(cert),
-        ],
-        check=True,
-        capture_output=True,
-    )
+    self_signed(cert, key, "127.0.0.1", ip="127.0.0.1")
     return cert, key
 
 
