@@ -297,7 +297,7 @@ class ValidateClinicForm(AsksNextQuestion, FormValidationAction):
         sessions = await asyncio.to_thread(
             self.services.bookings.clinic_sessions, clinic_id, self.services.now()
         )
-        people = parse_attendees(without_clinic_names(self.services.schedule, text))
+        people = parse_attendees(_about_people(self.services, text))
         others = [p for p in people if p.relation is not None]
         ages = [p.age for p in others if p.age is not None]
         facts = clinic_facts(clinic, sessions)
@@ -345,7 +345,7 @@ class ValidateClinicForm(AsksNextQuestion, FormValidationAction):
             return {"attendees": text} if _answers_attendees(tracker) else {}  # mapping skipped it)
         if requested not in (None, "clinic"):
             return {}
-        said = without_clinic_names(self.services.schedule, text)
+        said = _about_people(self.services, text)
         who = parse_attendees(said, tracker.get_slot("customer_name"))
         heard = tracker.get_slot(HEARD)
         if all(p.relation is None for p in who):
@@ -395,7 +395,30 @@ class ValidateClinicForm(AsksNextQuestion, FormValidationAction):
         text = tracker.latest_message.get("text") or ""
         if says_no(text):
             return {"clinic_confirm": False}
-        return {"clinic_confirm": True} if says_yes(text) else {}
+        if says_yes(text):
+            return {"clinic_confirm": True}
+        return await self._changed_at_summary(text, dispatcher, tracker, domain) or {}
+
+    async def validate_clinic_confirm(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """A yes only when it says yes: "only me" read as agreement changes who's coming instead."""
+        text = tracker.latest_message.get("text") or ""
+        if value is not True or text.startswith("/") or says_yes(text):
+            return {"clinic_confirm": value}
+        return await self._changed_at_summary(text, dispatcher, tracker, domain) or {"clinic_confirm": value}
+
+    async def _changed_at_summary(
+        self, text: str, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any] | None:
+        """At the summary, who's coming ("just me", "me and Eli, he's 17") or another session ("the
+        5 o'clock one") changes the booking, and the summary is shown again to confirm."""
+        if parse_attendees(_about_people(self.services, text), tracker.get_slot("customer_name")):
+            return {**self.validate_attendees(text, dispatcher, tracker, domain), "clinic_confirm": None}
+        picked = await self.validate_clinic_session(text, CollectingDispatcher(), tracker, domain)
+        if picked.get("clinic_session") and picked["clinic_session"] != tracker.get_slot("clinic_session"):
+            return {**picked, "clinic_confirm": None}
+        return None
 
     def validate_clinic(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -436,7 +459,7 @@ class ValidateClinicForm(AsksNextQuestion, FormValidationAction):
             return {"attendees": None}
         clinic = self.services.schedule.clinics[tracker.get_slot("clinic")]
         heard = _already_read(tracker.get_slot(HEARD) or "")
-        text = without_clinic_names(self.services.schedule, said)
+        text = _about_people(self.services, said)
         who = _already_read(said) or complete(heard, text, tracker.get_slot("customer_name"))
         if fact_asked(said) and not any(p.said_as or p.age is not None for p in who):
             who = []  # "what do I bring?", "is it free?": nobody called "Free" is coming
@@ -483,6 +506,12 @@ class ValidateClinicForm(AsksNextQuestion, FormValidationAction):
             )
             return {"attendee_names": None}
         return {"attendees": json.dumps(as_records(named)), "attendee_names": "given"}
+
+
+def _about_people(services: Services, text: str) -> str:
+    """The text with clinic and vehicle names taken out: "the teen clinic" brings no teenager, and
+    "we just got an Ion" nobody called Ion."""
+    return services.knowledge.without_vehicle_names(without_clinic_names(services.schedule, text))
 
 
 async def book_clinic(

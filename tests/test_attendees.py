@@ -161,3 +161,26 @@ def test_generated_parties_are_read_back(people, me, me_first, connectors) -> No
 )
 def test_days_dates_and_times_said_with_the_party_are_nobody(said, expected):
     assert [(p.name, p.relation, p.age) for p in parse_attendees(said)] == expected
+
+
+@pytest.mark.parametrize(
+    ("said", "expected"),
+    [
+        ("my son Eli is 17 and just started driving", [("Eli", "child", 17)]),
+        ("I am 68 and have never driven on snow much", [(None, None, 68)]),
+        ("the 5 oclock one", []),
+        ("the 4 o'clock one please", []),
+        ("whens the next class", []),
+        ("my grandson stays with us on weekends", [(None, "grandchild", None)]),
+        ("my daughter is 14, can she do the course", [(None, "child", 14)]),
+        # ordinary words said as names are names: alone in a list, after a relation, with an age
+        ("me and tom", [ME, ("Tom", "family", None)]),
+        ("me and my husband raj", [ME, ("Raj", "spouse", None)]),
+        ("me and max, he's 15", [ME, ("Max", "family", 15)]),
+        ("Lily and Max, 15 and 17", [("Lily", "family", 15), ("Max", "family", 17)]),
+        ("me, my wife Grace and our son Miles (16)", [ME, ("Grace", "spouse", None), ("Miles", "child", 16)]),
+    ],
+)
+def test_ordinary_words_are_nobody_unless_said_as_a_name(said, expected):
+    """ "Started", "Never Much" and "Oclock (5)" were once booked and saved to households."""
+    assert [(p.name, p.relation, p.age) for p in parse_attendees(said)] == expected

@@ -326,3 +326,29 @@ def test_words_of_a_clinic_are_nobody_coming(said: str) -> None:
     from bot.booking.clinic_talk import without_clinic_names
 
     assert _people(parse_attendees(without_clinic_names(SCHEDULE, said))) == [ME, ("Jake", "child", 15)]
+
+
+@pytest.mark.parametrize(
+    ("said", "intent", "party"),
+    [
+        ("Only me.", "affirm", [ME]),
+        ("just me", "inform", [ME]),
+        ("me and Eli, he's 17", "affirm", [ME, ("Eli", "family", 17)]),
+    ],
+)
+async def test_who_is_coming_said_at_the_summary_changes_it_instead_of_booking(
+    action_services, said, intent, party
+) -> None:
+    """Once "just me" at the summary booked the party read earlier, with a made-up person in it."""
+    earlier = json.dumps([{"name": None}, {"name": "Started", "relation": "family"}])
+    slots = {"clinic": "winter-driving", "clinic_session": "x", "attendees": earlier}
+    if intent == "affirm":
+        slots["clinic_confirm"] = True  # the classifier's yes, through the slot's from_intent mapping
+    state = _form_tracker(said, slots, "clinic_confirm", intent)
+    form, dispatcher = ValidateClinicForm(action_services), CollectingDispatcher()
+    if intent == "affirm":
+        changed = await form.validate_clinic_confirm(True, dispatcher, state, {})
+    else:
+        changed = await form.extract_clinic_confirm(dispatcher, state, {})
+    assert changed["clinic_confirm"] is None
+    assert _people_of(changed["attendees"]) == party

@@ -68,6 +68,7 @@ VALIDATORS = [
         {"attendees": '[{"name": null, "relation": "child", "age": 15, "said_as": "son"}]'},
         None,
     ),
+    (ValidateClinicForm, "clinic_confirm", {"clinic": "teen-driver-safety"}, None),
     (ValidateServiceForm, "service_items", {"service_vehicle": "2023 Lumen"}, None),
     (ValidateServiceForm, "service_vehicle", {"service_items": "oil-change"}, None),
     (ValidateServiceForm, "vin", {}, _check_vin),

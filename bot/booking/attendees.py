@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from bot.knowledge.language import is_english, is_inflected
+
 # What a relation word says about the person (the household's `relation`), singular and plural.
 RELATIONS = {
     **dict.fromkeys(
@@ -69,6 +71,7 @@ FILLER = {
     "i've", "said", "already", "told", "mentioned", "both", "them", "one", "actually", "oops", "sorry",
     "instead", "wait", "hmm", "hm", "ah", "er", "alright", "work", "works", "suits", "suit", "best",
     "available", "free", "open", "either", "any", "anytime", "time", "times", "day", "days",
+    "oclock", "o'clock", "whens", "when's",
 }  # fmt: skip
 # A word that is also a common first name counts as one when written with a capital mid-message.
 NAME_WORDS = {"will", "may", "sunny", "dawn", "hope", "joy", "grace", "faith", "art", "bill", "rose"}
@@ -136,16 +139,32 @@ def _numbers_as_digits(text: str) -> str:
     return _NUMBER_WORD.sub(lambda m: str(NUMBER_WORDS[m[1].lower()]), text)
 
 
-def _is_name(word: str, first_in_message: bool) -> bool:
+def _is_name(word: str, first_in_message: bool, said_as_name: bool) -> bool:
+    """Whether `word` names a person. An ordinary English word ("started", "course", "snow")
+    only does where it is said as a name: written with a capital mid-message ("Lily"), right
+    after a relation ("my husband tom"), or with an age ("max, 15"), so that "my son just
+    started driving" or "the 5 o'clock one" never puts a "Started" or an "Oclock" on a booking."""
     low = word.lower().replace("’", "'")
     contraction = re.fullmatch(r"([a-z]+)'(s|re|ll|m|d|ve|t)", low)  # "he's", "it'll", "Jake's"
     base = contraction[1] if contraction else low
     if base in MYSELF or base in PRONOUNS or low in RELATIONS or low in PLURALS or low in NUMBER_WORDS:
         return False
+    capitalised_mid_message = word[:1].isupper() and not first_in_message
     if low in FILLER or base in FILLER:
-        return word[:1].isupper() and not first_in_message and low in NAME_WORDS
+        return capitalised_mid_message and low in NAME_WORDS
     letters = re.sub(r"['-]", "", base)
-    return len(letters) > 1 and letters.isalpha()
+    if len(letters) <= 1 or not letters.isalpha():
+        return False
+    if is_inflected(base):  # "stays", "started": a name only as one ("my son Miles")
+        return capitalised_mid_message and said_as_name
+    return not is_english(base) or capitalised_mid_message or said_as_name
+
+
+def said_as_name(tokens: list[str], position: int) -> bool:
+    """Alone in its part ("me and tom"), right after a relation word ("my son max"), or in a
+    part that gives an age ("max, 15")."""
+    before = tokens[position - 1].lower() if position else ""
+    return len(tokens) == 1 or before in RELATIONS or before in PLURALS or any(_AGED.match(t) for t in tokens)
 
 
 def _tidy(name: str) -> str:
@@ -180,7 +199,7 @@ _WHEN = re.compile(
     r"|fri|sat|sun)s?\b"
     r"|\b(?:january|february|march|april|june|july|august|september|october|november|december|jan|feb|mar"
     r"|apr|jun|jul|aug|sep|sept|oct|nov|dec)\.?\s*\d{1,2}(?:st|nd|rd|th)?\b"
-    r"|\b\d{1,2}(?:st|nd|rd|th)\b|\b\d{1,2}(?::\d\d)?\s*(?:am|pm|a\.m\.|p\.m\.)|\b\d{1,2}:\d\d\b"
+    r"|\b\d{1,2}(?:st|nd|rd|th)\b|\b\d{1,2}(?::\d\d)?\s*(?:am|pm|a\.m\.|p\.m\.|o'?\s?clock)|\b\d{1,2}:\d\d\b"
     r"|\b(?:morning|afternoon|evening|tonight|weekend|noon)s?\b",
     re.IGNORECASE,
 )
@@ -253,7 +272,7 @@ def _parse(text: str, own_name: str | None) -> tuple[list[Attendee], bool]:
                 relation, said_as = RELATIONS[PLURALS[low]], PLURALS[low]
                 open_count = count is None
                 count = count or (2 if low == "twins" else None)
-            elif _is_name(token, first_word and position == 0):
+            elif _is_name(token, first_word and position == 0, said_as_name(tokens, position)):
                 names.append(token)
         first_word = False
         if ages and not me and relation is None and not names and re.search(r"\b(my|our)\b", part, re.I):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +22,7 @@ class Knowledge:
     base: KnowledgeBase
     entities: EntityExtractor
     answerer: Answerer
+    vehicle_names: frozenset[str]  # lemmas of model and trim names
 
     @classmethod
     def build(cls, directory: Path) -> Knowledge:
@@ -31,14 +33,20 @@ class Knowledge:
 
     @classmethod
     def from_base(cls, base: KnowledgeBase) -> Knowledge:
-        retriever = Retriever(base.articles, ignore=vehicle_words(base.lineup))
-        return cls(base, EntityExtractor(base), Answerer(base, retriever))
+        names = vehicle_words(base.lineup)
+        retriever = Retriever(base.articles, ignore=names)
+        return cls(base, EntityExtractor(base), Answerer(base, retriever), names)
 
     def answer(
         self, text: str, context: Context = Context(), vehicles: list[VehicleRef] | None = None
     ) -> Answer:
         """Answer from the text alone (entities found here); the action passes Rasa's instead."""
         return self.answerer.answer(text, self.entities.extract(text), context, vehicles)
+
+    def without_vehicle_names(self, text: str) -> str:
+        """The text with model and trim names taken out ("we just got an Ion" names no person)."""
+        names = self.vehicle_names
+        return re.sub(r"[^\W\d_]+", lambda m: " " if m[0].lower() in names else m[0], text)
 
     def vehicle_in(self, text: str) -> VehicleRef | None:
         """ "2024 Tessa XLE" -> VehicleRef(Tessa, XLE, 2024); None without a model we sell."""

@@ -81,6 +81,11 @@ def is_english(word: str) -> bool:
     return word in STOP_WORDS or word in _lemma_table() or word in _known_lemmas()
 
 
+def is_inflected(word: str) -> bool:
+    """A stop word or an inflected form English has ("stays", "started"): not a lemma or a name."""
+    return word in STOP_WORDS or (word in _lemma_table() and _lemma_table()[word] != word)
+
+
 @lru_cache(maxsize=1)
 def _lemma_table() -> Table:
     return nlp().get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
