@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from bot import config
 from bot.booking.models import Booking
+from bot.booking.talk import TRANSPORT_WORDS
 from bot.crm.adf import Lead, LeadCustomer, LeadPhone, LeadVehicle, Vendor, adf_document
 from bot.knowledge import VehicleRef
 from bot.mail.models import EmailMessage
@@ -36,7 +37,6 @@ if TYPE_CHECKING:
     from bot.services import Services
 
 LEAD_KIND = "crm_lead"
-TRANSPORT_WORDS = {"loaner": "a loaner car", "shuttle": "a shuttle ride", "wait": "waiting at the dealership"}
 
 
 @dataclass(frozen=True)
