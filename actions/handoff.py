@@ -11,6 +11,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import UsesServices, channel_of, customer_id
+from bot.knowledge import VehicleRef
 from bot.profile.steps import Handoff, hand_off
 from bot.services import Services
 
@@ -47,6 +48,7 @@ async def hand_over(
         reason=reason,
         message=tracker.latest_message.get("text"),
         active_form=(tracker.active_loop or {}).get("name"),
+        about=_last_answer_car(tracker),
     )
     handed = await asyncio.to_thread(hand_off, services, request)
     dispatcher.utter_message(response=reply, promise=handed.promise)
@@ -63,3 +65,11 @@ async def hand_over(
         dispatcher.utter_message(
             response="utter_handoff_callback_no_phone", department=handed.department, when=handed.when
         )
+
+
+def _last_answer_car(tracker: Tracker) -> VehicleRef | None:
+    """The car the last vehicle answer was about (its model, and the trim and year said)."""
+    model, year = tracker.get_slot("kb_model"), tracker.get_slot("kb_year")
+    if not model:
+        return None
+    return VehicleRef(str(model), tracker.get_slot("kb_trim") or None, int(year) if year else None)

@@ -22,7 +22,7 @@ from actions.common import AsksNextQuestion, Question, channel_of, customer_id, 
 from actions.contact import validate_phone_and_consent
 from bot.booking import Preference, UnreadableTime, mentions_time, read_preference, steps
 from bot.booking.choosing import chosen_start, position_in
-from bot.booking.talk import is_side_question, transport_in
+from bot.booking.talk import TRANSPORT_WORDS, is_side_question, transport_in
 from bot.booking.when import next_weekday_read
 from bot.profile import (
     ContactDetails,
@@ -52,7 +52,6 @@ FORM_SLOTS = (
 # What the confirmation's summary shows; changing any of them means confirming again.
 CONFIRMED_SLOTS = ("service_items", "service_vehicle", "vin", "service_when", "service_transport")
 TRANSPORT = ("loaner", "shuttle", "wait")
-TRANSPORT_WORDS = {"loaner": "a loaner car", "shuttle": "a shuttle ride", "wait": "waiting at the dealership"}
 # Messages these intents carry go to their own rules (a person, a price, stopping), never to a slot.
 ELSEWHERE_INTENTS = {"ask_price", "human_handoff", "escalate", "stop", "bot_challenge"}
 # The classifier's "question" intents: their messages fill slots only when they aren't questions

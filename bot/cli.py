@@ -140,6 +140,7 @@ def cmd_actions(_: argparse.Namespace) -> None:
     from bot.services import Services
 
     logging.basicConfig(level=logging.INFO)
+    config.crm_leads()  # the actions queue CRM leads: a bad CRM_LEAD_EMAIL stops the start, saying why
     app = create_action_app(Services.from_environment())
     app.run(config.listen_host("actions"), config.ports().actions, workers=1, access_log=False)
 

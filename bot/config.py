@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import redis
+from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.engine import URL, make_url
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -291,6 +292,38 @@ def handoff_alert_minutes() -> float:
     if not 0 < minutes <= 24 * 60:
         raise SystemExit(f"HANDOFF_ALERT_MINUTES must be between 0 and 1440, got {raw!r}")
     return minutes
+
+
+@dataclass(frozen=True)
+class CrmLeads:
+    """Where ADF leads go (one address: the CRM's lead-import mailbox) and whether new service
+    bookings are leads too (sales handoffs always are)."""
+
+    address: str
+    for_service: bool
+
+
+def crm_leads() -> CrmLeads | None:
+    """CRM_LEAD_EMAIL and CRM_LEADS_FOR_SERVICE; None (no leads queued) without an address. A bad
+    value stops the start with the reason, rather than leads bouncing later."""
+    raw = (os.environ.get("CRM_LEAD_EMAIL") or "").strip()
+    if not raw:
+        return None
+    try:
+        address = validate_email(raw, check_deliverability=False).normalized
+    except EmailNotValidError as error:
+        raise SystemExit(
+            f"CRM_LEAD_EMAIL must be one email address, like leads@crm.example.com; got {raw!r}: {error}"
+        ) from None
+    return CrmLeads(address, _switch("CRM_LEADS_FOR_SERVICE"))
+
+
+def _switch(name: str) -> bool:
+    """An on/off setting: 1, true, yes, on or 0, false, no, off (unset: off)."""
+    raw = (os.environ.get(name) or "0").strip().lower()
+    if raw not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+        raise SystemExit(f"{name} must be 1 (on) or 0 (off), got {raw!r}")
+    return raw in ("1", "true", "yes", "on")
 
 
 def console_url() -> str:

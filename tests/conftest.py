@@ -57,6 +57,7 @@ FAST_FILES = {
     "test_outbox.py",
     "test_email.py",
     "test_handoff_alerts.py",
+    "test_crm_leads.py",
     "test_reminders.py",
     "test_knowledge.py",
     "test_dealer_knowledge.py",

@@ -6,6 +6,7 @@ no servers: part of `make test-fast`."""
 from __future__ import annotations
 
 import json
+import xml.etree.ElementTree as ET
 from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -15,6 +16,7 @@ import pytest
 import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import select
 
 from actions.booking_changes import ActionChangeBooking
 from actions.clinics import ValidateClinicForm
@@ -25,7 +27,8 @@ from actions.session import ActionSessionStart
 from bot import config
 from bot.booking import steps
 from bot.booking.steps import session_label
-from bot.profile import VehicleDetails
+from bot.mail.models import EmailMessage
+from bot.profile import ContactDetails, VehicleDetails
 from bot.services import Services
 from tests.dealer import TZ
 from tests.replies import texts
@@ -278,6 +281,30 @@ async def test_bargaining_after_a_price_hands_the_conversation_to_a_person(actio
     assert reply["response"] == "utter_handoff_pricing" and "$" not in texts(dispatcher)[0]
     [opened] = [h for h in action_services.profiles.open_handoffs() if h["sender_id"] == sender]
     assert (opened["reason"], opened["message"]) == ("pricing", "any wiggle room?")
+
+
+async def test_bargaining_over_the_car_just_priced_is_a_crm_lead_for_that_car(action_services, monkeypatch):
+    monkeypatch.setenv("CRM_LEAD_EMAIL", "leads@crm.lakeside-corvane.example")
+    sender = "tracker-lead"
+    customer = action_services.profiles.customer_for_sender("rest", sender)
+    action_services.profiles.record_contact_details(
+        customer, ContactDetails(name="Jane Doe", email="jane.lead@example.com")
+    )
+    state = asked(
+        "any wiggle room?",
+        sender,
+        "nlu_fallback",
+        kb_model="Tessa",
+        kb_trim="XLE",
+        kb_year=2025,
+        kb_kind="price",
+    )
+    await ActionAnswerQuestion(action_services).run(CollectingDispatcher(), state, domain())
+    with action_services.sessions() as session:
+        [lead] = session.scalars(select(EmailMessage).where(EmailMessage.kind == "crm_lead")).all()
+    vehicle = ET.fromstring(lead.body).find("prospect/vehicle")
+    assert vehicle.get("interest") == "buy"
+    assert [vehicle.findtext(t) for t in ("year", "model", "trim")] == ["2025", "Tessa", "XLE"]
 
 
 @pytest.mark.parametrize("intent", ["capabilities", "book_service", "stop", "ask_booking"])

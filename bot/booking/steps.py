@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from bot.booking.attendees import Attendee, as_records
 from bot.booking.store import BookingResult, CancelResult, SessionInfo
+from bot.crm import queue_service_lead
 from bot.profile import ContactDetails, VehicleDetails
 
 if TYPE_CHECKING:
@@ -72,8 +73,9 @@ class Booked:
 
 def book_service(services: Services, request: ServiceRequest) -> Booked:
     """Book the bays; then put the car on the profile, keep the number the customer gave (and
-    their yes or no to texts) and cancel the booking this one replaces. Nothing but the booking
-    attempt happens when the time was taken meanwhile."""
+    their yes or no to texts), queue the CRM lead for a new booking (when the dealer wants service
+    leads; a moved booking isn't new) and cancel the booking this one replaces. Nothing but the
+    booking attempt happens when the time was taken meanwhile."""
     vehicle = request.vehicle
     result = services.bookings.book_service(
         request.customer,
@@ -89,6 +91,8 @@ def book_service(services: Services, request: ServiceRequest) -> Booked:
         services.profiles.add_vehicle(request.customer, vehicle)
     if request.contact is not None:
         services.profiles.record_contact_details(request.customer, request.contact)
+    if request.replacing is None:
+        queue_service_lead(services, result.code)
     return Booked(result, replaced=_replace(services, request.customer, request.replacing))
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+# How each way of getting around is said back (confirmations, CRM leads).
+TRANSPORT_WORDS = {"loaner": "a loaner car", "shuttle": "a shuttle ride", "wait": "waiting at the dealership"}
 _NEGATION = re.compile(r"\b(no|not|don'?t|dont|without|never|nah)\b(\s+\w+){0,2}\s*$")
 # Said anywhere in any message, these answer the transport question.
 _TRANSPORT = {

@@ -1,4 +1,4 @@
-"""The email outbox: staff alerts (and later other mail) waiting to be sent through SMTP.
+"""The email outbox: staff alerts and CRM leads waiting to be sent through SMTP.
 
 On the shared metadata (`bot.tables.Base`); `bot.schema` registers it. Like the SMS outbox, a
 sender claims a message by moving `next_attempt_at` forward (a lease), so several senders never
@@ -21,9 +21,12 @@ class EmailMessage(Base):
     to_address = Column(String(254), nullable=False)
     subject = Column(String(200), nullable=False)
     body = Column(Text, nullable=False)
-    kind = Column(String(20), nullable=False)  # staff_alert
-    # The handoff an alert is about (deleted with it, and so with its customer).
+    kind = Column(String(20), nullable=False)  # staff_alert | crm_lead
+    # The handoff (or booking) an alert or lead is about (deleted with it, and so with its customer).
     handoff_id = Column(Integer, ForeignKey("handoff_requests.id", ondelete="CASCADE"), index=True)
+    booking_id = Column(Integer, ForeignKey("bookings.id", ondelete="CASCADE"), index=True)
+    # Makes a message once, whoever queues it how often: "handoff:12" for a handoff's CRM lead.
+    lead_key = Column(String(40), unique=True, index=True)
     status = Column(String(10), nullable=False, default="queued")  # queued | sent | failed
     attempts = Column(Integer, nullable=False, default=0)
     last_error = Column(Text)

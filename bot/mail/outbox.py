@@ -70,6 +70,7 @@ class EmailOutbox(LeasedQueue[EmailMessage]):
                 "subject": m.subject,
                 "kind": m.kind,
                 "handoff_id": m.handoff_id,
+                "booking_id": m.booking_id,
                 "status": m.status,
                 "attempts": m.attempts,
                 "next_attempt_at": iso_utc(m.next_attempt_at) if m.status == "queued" else None,

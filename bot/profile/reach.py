@@ -12,6 +12,8 @@ one if nobody takes it in time, and the customer is told honestly what is happen
   taken, and queues a note to the customer; when the list is used up it is reported missed.
   Each step is one conditional UPDATE on the handoff (like the outbox lease), so several
   senders escalate a handoff once.
+- A sales handoff is also a lead for the dealership's CRM (`bot/crm`), queued in the same
+  transaction when `CRM_LEAD_EMAIL` is set.
 - The invariant (`unreached`): every open handoff is taken, alerted to someone, or reported
   missed.
 """
@@ -30,7 +32,9 @@ from sqlalchemy.orm import Session
 
 from bot import config
 from bot.channels.sms.models import OutboxMessage
+from bot.crm import SalesAsk, queue_handoff_lead
 from bot.dealership import Dealership, StaffMember
+from bot.knowledge import VehicleRef
 from bot.mail.models import EmailMessage
 from bot.profile.models import EngagementEvent, HandoffRequest, Phone
 
@@ -50,6 +54,12 @@ SALES_WORDS = re.compile(
     r"loan|apr|buy|buying|purchase|quote|msrp|out[- ]the[- ]door|test drive|payment|payments|new car)\b",
     re.I,
 )
+# What a sales request is about, in ADF's vehicle interests (buy unless one of these says otherwise).
+TRADE_IN_WORDS = re.compile(r"\btrad(e|es|ed|ing)([- ]?in\b|\b)", re.I)
+INTEREST_WORDS = (
+    ("lease", re.compile(r"\b(lease|leases|leased|leasing)\b", re.I)),
+    ("test-drive", re.compile(r"\btest[- ]?driv(e|es|ing)\b", re.I)),
+)
 SERVICE_WORDS = re.compile(
     r"\b(service|serviced|repair\w*|oil|brake\w*|tire\w*|tyre\w*|recall\w*|maintenance|warranty|"
     r"mechanic|engine|noise|leak\w*|battery|check[- ]engine|alignment|diagnos\w*|appointment|"
@@ -63,11 +73,21 @@ def department_for(shop: Dealership, reason: str, message: str | None, active_fo
     """Sales for prices, trade-ins and buying; service for service questions (or while booking
     service); otherwise the dealership's `handoff_department` (sales unless configured)."""
     text = message or ""
-    if reason == "pricing" or SALES_WORDS.search(text):
+    if sales_ask(reason, message) is not None:
         return "sales"
     if active_form in SERVICE_FORMS or SERVICE_WORDS.search(text):
         return "service"
     return shop.handoff_department
+
+
+def sales_ask(reason: str, message: str | None) -> SalesAsk | None:
+    """What a request for prices, trade-ins or buying is about (ADF's interest in the car they
+    want, and whether they trade one in); None when it isn't one."""
+    text = message or ""
+    if reason != "pricing" and not SALES_WORDS.search(text):
+        return None
+    interest = next((name for name, words in INTEREST_WORDS if words.search(text)), "buy")
+    return SalesAsk(interest, trade_in=TRADE_IN_WORDS.search(text) is not None)
 
 
 @dataclass(frozen=True)
@@ -89,9 +109,11 @@ def open_and_alert(
     reason: str,
     message: str | None,
     department: str,
+    about: VehicleRef | None = None,
 ) -> Opened:
     """Open (or reuse) the conversation's handoff and, for a new one, alert the first person on
-    duty in the same transaction, or report it missed when nobody is listed."""
+    duty in the same transaction, or report it missed when nobody is listed; a sales one is also
+    queued as a CRM lead about the car `about` (the one the customer named)."""
     shop, now = services.dealership, services.clock()
     open_now = shop.is_open(now, department)
     with services.sessions.begin() as session:
@@ -128,6 +150,9 @@ def open_and_alert(
             _alert(session, shop, row, staff[0], None, sms_at=None if open_now else _naive(wait_from))
         else:
             row.missed_at = _naive(now)
+        ask = sales_ask(reason, message)
+        if ask is not None:
+            queue_handoff_lead(session, services, row, ask, about, handoff_link(row.id))
         return Opened(row.id, True, department, open_now, row.missed_at is not None)
 
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from bot.profile.reach import department_for, open_and_alert, reply_promise
+from bot.knowledge import VehicleRef
+from bot.profile.reach import department_for, open_and_alert, reply_promise, sales_ask
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -20,6 +21,7 @@ class Handoff:
     reason: str  # asked | escalation | pricing
     message: str | None
     active_form: str | None = None  # the form the customer was in, e.g. service_form
+    about: VehicleRef | None = None  # the car the conversation is about (the last answer's)
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,7 @@ def hand_off(services: Services, request: Handoff) -> HandedOff:
         request.reason,
         request.message,
         department,
+        _car_asked_about(services, request),
     )
     now = services.clock()
     when = "" if opened.open_now else shop.when_open(now, opened.department)
@@ -64,3 +67,14 @@ def hand_off(services: Services, request: Handoff) -> HandedOff:
         when=when,
         phone_ending=phones[0][-4:] if phones else None,
     )
+
+
+def _car_asked_about(services: Services, request: Handoff) -> VehicleRef | None:
+    """The car a sales request is about: the one named in it, else the conversation's. A trade-in
+    request names the customer's own car ("what's my 2021 Lumen worth?"), so there only the
+    conversation's counts."""
+    ask = sales_ask(request.reason, request.message)
+    if ask is None:
+        return None
+    named = None if ask.trade_in else services.knowledge.vehicle_in(request.message or "")
+    return named or request.about

@@ -146,10 +146,11 @@ async def _adf(request: web.Request, customer_id: int, handoff: dict | None) -> 
     profile = await asyncio.to_thread(request.app[SERVICES].profiles.profile, customer_id)
     if profile is None:
         return json_error(404, "no such customer")
-    bookings = await asyncio.to_thread(request.app[SERVICES].bookings.bookings_of, customer_id)
+    services = request.app[SERVICES]
+    bookings = await asyncio.to_thread(services.bookings.bookings_of, customer_id)
     try:
         xml = adf_lead(
-            profile, bookings, request.app[SERVICES].dealership, request.app[SERVICES].clock(), handoff
+            profile, bookings, services.dealership, services.knowledge.base.lineup, services.clock(), handoff
         )
     except NotALead as problem:
         return json_error(422, str(problem))
