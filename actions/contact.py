@@ -82,13 +82,13 @@ class ValidateContactForm(UsesServices, FormValidationAction):
 
 
 def validate_phone_and_consent(
-    value: Any, dispatcher: CollectingDispatcher, tracker: Tracker
+    value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, texts_asked: bool = False
 ) -> dict[str, Any]:
     """A checked number, and a yes or no to texts when the same reply gives one (people answer
     both at once), so the consent question isn't asked again."""
     checked = validate_optional("phone", normalise_phone, value, dispatcher, tracker)
     said = tracker.latest_message.get("text") or str(value or "")
-    consent = texting_consent_in(said) if checked.get("phone") else None
+    consent = texting_consent_in(said, texts_asked) if checked.get("phone") else None
     return checked if consent is None else {**checked, "sms_consent": consent}
 
 

@@ -384,7 +384,7 @@ class ValidateServiceForm(AsksNextQuestion, FormValidationAction):
         if mentions_time(str(value or "")):
             return {"phone": None}
         quiet = CollectingDispatcher()
-        checked = validate_phone_and_consent(value, quiet, tracker)
+        checked = validate_phone_and_consent(value, quiet, tracker, texts_asked=_asked(tracker, "phone"))
         if checked.get("phone") or checked.get("phone_declined"):
             return checked
         if not _asked(tracker, "phone") or _answered_something_else(tracker, "phone"):

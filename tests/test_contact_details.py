@@ -107,6 +107,24 @@ def test_a_number_given_with_a_yes_or_no_to_texts_carries_the_answer(reply, cons
     assert texting_consent_in(reply) is consent
 
 
+@pytest.mark.parametrize(
+    ("reply", "consent"),
+    [
+        ("312-555-0154 yes", True),
+        ("312 555 0136, sure", True),
+        ("(773) 555-0140 ok", True),
+        ("312-555-0154 no", False),
+        ("312-555-0154 nope.", False),
+        ("312-555-0154", None),
+        ("312-555-0154 yes my work cell", None),
+    ],
+)
+def test_a_bare_yes_or_no_after_the_number_answers_a_question_that_asked_about_texts(reply, consent):
+    """The service desk's question asks for the number and whether we may text it in one."""
+    assert texting_consent_in(reply, texts_asked=True) is consent
+    assert texting_consent_in(reply) is None  # a question that didn't ask: "yes" says nothing
+
+
 @pytest.mark.parametrize("form", [ValidateContactForm, ValidateServiceForm])
 def test_the_phone_question_takes_consent_given_in_the_same_reply(form, action_services):
     reply = "sure it's 555 010 4567 and texting me is fine"

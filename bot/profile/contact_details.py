@@ -145,11 +145,21 @@ _YES_TEXTS = re.compile(
 )
 
 
-def texting_consent_in(text: str) -> bool | None:
+_PHONE_THEN = re.compile(r"^\D*\+?[\d\s().-]{7,}\d\W*(?P<rest>.*)$")
+_BARE_YES = re.compile(r"^(yes|yeah|yep|yup|ya|sure|ok|okay|fine|please do|go ahead|of course)\W*$", re.I)
+_BARE_NO = re.compile(r"^(no|nope|nah|no thanks|no thank you|please don'?t)\W*$", re.I)
+
+
+def texting_consent_in(text: str, texts_asked: bool = False) -> bool | None:
     """Whether a reply that gives a number also says yes or no to texts ("312-555-0147, texting is
-    fine" / "...but don't text me"); None when it doesn't say, so the question is still asked."""
+    fine" / "...but don't text me"); None when it doesn't say, so the question is still asked.
+    When the question itself asked about texts, a bare "yes" or "no" after the number answers it."""
     if _NO_TEXTS.search(text or ""):
         return False
     if _YES_TEXTS.search(text or ""):
         return True
+    after = _PHONE_THEN.match(text or "")
+    if texts_asked and after:
+        rest = after["rest"].strip()
+        return True if _BARE_YES.match(rest) else False if _BARE_NO.match(rest) else None
     return None
