@@ -261,9 +261,12 @@ class ValidateServiceForm(AsksNextQuestion, FormValidationAction):
         asked_for = tracker.latest_message.get("text") or ""
         if found is None and THAT_CAR.search(asked_for) and not tracker.get_slot("service_vehicle"):
             found = _vehicle_in(self.services, _car_in_talk(tracker))  # "on that car": the one just discussed
+        current = _vehicle(self.services, tracker)
+        year = re.fullmatch(r"\s*((?:19|20)\d\d)\W*", asked_for)
+        if found is None and year and current is not None and current.year is None:
+            found = VehicleDetails(current.model, current.trim, int(year[1]))  # "2024" after "my lumin"
         if found is None:
             return {"service_vehicle": said} if said and _asked(tracker, "service_vehicle") else {}
-        current = _vehicle(self.services, tracker)
         if current is not None and current.model == found.model:
             found = VehicleDetails(found.model, found.trim or current.trim, found.year or current.year)
         label = _vehicle_label(found)
@@ -338,6 +341,8 @@ class ValidateServiceForm(AsksNextQuestion, FormValidationAction):
     async def validate_service_when(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        if "service_vehicle" in tracker.slots_to_validate() and not mentions_time(str(value or "")):
+            return {"service_when": None}  # "2024" said for the car, not a day: the times are asked again
         if not _services(tracker):  # how long it takes decides what's free: keep the wish till then
             return {"service_when": None, "service_wish": str(value or "")}
         return await _resolve_when(self.services, str(value or ""), _services(tracker), tracker, dispatcher)
@@ -459,13 +464,19 @@ def _in_range(start: datetime, wanted: Preference) -> bool:
     return start.date() == wanted.day and window[0] <= start.time() < window[1]
 
 
+def _chosen_before(tracker: Tracker) -> datetime | None:
+    """The time already chosen before this message, if any."""
+    try:
+        return datetime.fromisoformat(_before_this_message(tracker, "service_when"))
+    except (TypeError, ValueError):  # none chosen yet
+        return None
+
+
 def _day_in_talk(tracker: Tracker, offered: list[datetime]) -> date | None:
     """The day a time without a day is about: that of the time already chosen ("actually make it
     10am" at the confirmation), else that of the times just offered."""
-    try:
-        return datetime.fromisoformat(_before_this_message(tracker, "service_when")).date()
-    except (TypeError, ValueError):  # none chosen yet
-        return offered[0].date() if offered else None
+    chosen = _chosen_before(tracker)
+    return chosen.date() if chosen else offered[0].date() if offered else None
 
 
 async def _resolve_when(
@@ -488,6 +499,10 @@ async def _resolve_when(
     except UnreadableTime as reason:
         dispatcher.utter_message(text=str(reason))
         return {"service_when": None}
+    chosen = _chosen_before(tracker)
+    day_only = start is None and wanted.at is None and wanted.window is None
+    if day_only and chosen and wanted.day != chosen.date():
+        wanted = Preference(wanted.day, chosen.time())  # "actually make it Thursday": the same time
     next_week = next_weekday_read(text, services.now().date()) if start is None else None
     if next_week is not None and next_week == wanted.day:  # say which Wednesday "next Wednesday" is
         dispatcher.utter_message(response="utter_next_weekday_read", day=f"{next_week:%A %b} {next_week.day}")
@@ -496,7 +511,7 @@ async def _resolve_when(
     )
     if offer.start is not None:
         return {"service_when": offer.start.isoformat(), "service_offers": None}
-    takes_first = bool(offered) or bool(tracker.get_slot("replacing_code"))
+    takes_first = bool(offered) or bool(tracker.get_slot("replacing_code")) or chosen is not None
     in_range = [s for s in (*offered, *offer.alternatives) if _in_range(s, wanted)]
     if takes_first and wanted.at is None and in_range:
         first = min(in_range)

@@ -35,6 +35,15 @@ NOW = datetime(2026, 11, 26, 10, 30, tzinfo=TZ)  # a Thursday
         ("in 2 weeks", date(2026, 12, 10), None, None),
         ("jan 5", date(2027, 1, 5), None, None),
         ("this afternoon", date(2026, 11, 26), None, (time(12), time(17))),
+        # what happened before is no day to come in
+        (
+            "pulls right since i hit a pothole last week, can i come saturday afternoon",
+            date(2026, 11, 28),
+            None,
+            (time(12), time(17)),
+        ),
+        ("it died yesterday, tomorrow at 9?", date(2026, 11, 27), time(9), None),
+        ("friday at 10 o'clock", date(2026, 11, 27), time(10), None),
     ],
 )
 def test_days_and_times_read_the_way_customers_mean_them(said, day, at, window):
@@ -70,6 +79,10 @@ def test_impossible_or_past_times_are_explained(said, reason):
         ("9am", None, date(2026, 11, 27), time(9)),  # today's 9 am has passed: tomorrow's
         ("9am", date(2026, 11, 20), date(2026, 11, 27), time(9)),  # a past day in talk is no help
         ("friday at 9", date(2026, 11, 28), date(2026, 11, 27), time(9)),  # a day said wins
+        ("9 is fine", date(2026, 12, 1), date(2026, 12, 1), time(9)),  # in answer to times offered
+        ("10 o'clock", date(2026, 12, 1), date(2026, 12, 1), time(10)),
+        ("3:30 works for me", date(2026, 12, 1), date(2026, 12, 1), time(15, 30)),
+        ("9", date(2026, 12, 1), date(2026, 12, 1), time(9)),
     ],
 )
 def test_a_time_alone_is_on_the_day_being_talked_about(said, day_in_talk, day, at):
@@ -79,6 +92,8 @@ def test_a_time_alone_is_on_the_day_being_talked_about(said, day_in_talk, day, a
 def test_answers_to_other_questions_are_not_taken_for_times():
     for said in ("loaner", "I'll wait", "2023 Lumen", "555 010 0123", "yes", "1M8GDM9AXKP042788"):
         assert not mentions_time(said), said
+    with pytest.raises(UnreadableTime, match="couldn't read a day"):
+        read_preference("2024", NOW)  # a car's year, not a date in the past
 
 
 def test_vins_are_checked_by_length_letters_and_check_digit():

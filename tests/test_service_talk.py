@@ -4,7 +4,7 @@ service booking, and the service form's validators with real rasa_sdk Trackers."
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -214,6 +214,7 @@ async def test_yes_you_can_text_me_answers_the_texting_question(action_services)
         ("Tessa", "2025 tessa platinum", "2025 Tessa Platinum"),
         ("Forge", "its a 2024 Forge Trail", "2024 Forge Trail"),
         ("2021 Tessa", "actually the 2023 lumen", "2023 Lumen"),
+        ("Lumen", "2024", "2024 Lumen"),  # a year alone, for the car said without one
     ],
 )
 async def test_a_car_named_later_refines_the_one_being_serviced(action_services, before, said, after):
@@ -242,6 +243,24 @@ async def test_that_car_is_the_one_the_conversation_is_about(action_services, co
     t = tracker(said, None, "book_service", context)
     result = await form.extract_service_vehicle(CollectingDispatcher(), t, {})
     assert result.get("service_vehicle") == car
+
+
+async def test_another_day_for_a_chosen_time_keeps_the_time(action_services):
+    """ "Actually make it <day>" after a time was chosen means the same time that day."""
+    from tests.test_actions import free_service_time
+
+    chosen = free_service_time(action_services, days=3)
+    day = (chosen + timedelta(days=7)).date()
+    said = f"actually make it {day:%b} {day.day}"
+    t = tracker(said, "phone", "inform", {"service_items": "oil-change", "service_vehicle": "2022 Lumen"})
+    t.events = [
+        {"event": "slot", "name": "service_when", "value": chosen.isoformat()},
+        {"event": "user", "text": said},
+    ]
+    result = await ValidateServiceForm(action_services).validate_service_when(
+        said, CollectingDispatcher(), t, {}
+    )
+    assert result["service_when"] == datetime.combine(day, chosen.time(), tzinfo=chosen.tzinfo).isoformat()
 
 
 async def test_a_question_at_the_time_question_is_no_time(action_services):

@@ -60,7 +60,16 @@ _BOUND = re.compile(
     r"(noon|midday|lunch|\d{1,2}(?::\d\d)?\s*(?:am|pm|a\.m\.|p\.m\.)?)",
 )
 _CLOCK = re.compile(
-    r"\b\d{1,2}(:\d\d)?\s*(am|pm|a\.m\.|p\.m\.)|\b(at|@|around|by)\s+\d{1,2}\b|\b\d{1,2}:\d\d\b"
+    r"\b\d{1,2}(:\d\d)?\s*(am|pm|a\.m\.|p\.m\.|o'?\s?clock)|\b(at|@|around|by)\s+\d{1,2}\b|\b\d{1,2}:\d\d\b"
+)
+# A time said on its own in answer to times offered: "9 is fine", "10 works", "3:30 please".
+_BARE_HOUR = re.compile(
+    r"^(?:ok |okay |yes |um |how about |what about |make it |maybe )?(\d{1,2})(?::(\d\d))?"
+    r"(?: (?:is|would be|'?s|works?|sounds|please|then|ok|okay|for me)\b.*)?[.!]*$"
+)
+# What happened before ("since I hit a pothole last week", "it started yesterday"), not when to come.
+_PAST = re.compile(
+    rf"\b(?:yesterday|last (?:week|night|month|{'|'.join(WEEKDAYS)})|\w+ (?:days?|weeks?) ago)\b"
 )
 
 
@@ -94,7 +103,7 @@ def mentions_time(text: str) -> bool:
         re.search(rf"\b({_WEEKDAY}|today|tomorrow|tmrw|tonight|yesterday|next week|noon)\b", said)
         or re.search(rf"\b({_MONTH})\s+\d|\bthe\s+{_ORDINAL}\b|\b\d{{1,2}}/\d{{1,2}}\b", said)
         or re.search(r"\bin (a|an|\d+|one|two|three) (days?|weeks?|fortnight)\b", said)
-        or re.search(r"\b\d{1,2}(:\d\d)?\s*(am|pm|a\.m\.|p\.m\.)|\bat\s+\d{1,2}\b", said)
+        or re.search(r"\b\d{1,2}(:\d\d)?\s*(am|pm|a\.m\.|p\.m\.|o'?\s?clock)|\bat\s+\d{1,2}\b", said)
         or any(part in said for part in PARTS_OF_DAY)
         or bool(_BOUND.search(said))
     )
@@ -164,8 +173,10 @@ def time_named(text: str) -> time | None:
 
 
 def _day(said: str, today: date) -> date | None:
-    if re.search(r"\byesterday\b|\blast (week|" + _WEEKDAY + r")\b", said):
-        return today - timedelta(days=1)  # read, so the customer hears it's in the past
+    """The day wanted; what happened before ("since last week") only when no other day is named,
+    read as yesterday so that the customer hears it's in the past."""
+    if _PAST.search(said):
+        return _day(_PAST.sub(" ", said), today) or today - timedelta(days=1)
     if "day after tomorrow" in said:
         return today + timedelta(days=2)
     if re.search(r"\b(tomorrow|tmrw|tmr)\b", said):
@@ -244,7 +255,8 @@ def _time_of_day(said: str) -> time | None:
     if re.search(r"\bnoon\b|\bmidday\b", said):
         return time(12)
     clock = (
-        re.search(r"\b(\d{1,2})(?::(\d\d))?\s*(am|pm|a\.m\.|p\.m\.)", said)
+        re.search(r"\b(\d{1,2})(?::(\d\d))?\s*(am|pm|a\.m\.|p\.m\.|o'?\s?clock)", said)
+        or _BARE_HOUR.match(said.strip())
         or re.search(r"\b(?:at|@|around|by)\s+(\d{1,2})(?::(\d\d))?\b", said)
         or re.search(r"\b(\d{1,2}):(\d\d)\b", said)
     )
@@ -254,6 +266,8 @@ def _time_of_day(said: str) -> time | None:
     marker = clock[3] if clock.re.groups >= 3 else None
     if hour > 23 or minute > 59:
         raise UnreadableTime('I couldn\'t read that time. Try something like "9am" or "2:30 pm".')
+    if marker and marker.startswith("o"):
+        marker = None  # "10 o'clock": morning or afternoon as for a bare hour
     if marker and marker.startswith("p") and hour < 12:
         hour += 12
     elif marker and marker.startswith("a") and hour == 12:
@@ -276,6 +290,7 @@ def _dateparser_day(said: str, today: date) -> date | None:
     if found is None:
         matches = search_dates(said, languages=["en"], settings=settings) or []  # type: ignore[arg-type]
         found = next((moment for phrase, moment in matches if _names_a_day(phrase)), None)
-    if found is None or found.date() == today:
-        return None  # a time alone ("2pm") is dated today by dateparser; "today" itself is read above
+    if found is None or found.date() == today or re.fullmatch(r"\s*((19|20)\d\d|\d{1,2})\s*", said):
+        return None  # a time alone ("2pm", "9") is dated by dateparser, "today" is read above, and
+        # a year alone ("2024") is a car's year
     return found.date()
