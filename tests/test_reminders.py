@@ -86,5 +86,5 @@ def test_opted_out_or_cancelled_bookings_get_nothing(world):
         phone = session.scalar(select(Phone).where(Phone.e164 == "+15550100705"))
         phone.opted_out_at = datetime(2026, 11, 24)
     cancelled = customer("+15550100706", True)
-    assert bookings.cancel(book(cancelled), cancelled).ok
+    assert bookings.cancel(book(cancelled), cancelled, BOOKED_AT).ok
     assert run(START - timedelta(hours=23)) == 0 and outbox() == []
