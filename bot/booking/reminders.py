@@ -38,6 +38,7 @@ LEADS = (
     Lead("reminder_24h", timedelta(hours=24), timedelta(hours=2)),
     Lead("reminder_2h", timedelta(hours=2), timedelta(minutes=0)),
 )
+KINDS = tuple(lead.kind for lead in LEADS)  # the outbox kinds of reminders
 
 
 def queue_reminders(

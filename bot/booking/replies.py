@@ -18,16 +18,14 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.booking import steps, texts
+from bot.booking import reminders, steps, texts
 from bot.booking.models import Booking, ClinicSession
-from bot.booking.reminders import LEADS
 from bot.channels.sms.models import OutboxMessage
 
 if TYPE_CHECKING:
     from bot.services import Services
 
 CONFIRM, RESCHEDULE, CANCEL = "confirm", "reschedule", "cancel"
-REMINDER_KINDS = tuple(lead.kind for lead in LEADS)
 
 
 @dataclass(frozen=True)
@@ -78,7 +76,7 @@ def _claim(
             select(OutboxMessage.id, OutboxMessage.booking_id, OutboxMessage.replied_at)
             .where(
                 OutboxMessage.phone == phone,
-                OutboxMessage.kind.in_(REMINDER_KINDS),
+                OutboxMessage.kind.in_(reminders.KINDS),
                 OutboxMessage.status == "sent",
             )
             .order_by(OutboxMessage.sent_at.desc(), OutboxMessage.id.desc())
