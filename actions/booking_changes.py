@@ -132,7 +132,8 @@ class ValidateBookingChangeForm(AsksNextQuestion, FormValidationAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """The request itself may say which booking ("cancel ABC234", "cancel my appointment on
-        friday") and, to move it, the new time ("move my oil change to thursday at 10")."""
+        friday", or the `booking_code` of a reply of R to a reminder) and, to move it, the new time
+        ("move my oil change to thursday at 10")."""
         if tracker.get_slot("booking_code") or tracker.get_slot("requested_slot") == "booking_code":
             return {}
         which, new_time = _split_new_time(tracker.latest_message.get("text") or "")
@@ -141,6 +142,7 @@ class ValidateBookingChangeForm(AsksNextQuestion, FormValidationAction):
             slots["change_when"] = new_time
         else:
             which = tracker.latest_message.get("text") or ""
+        which = next(tracker.get_latest_entity_values("booking_code"), None) or which
         upcoming = await upcoming_bookings(self.services, tracker)
         chosen = _pick(self.services, which, upcoming) or _the_only_one(which, upcoming)
         return {**slots, "booking_code": chosen.code} if chosen else slots

@@ -509,6 +509,9 @@ async def _resolve_when(
     offer = await asyncio.to_thread(
         bookings.service_offers, wanted, bookings.service_minutes(service_ids), services.now()
     )
+    if offer.day_full:
+        customer = await customer_id(services, tracker)
+        await asyncio.to_thread(steps.note_wanted_day, services, customer, wanted.day)
     if offer.start is not None:
         return {"service_when": offer.start.isoformat(), "service_offers": None}
     takes_first = bool(offered) or bool(tracker.get_slot("replacing_code")) or chosen is not None

@@ -59,6 +59,7 @@ FAST_FILES = {
     "test_handoff_alerts.py",
     "test_crm_leads.py",
     "test_reminders.py",
+    "test_freed_times.py",
     "test_knowledge.py",
     "test_dealer_knowledge.py",
     "test_follow_ups.py",

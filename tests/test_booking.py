@@ -72,7 +72,7 @@ def test_a_cancellation_promotes_the_first_waitlisted_party(bookings, customers)
     seat = bookings.book_clinic(holder, target.id, 1, [], NOW)
     first = bookings.join_waitlist(waiting_first, target.id, 1, [])
     bookings.join_waitlist(waiting_second, target.id, 1, [])
-    result = bookings.cancel(seat.code, holder)
+    result = bookings.cancel(seat.code, holder, NOW)
     assert result.ok and result.promoted == [(first.code, waiting_first)]
     assert bookings.clinic_sessions("child-car-seat-check", NOW)[0].seats_left == 0
 
@@ -82,12 +82,12 @@ def test_someone_elses_or_an_unknown_code_reveals_nothing(bookings, customers):
     target = bookings.clinic_sessions("new-owner-tech", NOW)[0]
     code = bookings.book_clinic(owner, target.id, 1, [], NOW).code
     for attempt, who in ((code, stranger), ("ZZZZZZ", owner)):
-        result = bookings.cancel(attempt, who)
+        result = bookings.cancel(attempt, who, NOW)
         assert (
             not result.ok
             and result.reason == "I couldn't find an upcoming booking with that code on your profile."
         )
-    assert bookings.cancel(code.lower(), owner).ok
+    assert bookings.cancel(code.lower(), owner, NOW).ok
 
 
 @pytest.mark.parametrize(
@@ -113,7 +113,7 @@ def test_four_bays_then_the_nearest_free_times(bookings, customers):
     results = [bookings.book_service(c, start, ["brake-inspection"], {}, "loaner", NOW) for c in people]
     assert [r.ok for r in results] == [True] * 4 + [False]
     assert results[4].alternatives[0] == start + timedelta(hours=1)
-    assert bookings.cancel(results[0].code, people[0]).ok
+    assert bookings.cancel(results[0].code, people[0], NOW).ok
     assert bookings.book_service(people[4], start, ["brake-inspection"], {}, "loaner", NOW).ok
 
 

@@ -73,7 +73,9 @@ async def test_a_full_clinic_offers_the_waitlist_and_a_cancellation_seats_the_wa
     assert "You're on the waitlist" in joined
     code = joined.split("(code ")[1][:6]
 
-    assert bookings.cancel(held[0], filler).promoted == [(code, profiles.customer_for_sender("rest", sender))]
+    assert bookings.cancel(held[0], filler, now).promoted == [
+        (code, profiles.customer_for_sender("rest", sender))
+    ]
 
     async def seated():
         profile = await profile_of(http, stack, sender)

@@ -8,7 +8,7 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -21,15 +21,18 @@ from sqlalchemy.engine import make_url
 from twilio.request_validator import RequestValidator
 
 from bot import config
+from bot.booking import BookingStore
+from bot.booking.models import Booking
+from bot.booking.reminders import queue_sms
 from bot.channels.sms.models import OutboxMessage, SmsMessage
 from bot.channels.sms.outbox import Outbox, OutboxSender
 from bot.channels.sms.twilio import TwilioClient
 from bot.db import session_factory
 from bot.launch import Stack, start_stack
-from bot.profile import ProfileStore, normalise_phone
+from bot.profile import ContactDetails, ProfileStore, normalise_phone
 from bot.profile.models import Phone
 from tests.chat import say, texts, wait_for
-from tests.dealer import SHOP, TZ
+from tests.dealer import SCHEDULE, SHOP, TZ
 
 TOKEN = "e2e-twilio-auth-token"
 PUBLIC_URL = "https://concierge.example.com"  # as behind a proxy: not the address we post to
@@ -417,3 +420,51 @@ async def test_a_clinic_by_text_with_people_as_they_say_it_and_questions_afterwa
     ) as r:
         [mine] = [b for b in await r.json() if b["code"] == code]
     assert mine["party_size"] == 2
+
+
+async def test_replies_to_reminders_confirm_move_and_cancel_with_the_real_assistant(sms_stack, http):
+    """C, R and X to the phone's latest reminder, as Twilio delivers them to the running assistant."""
+    phone = "+15550100409"
+    sessions = session_factory(make_url(sms_stack.env["DATABASE_URL"]))
+    profiles, bookings = ProfileStore(sessions), BookingStore(sessions, SCHEDULE)
+    who = profiles.record_contact_details(
+        profiles.customer_for_sender("rest", "reminded-by-text"),
+        ContactDetails(name="Rae", phone=phone, sms_consent=True),
+    )
+    now = datetime.now(TZ)
+    starts = bookings.free_service_starts(45, now + timedelta(days=2), 3, spacing=180)
+    codes = [
+        bookings.book_service(who, s, ["oil-change"], {"model": "Lumen"}, "wait", now).code for s in starts
+    ]
+
+    def remind(code: str) -> None:
+        """Queued as the reminder pass queues it (2+ days ahead: the stack's own pass leaves it), sent."""
+        with sessions.begin() as session:
+            booking = session.scalar(select(Booking).where(Booking.code == code))
+            assert queue_sms(session, booking, "reminder_24h", f"reminder {code}")
+            reminder = session.scalar(select(OutboxMessage.id).where(OutboxMessage.booking_id == booking.id))
+        Outbox(sessions).mark(
+            reminder, status="sent", sent_at=datetime.now(timezone.utc).replace(tzinfo=None)
+        )
+
+    remind(codes[0])
+    confirmed = " ".join(await sms(http, sms_stack, phone, "C"))
+    assert "you're confirmed" in confirmed and codes[0] in confirmed
+    remind(codes[1])
+    cancelled = " ".join(await sms(http, sms_stack, phone, "x"))
+    assert "is cancelled" in cancelled and codes[1] in cancelled
+    remind(codes[2])
+    asked = " ".join(await sms(http, sms_stack, phone, "R"))
+    assert "Move" in asked and codes[2] in asked  # the assistant asks to move exactly that booking
+    moving = " ".join(await sms(http, sms_stack, phone, "1" if "Reply 1 for" in asked else "yes"))
+    assert "find a new time" in moving
+
+    with sessions() as session:
+        status = dict(
+            session.execute(select(Booking.code, Booking.status).where(Booking.code.in_(codes))).all()
+        )
+        first = session.scalar(select(Booking).where(Booking.code == codes[0]))
+    assert status == {codes[0]: "confirmed", codes[1]: "cancelled", codes[2]: "confirmed"}
+    assert first.confirmed_at is not None and not profiles.is_opted_out(phone)
+    rows = await inbound(http, sms_stack, phone, 4)
+    assert [r["text"] for r in rows if r["direction"] == "in"][:2] == ["C", "x"]

@@ -72,7 +72,7 @@ def test_a_web_booking_survives_the_merge_into_the_older_sms_profile(store, book
     listed = bookings.bookings_of(texted)
     assert {b["code"] for b in listed} == {booked.code, seat.code}
     assert {b.code for b in bookings.upcoming_of(texted, NOW)} == {booked.code, seat.code}
-    assert bookings.cancel(booked.code, texted).ok  # the code keeps working for the customer
+    assert bookings.cancel(booked.code, texted, NOW).ok  # the code keeps working for the customer
     profile = store.profile(texted)
     assert profile["interests"] == [
         {**profile["interests"][0], "topic": "adaptive-cruise-control", "count": 2}
@@ -185,7 +185,7 @@ class ProfileOperations(RuleBasedStateMachine):
     def cancels(self, data: st.DataObject) -> None:
         code = data.draw(st.sampled_from(sorted(self.codes)))
         sender, status = self.codes[code]
-        if self.bookings.cancel(code, self.customer(sender)).ok:
+        if self.bookings.cancel(code, self.customer(sender), NOW).ok:
             self.codes[code] = (sender, "cancelled")
         else:
             assert status == "cancelled", "one's own booking can always be cancelled"

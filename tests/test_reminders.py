@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from bot import config, db
 from bot.booking import BookingStore, load
+from bot.booking.models import Booking
 from bot.booking.reminders import queue_reminders
 from bot.channels.sms.models import OutboxMessage
 from bot.profile import ContactDetails, ProfileStore
@@ -60,6 +61,17 @@ def test_reminders_are_queued_24h_and_2h_before_and_never_twice(world):
     assert first.phone == "+15550100701" and first.status == "queued"
     assert code in first.body and "Oil change" in first.body and "Reply STOP" in first.body
     assert "Thu Nov 26 at 9:00 AM" in first.body
+    assert "Reply C to confirm, R to reschedule, X to cancel." in first.body
+
+
+def test_a_booking_confirmed_by_text_is_reminded_without_asking_to_confirm(world):
+    customer, book, run, outbox, sessions, _ = world
+    code = book(customer("+15550100709", True))
+    with sessions.begin() as session:  # as a reply of C to the first reminder leaves it
+        session.scalar(select(Booking).where(Booking.code == code)).confirmed_at = datetime(2026, 11, 25)
+    assert run(START - timedelta(hours=1, minutes=50)) == 1
+    [reminder] = outbox()
+    assert "Reply R to reschedule, X to cancel." in reminder.body and "C to confirm" not in reminder.body
 
 
 def test_a_late_booking_gets_only_the_2h_reminder(world):
@@ -86,5 +98,5 @@ def test_opted_out_or_cancelled_bookings_get_nothing(world):
         phone = session.scalar(select(Phone).where(Phone.e164 == "+15550100705"))
         phone.opted_out_at = datetime(2026, 11, 24)
     cancelled = customer("+15550100706", True)
-    assert bookings.cancel(book(cancelled), cancelled).ok
+    assert bookings.cancel(book(cancelled), cancelled, BOOKED_AT).ok
     assert run(START - timedelta(hours=23)) == 0 and outbox() == []

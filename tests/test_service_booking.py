@@ -177,7 +177,7 @@ def test_upcoming_bookings_are_the_customers_own(bookings, profiles):
     assert (upcoming.code, upcoming.what, upcoming.transport) == (code, "Tire rotation", "shuttle")
     assert code in upcoming.label() and "Wed Dec 2, 8:00 AM" in upcoming.label()
     assert bookings.upcoming_of(mine, start + timedelta(hours=1)) == []
-    assert not bookings.cancel(code, theirs).ok  # someone else's code changes nothing
+    assert not bookings.cancel(code, theirs, NOW).ok  # someone else's code changes nothing
     assert bookings.upcoming_of(mine, NOW)[0].status == "confirmed"
 
 
@@ -188,7 +188,7 @@ def test_a_promoted_waitlist_party_is_texted_and_it_is_on_their_timeline(databas
     profiles.record_contact_details(waiting, ContactDetails(phone="+15550100999", sms_consent=True))
     booked = bookings.book_clinic(first, seat.id, 1, [{"name": "Ava"}], NOW)
     waitlisted = bookings.join_waitlist(waiting, seat.id, 1, [{"name": "Ben"}])
-    assert bookings.cancel(booked.code, first).promoted == [(waitlisted.code, waiting)]
+    assert bookings.cancel(booked.code, first, NOW).promoted == [(waitlisted.code, waiting)]
     with db.session_factory(database_url)() as session:
         [text] = session.scalars(select(OutboxMessage).where(OutboxMessage.customer_id == waiting)).all()
         [event] = session.scalars(select(EngagementEvent).where(EngagementEvent.customer_id == waiting)).all()

@@ -6,7 +6,7 @@ customer, and merges, migrations and data checks see every table through `bot.sc
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Column, Date, DateTime, ForeignKey, Integer, String, UniqueConstraint
 
 from bot.tables import Base, owned_by_customer, utcnow
 
@@ -53,3 +53,16 @@ class Booking(Base):
     transport = Column(String(10))
     created_at = Column(DateTime, nullable=False, default=utcnow)
     updated_at = Column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    confirmed_at = Column(DateTime)  # when the customer replied C to a reminder: they mean to come
+
+
+class WantedDay(Base):
+    """A day a customer asked for a service appointment on and found nothing free: when a service
+    booking that day is cancelled, they are offered the freed time by text."""
+
+    __tablename__ = "wanted_service_days"
+
+    id = Column(Integer, primary_key=True)
+    customer_id = owned_by_customer()
+    day = Column(Date, nullable=False, index=True)  # dealership-local
+    asked_at = Column(DateTime, nullable=False, default=utcnow)

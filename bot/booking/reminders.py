@@ -4,6 +4,7 @@ The SMS sender queues them once a minute as part of its loop (`python -m bot sms
 cron is needed; `make reminders` does one pass by hand or from cron. It is idempotent: the outbox
 has one row per booking and reminder kind, so a reminder is never queued twice, however often or
 from however many machines or senders this runs. Only phones with SMS consent and no opt-out get one.
+A reminder asks for a reply (C to confirm, R to reschedule, X to cancel: bot/booking/replies.py).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.booking import texts
 from bot.booking.models import Booking, ClinicSession
 from bot.booking.schedule import Schedule
 from bot.channels.sms.models import OutboxMessage
@@ -36,6 +38,7 @@ LEADS = (
     Lead("reminder_24h", timedelta(hours=24), timedelta(hours=2)),
     Lead("reminder_2h", timedelta(hours=2), timedelta(minutes=0)),
 )
+KINDS = tuple(lead.kind for lead in LEADS)  # the outbox kinds of reminders
 
 
 def queue_reminders(
@@ -58,7 +61,7 @@ def queue_reminders(
             left = booking.starts_at - utc_now
             for lead in LEADS:
                 if lead.until < left <= lead.before:
-                    body = _text(booking, clinic, schedule, dealership)
+                    body = texts.reminder(booking, clinic, schedule, dealership)
                     queued += queue_sms(session, booking, lead.kind, body)
     return queued
 
@@ -71,17 +74,7 @@ def queue_due_now(services: Services) -> int:
 def queue_sms(session: Session, booking: Booking, kind: str, body: str) -> int:
     """Queue one text about a booking to the customer's consented, not opted-out phone; 0 if there
     is none or this kind of text about this booking was queued before."""
-    phone = session.scalar(
-        select(Phone.e164)
-        .join(Contact)
-        .where(
-            Contact.customer_id == booking.customer_id,
-            Phone.sms_consent.is_(True),
-            Phone.opted_out_at.is_(None),
-        )
-        .order_by(Phone.id)
-        .limit(1)
-    )
+    phone = textable_phone(session, booking.customer_id)
     if phone is None:
         return 0
     try:
@@ -96,14 +89,16 @@ def queue_sms(session: Session, booking: Booking, kind: str, body: str) -> int:
         return 0  # already queued (by an earlier run, or another machine just now)
 
 
-def _text(booking: Booking, clinic: str | None, schedule: Schedule, dealership: str) -> str:
-    local = booking.starts_at.replace(tzinfo=timezone.utc).astimezone(schedule.tz)
-    if booking.kind == "clinic" and clinic in schedule.clinics:
-        what = f"your {schedule.clinics[clinic].name}"
-    else:
-        names = [schedule.services[s].name for s in booking.services or [] if s in schedule.services]
-        what = "your service appointment" + (f" ({', '.join(names)})" if names else "")
-    return (
-        f"{dealership}: reminder that {what} is on {local:%a %b %-d} at {local:%-I:%M %p}. "
-        f"Confirmation code {booking.code}. Reply STOP to opt out."
+def textable_phone(session: Session, customer_id: int) -> str | None:
+    """The customer's first phone with SMS consent that hasn't opted out: where texts may go."""
+    return session.scalar(
+        select(Phone.e164)
+        .join(Contact)
+        .where(
+            Contact.customer_id == customer_id,
+            Phone.sms_consent.is_(True),
+            Phone.opted_out_at.is_(None),
+        )
+        .order_by(Phone.id)
+        .limit(1)
     )

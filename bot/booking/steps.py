@@ -8,7 +8,7 @@ Each step is synchronous (the stores are); the action server runs one step in on
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from bot.booking.attendees import Attendee, as_records
@@ -129,7 +129,12 @@ def join_waitlist(services: Services, request: WaitlistRequest) -> BookingResult
 
 def cancel(services: Services, customer: int, code: str) -> CancelResult:
     """Cancel one of the customer's own bookings (someone else's code is "not found")."""
-    return services.bookings.cancel(code, customer)
+    return services.bookings.cancel(code, customer, services.now())
+
+
+def note_wanted_day(services: Services, customer: int, day: date) -> None:
+    """Nothing was free on the day the customer asked for: a cancellation that day is offered to them."""
+    services.bookings.note_wanted_day(customer, day, services.now())
 
 
 def _replace(services: Services, customer: int, replacing: str | None) -> str | None:

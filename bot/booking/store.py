@@ -11,18 +11,20 @@ from __future__ import annotations
 import math
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.booking.models import Booking, ClinicSession, ServiceSlot
-from bot.booking.reminders import queue_sms
+from bot.booking import texts
+from bot.booking.models import Booking, ClinicSession, ServiceSlot, WantedDay
+from bot.booking.reminders import queue_sms, textable_phone
 from bot.booking.schedule import Schedule
 from bot.booking.when import Preference
-from bot.profile.models import EngagementEvent
+from bot.channels.sms.models import OutboxMessage
+from bot.profile.models import Customer, EngagementEvent
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I/L to misread
 CODE_LENGTH = 6
@@ -30,6 +32,8 @@ SEARCH_DAYS = 21
 # Statuses whose seats or bays stay taken: a booking holds capacity from confirmation on, also
 # once attendance is marked. Waitlisted and cancelled ones hold none.
 HOLDS_CAPACITY = ("confirmed", "attended", "no_show")
+SLOT_OFFER = "slot_offer"  # the outbox kind of a text offering a freed service time
+WANTED_DAY_RECENT = timedelta(days=14)  # asks older than this get no offer: plans have moved on
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,7 @@ class ServiceOffer:
     start: datetime | None
     reason: str | None = None
     alternatives: list[datetime] = field(default_factory=list)
+    day_full: bool = False  # the day (the part of it asked for) is open but has nothing free left
 
 
 @dataclass(frozen=True)
@@ -317,6 +322,7 @@ class BookingStore:
             reason = f"The service department is closed on {wanted.day:%A}s."
         else:
             reason = None
+        day_full = False
         if hours is None:
             day_alternatives: list[datetime] = []
         else:
@@ -330,18 +336,21 @@ class BookingStore:
                 target = datetime.combine(wanted.day, wanted.at, tzinfo=tz)
                 same_day = sorted(same_day, key=lambda s: abs(s - target))
             day_alternatives = sorted(_spread(same_day, 60)[:3])
+            day_full = not day_alternatives and max(now, day_start) < day_end
             if not day_alternatives and reason is None:
                 reason = f"Nothing's free then on {wanted.day:%A %b} {wanted.day.day}."
         if day_alternatives and wanted.at is None:
             return ServiceOffer(None, None, day_alternatives)
         later = datetime.combine(wanted.day + timedelta(days=1), time(0), tzinfo=tz)
         alternatives = day_alternatives or self.free_service_starts(minutes, max(now, later), 3, spacing=60)
-        return ServiceOffer(None, reason, alternatives)
+        return ServiceOffer(None, reason, alternatives, day_full)
 
     # --- both ------------------------------------------------------------------------------
 
-    def cancel(self, code: str, customer_id: int) -> CancelResult:
-        """Cancel one's own booking; a freed clinic seat goes to the first waitlisted party that fits.
+    def cancel(self, code: str, customer_id: int, now: datetime) -> CancelResult:
+        """Cancel one's own booking; a freed clinic seat goes to the first waitlisted party that fits,
+        and a freed service time is offered by text to customers who wanted that day (every way of
+        cancelling comes here, so none of it can be skipped).
 
         Someone else's code gets the same answer as an unknown one: nothing is revealed.
         """
@@ -367,6 +376,8 @@ class BookingStore:
                         .where(ServiceSlot.starts_at == slot, ServiceSlot.bays_used > 0)
                         .values(bays_used=ServiceSlot.bays_used - 1)
                     )
+                if booking.starts_at > _utc(now):
+                    _offer_freed_time(session, booking, self.schedule, now)
             if booking.kind == "clinic" and was_confirmed:
                 session.execute(
                     update(ClinicSession)
@@ -375,6 +386,12 @@ class BookingStore:
                 )
                 promoted = _promote_waitlist(session, booking.clinic_session_id, self.schedule)
         return CancelResult(True, promoted=promoted)
+
+    def note_wanted_day(self, customer_id: int, day: date, now: datetime) -> None:
+        """The customer asked for a service time on `day` and nothing was free: remember it, so a
+        cancellation that day can be offered to them."""
+        with self._sessions.begin() as session:
+            session.add(WantedDay(customer_id=customer_id, day=day, asked_at=_utc(now)))
 
     def upcoming_of(self, customer_id: int, now: datetime) -> list[UpcomingBooking]:
         """A customer's own bookings still ahead (confirmed or waitlisted), soonest first."""
@@ -458,6 +475,9 @@ class BookingStore:
                     "attendees": b.attendees or [],
                     "transport": b.transport,
                     "created_at": _local(b.created_at, self.schedule).isoformat(),
+                    "confirmed_at": _local(b.confirmed_at, self.schedule).isoformat()
+                    if b.confirmed_at
+                    else None,
                 }
                 for b in rows
             ]
@@ -574,14 +594,59 @@ def _promote_waitlist(session: Session, session_id: int, schedule: Schedule) -> 
         promoted.append((booking.code, booking.customer_id))
         clinic = session.get(ClinicSession, session_id).clinic
         name = schedule.clinics[clinic].name if clinic in schedule.clinics else "clinic"
-        when = _local(booking.starts_at, schedule)
-        body = (
-            f"Good news: a place opened up at the {name} on {when:%a %b %-d} at {when:%-I:%M %p}, and it's "
-            f"yours (code {booking.code}). Can't make it? Reply to cancel. Reply STOP to opt out."
-        )
+        body = texts.waitlist_seat(booking, name, schedule)
         queue_sms(session, booking, "waitlist_promoted", body)
         session.add(_booking_event(booking, body, "waitlist_promoted"))
     return promoted
+
+
+def _offer_freed_time(session: Session, freed: Booking, schedule: Schedule, now: datetime) -> None:
+    """Text the freed time to the customers who recently asked for its day, found nothing and have
+    no booking that day: only to a consented phone that hasn't opted out, and at most one such
+    offer per customer a day (their profile row is locked while deciding, so two cancellations at
+    once can't both send one)."""
+    local_day = _local(freed.starts_at, schedule).date()
+    day_start = _utc(datetime.combine(local_day, time(0), tzinfo=schedule.tz))
+    day_end = _utc(datetime.combine(local_day + timedelta(days=1), time(0), tzinfo=schedule.tz))
+    today = _utc(datetime.combine(now.astimezone(schedule.tz).date(), time(0), tzinfo=schedule.tz))
+    booked_that_day = select(Booking.id).where(
+        Booking.customer_id == WantedDay.customer_id,
+        Booking.status.in_(HOLDS_CAPACITY),
+        Booking.starts_at >= day_start,
+        Booking.starts_at < day_end,
+    )
+    wanting = session.scalars(
+        select(WantedDay.customer_id)
+        .where(
+            WantedDay.day == local_day,
+            WantedDay.asked_at >= _utc(now) - WANTED_DAY_RECENT,
+            WantedDay.customer_id != freed.customer_id,
+            ~booked_that_day.exists(),
+        )
+        .distinct()
+        .order_by(WantedDay.customer_id)
+    ).all()
+    for customer_id in wanting:
+        session.execute(select(Customer.id).where(Customer.id == customer_id).with_for_update())
+        offered_today = session.scalar(
+            select(OutboxMessage.id).where(
+                OutboxMessage.customer_id == customer_id,
+                OutboxMessage.kind == SLOT_OFFER,
+                OutboxMessage.created_at >= today,
+            )
+        )
+        phone = textable_phone(session, customer_id)
+        if offered_today is None and phone is not None:
+            session.add(
+                OutboxMessage(
+                    customer_id=customer_id,
+                    phone=phone,
+                    body=texts.slot_offer(freed, schedule),
+                    kind=SLOT_OFFER,
+                    created_at=_utc(now),
+                )
+            )
+            session.flush()
 
 
 def _booking_event(booking: Booking, text: str, action: str) -> EngagementEvent:

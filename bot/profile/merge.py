@@ -164,6 +164,7 @@ _RULES: dict[str, Callable[[Session, Table, int, int], None]] = {
     "knowledge_gaps": _move,
     "bookings": _move,
     "outbox_messages": _move,
+    "wanted_service_days": _move,
     "staff_audit": _move,
 }
 

@@ -2,7 +2,7 @@
 
 Rows are read with plain, indexed range queries and counted in Python, so SQLite and PostgreSQL
 give the same answers (no database-specific date functions); weeks start on Monday in the
-dealership's time zone.
+dealership's time zone. The reminder figures (confirmed, shows, no-shows) are counted in SQL.
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.booking import BookingStore
+from bot.booking import BookingStore, reminders
 from bot.booking.models import Booking
 from bot.channels.sms.models import OutboxMessage
 from bot.profile.models import EngagementEvent, HandoffRequest, KnowledgeGap, Phone
@@ -82,6 +82,7 @@ def dashboard(
                 Booking.kind == "clinic", Booking.starts_at >= low, Booking.starts_at < high
             )
         ).all()
+        reminded = _reminded_and_kept(session, low, high)
 
     def week_of(moment: datetime) -> int:
         local = moment.replace(tzinfo=timezone.utc).astimezone(tz).date()
@@ -142,6 +143,44 @@ def dashboard(
         "opt_outs_by_week": opt_out_weeks,
         "opt_outs": len(opt_outs),
         "handoffs": _handoffs(handoffs),
+        "reminders": reminded,
+    }
+
+
+def _reminded_and_kept(session: Session, low: datetime, high: datetime) -> dict[str, Any]:
+    """Bookings starting in the period, counted in SQL: how many were reminded by text, how many of
+    those the customer confirmed (a reply of C), and of those whose attendance was marked, how many
+    came (show rate) and didn't (no-show rate)."""
+    reminded = (
+        select(OutboxMessage.id)
+        .where(
+            OutboxMessage.booking_id == Booking.id,
+            OutboxMessage.kind.in_(reminders.KINDS),
+            OutboxMessage.status == "sent",
+        )
+        .exists()
+    )
+
+    def count(condition: Any) -> Any:
+        return func.count(case((condition, Booking.id)))
+
+    row = session.execute(
+        select(
+            count(reminded).label("reminded"),
+            count(and_(reminded, Booking.confirmed_at.is_not(None))).label("confirmed"),
+            count(Booking.status == "attended").label("attended"),
+            count(Booking.status == "no_show").label("no_show"),
+        ).where(Booking.starts_at >= low, Booking.starts_at < high)
+    ).one()
+    marked = row.attended + row.no_show
+    return {
+        "reminded": row.reminded,
+        "confirmed": row.confirmed,
+        "confirmation_rate": round(row.confirmed / row.reminded, 3) if row.reminded else None,
+        "attended": row.attended,
+        "no_show": row.no_show,
+        "show_rate": round(row.attended / marked, 3) if marked else None,
+        "no_show_rate": round(row.no_show / marked, 3) if marked else None,
     }
 
 

@@ -25,6 +25,9 @@ MAX_BODY_CHARS = 20_000  # as the REST channel: beyond this it is not a customer
 OPT_OUT = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"})
 OPT_IN = frozenset({"START", "UNSTOP", "YES"})
 HELP = frozenset({"HELP", "INFO"})
+# Answers to a booking reminder ("Reply C to confirm, R to reschedule, X to cancel"). Never carrier
+# keywords: CANCEL stays an opt-out, so X is the way to cancel a booking by a one-letter reply.
+REMINDER_REPLIES = {"C": "confirm", "CONFIRM": "confirm", "R": "reschedule", "X": "cancel"}
 STOP_NOTICE = "Reply STOP to opt out."
 
 _ONE_WORD = re.compile(r"[\W_]*([^\W\d_]+)[\W_]*")
@@ -84,6 +87,13 @@ def keyword_of(body: str) -> str | None:
     match = _ONE_WORD.fullmatch(body)
     word = match.group(1).upper() if match else None
     return word if word in OPT_OUT | OPT_IN | HELP else None
+
+
+def reminder_reply_of(body: str) -> str | None:
+    """ "confirm", "reschedule" or "cancel" for a whole message of C, R, X or "confirm" (any case,
+    punctuation ignored); None for anything else."""
+    match = _ONE_WORD.fullmatch(body)
+    return REMINDER_REPLIES.get(match.group(1).upper()) if match else None
 
 
 def chosen_option(body: str, options: Sequence[dict[str, str]]) -> str | None:

@@ -44,7 +44,7 @@ class SmsInput(UsesServices, InputChannel):
     @property
     def inbox(self) -> SmsInbox:
         """Made per message, so an edit to dealership.yml shows in the next reply."""
-        return SmsInbox(self.services.profiles, SmsStore(self.services.sessions), self.services.dealership)
+        return SmsInbox(self.services, SmsStore(self.services.sessions))
 
     def signed_url(self, request: Request) -> str:
         """The URL Twilio signed: the public one when behind a proxy."""

@@ -14,13 +14,16 @@ class OutboxMessage(Base):
     """An SMS waiting to be sent (reminders, staff messages); one per booking and kind, ever."""
 
     __tablename__ = "outbox_messages"
-    __table_args__ = (UniqueConstraint("booking_id", "kind"),)
+    __table_args__ = (
+        UniqueConstraint("booking_id", "kind"),
+        Index("ix_outbox_messages_phone_sent", "phone", "sent_at"),  # a reply's latest reminder
+    )
 
     id = Column(Integer, primary_key=True)
     customer_id = owned_by_customer()
     phone = Column(String(20), nullable=False)
     body = Column(Text, nullable=False)
-    kind = Column(String(20), nullable=False)  # reminder_24h | reminder_2h | staff
+    kind = Column(String(20), nullable=False)  # reminder_24h | reminder_2h | staff | slot_offer ...
     booking_id = Column(Integer, ForeignKey("bookings.id", ondelete="CASCADE"))
     status = Column(String(10), nullable=False, default="queued")  # queued | sent | failed | skipped
     attempts = Column(Integer, nullable=False, default=0)
@@ -32,6 +35,7 @@ class OutboxMessage(Base):
     next_attempt_at = Column(DateTime, index=True)
     skip_reason = Column(String(40))  # why a message was not sent, e.g. "opted_out"
     twilio_sid = Column(String(64))  # Twilio's id for the sent message
+    replied_at = Column(DateTime)  # a reminder the customer answered (C, R or X): it acts only once
 
 
 class SmsMessage(Base):
