@@ -1,7 +1,7 @@
 """bookings by SMS: confirmations, replies to reminders, and days customers wanted
 
 Revision ID: smsconfirm_0001
-Revises: reach_0001
+Revises: crm_0001
 Create Date: 2026-12-02 10:00:00.000000
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = 'smsconfirm_0001'
-down_revision = 'reach_0001'
+down_revision = 'crm_0001'
 branch_labels = None
 depends_on = None
 
