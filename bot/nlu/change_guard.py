@@ -23,6 +23,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 from bot.booking.clinic_talk import clinic_named
 from bot.booking.schedule import Schedule
+from bot.booking.when import mentions_time
 from bot.config import knowledge_dir
 from bot.nlu.intents import IntentGuard, force_intent
 from bot.nlu.service_guard import menu
@@ -37,6 +38,10 @@ MOVE = re.compile(
 )
 CANCEL = re.compile(
     r"\b(cancel\w*|call off|can'?t make it|won'?t make it|unsubscribe from|drop out of)\b", re.IGNORECASE
+)
+# A new time for what was booked: "...instead", "switch that to", "move it to".
+NEW_TIME_FOR_IT = re.compile(
+    r"\binstead\b|\b(switch|move|push|bump|change|shift|reschedule)\s+(that|it|this)\b", re.IGNORECASE
 )
 # One's own booking: "my appointment", "our spot", "the booking" (not "the seat": a car's).
 BOOKING = re.compile(
@@ -80,9 +85,13 @@ class BookingChangeGuard(IntentGuard):
         return messages
 
     def change_in(self, text: str) -> str | None:
-        """`cancel_booking` or `reschedule_booking` for a change to a booking one refers to."""
-        if text.startswith("/") or not self._refers_to_a_booking(text):
+        """`cancel_booking` or `reschedule_booking` for a change to a booking one refers to, or
+        a new time for "that" / "it" ("can we do saturday morning instead", "switch that to
+        thursday")."""
+        if text.startswith("/"):
             return None
+        if not self._refers_to_a_booking(text):
+            return "reschedule_booking" if NEW_TIME_FOR_IT.search(text) and mentions_time(text) else None
         if CANCEL.search(text):
             return "cancel_booking"
         return "reschedule_booking" if MOVE.search(text) else None
