@@ -140,6 +140,8 @@ def test_a_named_service_with_booking_words_is_a_service_booking(guard, said, bo
         ("is the teen clinic free", False),
         ("cancel my spot in the tech clinic", False),
         ("sign me up for an oil change", False),  # a service: the service booking
+        ("car seat check wednesday?", True),  # a clinic and a day
+        ("can we both do the winter driving clinic?", True),
     ],
 )
 def test_a_clinic_named_with_booking_words_is_a_clinic_booking(guard, said, booking):
