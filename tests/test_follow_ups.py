@@ -172,6 +172,16 @@ def test_a_price_follow_up_switches_the_trim_and_keeps_the_price(router, kb, tur
     assert answer.kind == "price" and figure in answer.text, answer.text
 
 
+def test_how_much_is_that_one_is_the_price_of_what_was_talked_about(router, kb):
+    """ "That one" after an answer about the Lumen Limited; "it" inside an oil change booking."""
+    answers = converse(router, kb, ["does the lumen limited have heated seats", "how much is that one"])
+    assert answers[-1].kind == "price" and "$29,650" in answers[-1].text
+    booking = Context(topic="oil-change", kind="price")  # what the action passes inside the booking
+    asked = Question("how much is it", (), TUESDAY_3PM, "ask_price", booking, (), None)
+    answer = router.answer(asked)
+    assert answer.kind == "price" and "Oil change" in answer.text
+
+
 @pytest.mark.parametrize(
     "bargain",
     [
