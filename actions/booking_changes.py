@@ -31,6 +31,7 @@ from bot.booking import (
     steps,
 )
 from bot.booking.attendees import Attendee, from_records
+from bot.booking.changes import change_asked
 from bot.booking.choosing import position_in, question_after_stop
 from bot.booking.clinic_talk import says_no, says_yes
 from bot.booking.steps import session_label
@@ -172,7 +173,24 @@ class ValidateBookingChangeForm(AsksNextQuestion, FormValidationAction):
         text = tracker.latest_message.get("text") or ""
         if text.strip(" .!").lower() in CONFIRMING or (says_yes(text) and not says_no(text)):
             return {"change_confirm": True}
-        return {"change_confirm": False} if says_no(text) else {}
+        if says_no(text):
+            return {"change_confirm": False}
+        return self._new_time_at_confirmation(text, tracker)
+
+    def _new_time_at_confirmation(self, text: str, tracker: Tracker) -> dict[str, Any]:
+        """At "Move it to Thursday at 6 PM?", "thursday" again is a yes; another time ("friday at
+        9 instead") becomes the new time, asked again."""
+        wish = tracker.get_slot("change_when")
+        if tracker.get_slot("change_kind") != "reschedule" or not mentions_time(text):
+            return {}
+        now = self.services.now()
+        try:
+            said, asked = read_preference(text, now), read_preference(wish or "", now)
+        except UnreadableTime:
+            return {"change_when": text} if wish is None else {}
+        if said.day == asked.day and said.at in (None, asked.at):
+            return {"change_confirm": True}
+        return {"change_when": text, "change_confirm": None}
 
     async def validate_booking_code(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -416,6 +434,9 @@ class ActionNeverMind(UsesServices, Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         question = question_after_stop(tracker.latest_message.get("text") or "")
+        if question and change_asked(self.services.schedule, question) == "cancel_booking":
+            # "never mind, please cancel the car seat check": the booking made earlier
+            return [SlotSet("change_kind", "cancel"), FollowupAction("booking_change_form")]
         if question:
             return await answer_question(self.services, dispatcher, tracker, question)
         dispatcher.utter_message(response="utter_anything_else")

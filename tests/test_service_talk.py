@@ -57,6 +57,8 @@ def test_how_they_get_around_is_read_from_any_message(said, asked, choice):
     ("said", "side"),
     [
         ("what time are you open till on saturdays?", True),
+        ("wait, does the tessa have a power liftgate?", True),
+        ("hold on, where are you located?", True),
         ("do you guys have loaners?", True),
         ("is there a shuttle?", True),
         ("does the Forge come with remote start?", True),
