@@ -219,6 +219,7 @@ async def test_yes_you_can_text_me_answers_the_texting_question(action_services)
         ("Forge", "its a 2024 Forge Trail", "2024 Forge Trail"),
         ("2021 Tessa", "actually the 2023 lumen", "2023 Lumen"),
         ("Lumen", "2024", "2024 Lumen"),  # a year alone, for the car said without one
+        ("2022 Tessa", "sorry i meant 2023", "2023 Tessa"),
     ],
 )
 async def test_a_car_named_later_refines_the_one_being_serviced(action_services, before, said, after):
