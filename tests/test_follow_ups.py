@@ -359,3 +359,15 @@ def test_one_shared_word_is_not_clear_enough(router, kb, question):
 def test_a_clear_feature_question_is_answered_whatever_the_intent(router, kb, intent, question, topic):
     answer = last(router, kb, [question], intent=intent)
     assert (answer.kind, answer.topic) == ("howto", topic), answer.text
+
+
+def test_a_year_alone_keeps_the_model_and_the_question(router, kb):
+    answer = last(router, kb, ["does the 2023 tessa have carplay?", "what about the 2025?"])
+    assert (answer.kind, answer.model, answer.year) == ("availability", "Tessa", 2025)
+    assert answer.text.startswith("Yes")
+
+
+def test_a_question_about_the_answer_stays_on_its_article(router, kb):
+    """ "10 degrees out, is that why?" once got the 360-degree camera."""
+    turns = ["yellow horseshoe light came on this morning", "it was like 10 degrees out, is that why?"]
+    assert [a.context.topic for a in converse(router, kb, turns)] == ["tire-pressure-monitoring"] * 2
