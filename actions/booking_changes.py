@@ -185,12 +185,16 @@ class ValidateBookingChangeForm(AsksNextQuestion, FormValidationAction):
             return {}
         now = self.services.now()
         try:
-            said, asked = read_preference(text, now), read_preference(wish or "", now)
+            asked = read_preference(wish or "", now)
         except UnreadableTime:
             return {"change_when": text} if wish is None else {}
+        try:
+            said = read_preference(text, now, asked.day)  # "9am": on the day just asked about
+        except UnreadableTime:
+            return {}
         if said.day == asked.day and said.at in (None, asked.at):
             return {"change_confirm": True}
-        return {"change_when": text, "change_confirm": None}
+        return {"change_when": said.describe(), "change_confirm": None}
 
     async def validate_booking_code(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

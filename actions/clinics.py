@@ -39,6 +39,7 @@ from bot.booking.clinic_talk import (
 )
 from bot.booking.schedule import Clinic
 from bot.booking.steps import session_label
+from bot.booking.talk import is_side_question
 from bot.knowledge.offerings import clinic_facts
 from bot.services import Services
 
@@ -354,7 +355,8 @@ class ValidateClinicForm(AsksNextQuestion, FormValidationAction):
         said = _about_people(self.services, text)
         who = parse_attendees(said, tracker.get_slot("customer_name"))
         if requested == "clinic_session":  # "book it for me and my husband Tom" while choosing
-            return {"attendees": said} if any(p.relation is not None for p in who) else {}
+            people = any(p.said_as for p in who) or (len(who) > 1 and any(p.relation is None for p in who))
+            return {"attendees": said} if people and not is_side_question(text) else {}
         if requested not in (None, "clinic"):
             return {}
         heard = tracker.get_slot(HEARD)
@@ -425,10 +427,12 @@ class ValidateClinicForm(AsksNextQuestion, FormValidationAction):
         5 o'clock one") changes the booking, and the summary is shown again to confirm."""
         if parse_attendees(_about_people(self.services, text), tracker.get_slot("customer_name")):
             return {**self.validate_attendees(text, dispatcher, tracker, domain), "clinic_confirm": None}
-        picked = await self.validate_clinic_session(text, CollectingDispatcher(), tracker, domain)
-        if picked.get("clinic_session") and picked["clinic_session"] != tracker.get_slot("clinic_session"):
-            return {**picked, "clinic_confirm": None}
-        return None
+        picked = (await self.validate_clinic_session(text, CollectingDispatcher(), tracker, domain)).get(
+            "clinic_session"
+        )
+        if picked and picked == tracker.get_slot("clinic_session"):
+            return {"clinic_confirm": True}  # "4:00" at "Wed Dec 2, 4:00 PM ... shall I book it?"
+        return {"clinic_session": picked, "clinic_confirm": None} if picked else None
 
     def validate_clinic(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -21,7 +21,7 @@ from rasa_sdk.types import DomainDict
 from actions.common import AsksNextQuestion, Question, channel_of, customer_id, read_once_per_call
 from actions.contact import validate_phone_and_consent
 from bot.booking import Preference, UnreadableTime, mentions_time, read_preference, steps
-from bot.booking.choosing import chosen_start, position_in
+from bot.booking.choosing import chosen_start, is_yes, position_in
 from bot.booking.talk import TRANSPORT_WORDS, is_side_question, transport_in
 from bot.booking.when import next_weekday_read
 from bot.profile import (
@@ -503,6 +503,8 @@ async def _resolve_when(
     bookings = services.bookings
     offered = [datetime.fromisoformat(o) for o in json.loads(tracker.get_slot("service_offers") or "[]")]
     start = chosen_start(text.strip(), offered, services.now())
+    if start is None and offered and is_yes(text.strip()):
+        start = offered[0]  # "yes" to the nearest free times: the first, confirmed in the summary
     try:
         wanted = (
             Preference(start.date(), start.time())

@@ -71,7 +71,7 @@ FILLER = {
     "i've", "said", "already", "told", "mentioned", "both", "them", "one", "actually", "oops", "sorry",
     "instead", "wait", "hmm", "hm", "ah", "er", "alright", "work", "works", "suits", "suit", "best",
     "available", "free", "open", "either", "any", "anytime", "time", "times", "day", "days",
-    "oclock", "o'clock", "whens", "when's",
+    "oclock", "o'clock", "whens", "when's", "teh", "thw", "adn", "nad", "fo", "ot", "wiht", "wit",
 }  # fmt: skip
 # A word that is also a common first name counts as one when written with a capital mid-message.
 NAME_WORDS = {"will", "may", "sunny", "dawn", "hope", "joy", "grace", "faith", "art", "bill", "rose"}

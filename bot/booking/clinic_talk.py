@@ -32,7 +32,8 @@ BOOKING = re.compile(
     re.I,
 )
 QUESTION_START = re.compile(
-    r"^\s*(what|what's|whats|how|when|where|who|which|why|is|are|does|do|can|could|will|would|should|"
+    r"^\s*(what|what's|whats|how|hows|how's|when|whens|when's|where|wheres|where's|who|which|why|is|are|does|do|"
+    r"can|could|will|would|should|"
     r"tell me|explain|info|details|any info)\b",
     re.I,
 )

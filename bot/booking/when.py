@@ -301,6 +301,8 @@ def _names_a_day(phrase: str) -> bool:
 
 
 def _dateparser_day(said: str, today: date) -> date | None:
+    if not _names_a_day(_CLOCK.sub(" ", said)):
+        return None  # "9am" alone is a time: dateparser would date it tomorrow once 9 am has passed
     base = datetime.combine(today, time(12))
     settings = {"PREFER_DATES_FROM": "future", "RELATIVE_BASE": base, "RETURN_AS_TIMEZONE_AWARE": False}
     found = dateparser.parse(said, languages=["en"], settings=settings)  # type: ignore[arg-type]
