@@ -39,8 +39,9 @@ from bot.reports.measurement import dashboard
 from bot.reports.next_steps import NextSteps
 from bot.services import Services
 from bot.web.app import create_app
+from tests.console_client import log_in
 from tests.dealer import SHOP, TZ
-from tests.staff import STAFF_TOKEN
+from tests.staff import AUTH, STAFF_TOKEN
 from tests.test_email import Inbox, start_server
 
 TUESDAY_TEN = datetime(2026, 12, 1, 10, 0, tzinfo=TZ)
@@ -572,6 +573,43 @@ def test_an_address_that_may_not_be_written_to_never_receives_anything(services,
     expected = sum(kind != "clinic_invitation" for kind in kinds) + ("clinic_invitation" in kinds)
     assert arrived == [open_address] * expected  # each invitation once, each booking's email once
     assert all(e.status in ("skipped", "failed") for e in emails(services) if e.to_address == closed)
+
+
+# --- the console ------------------------------------------------------------------------------
+
+
+async def test_staff_see_email_consent_and_set_the_channel_and_the_dashboard_shows_email(services, smtp, web):
+    customer_id, address, _ = await sent_confirmation(services, smtp, 16)
+    base = services.email_links.base_url
+    async with web.get(f"{base}/api/customers/{customer_id}") as response:
+        assert response.status == 401  # the profile is the staff's
+    async with web.get(f"{base}/api/customers/{customer_id}", headers=AUTH) as response:
+        [email] = [e for c in (await response.json())["contacts"] for e in c["email_addresses"]]
+    assert email["address"] == address and email["email_consent"] is True and email["unsubscribed_at"] is None
+
+    class Client:  # the console helper's shape, on the web app's own port
+        async def get(self, path, **kw):
+            response = await web.get(base + path, **kw)
+            await response.read()
+            return response
+
+        async def post(self, path, **kw):
+            response = await web.post(base + path, **kw)
+            await response.read()
+            return response
+
+    staff = await log_in(Client(), STAFF_TOKEN)
+    page = f"/staff/customers/{customer_id}"
+    status, html = await staff.page(page)
+    assert status == 200 and address in html and "booking_messages" in html
+    refused = await staff.post(f"{page}/booking-messages", {"booking_messages": "pigeon"}, page)
+    assert refused.status == 400 and "Not changed" in await refused.text()
+    saved = await staff.post(f"{page}/booking-messages", {"booking_messages": "sms"}, page)
+    assert saved.status == 303
+    assert services.profiles.profile(customer_id)["booking_messages"]["choice"] == "sms"
+    assert services.profiles.audit_trail(customer_id)[0]["staff"] == "Sam Staff"
+    status, html = await staff.page("/staff/dashboard")
+    assert status == 200 and "Customer emails: <strong>1</strong> sent" in html
 
 
 # --- consent and settings -----------------------------------------------------------------------
