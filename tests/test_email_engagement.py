@@ -20,8 +20,10 @@ import pytest
 from aiohttp.test_utils import TestServer
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
+from actions.contact import ActionSaveContactDetails, ValidateContactForm
 from bot import config, db
 from bot.booking import steps as booking_steps
 from bot.booking.models import Booking
@@ -38,10 +40,12 @@ from bot.profile.models import Email, EngagementEvent
 from bot.reports.measurement import dashboard
 from bot.reports.next_steps import NextSteps
 from bot.services import Services
+from bot.supervisor import supervise
 from bot.web.app import create_app
 from tests.console_client import log_in
 from tests.dealer import SHOP, TZ
 from tests.staff import AUTH, STAFF_TOKEN
+from tests.test_actions import domain, tracker
 from tests.test_email import Inbox, start_server
 
 TUESDAY_TEN = datetime(2026, 12, 1, 10, 0, tzinfo=TZ)
@@ -630,6 +634,27 @@ def test_the_answer_to_the_email_question_says_yes_unless_it_says_no(reply, cons
     assert email_consent_in(reply) is consent
 
 
+@pytest.mark.parametrize(
+    "asked, reply, consent",
+    [
+        ("email", "it's pat@example.com", True),
+        ("email", "pat@example.com but no emails please", False),
+        ("phone", "pat@example.com", None),  # given unasked: kept, consent not asked
+    ],
+)
+async def test_the_contact_forms_email_answer_is_consent_and_is_saved_on_the_address(
+    services, asked, reply, consent
+):
+    form = tracker("session_start", f"form-{asked}-{consent}", requested_slot=asked)
+    form.latest_message = {"text": reply, "intent": {"name": "inform"}}
+    validate = ValidateContactForm(services).validate_email  # the slot holds the address (the entity)
+    checked = validate("pat@example.com", CollectingDispatcher(), form, domain())
+    assert checked == {"email": "pat@example.com", **({} if consent is None else {"email_consent": consent})}
+    form.slots.update({"customer_name": "Pat Doe", "phone": None, **checked})
+    await ActionSaveContactDetails(services).run(CollectingDispatcher(), form, domain())
+    assert address_row(services, "pat@example.com").email_consent is consent
+
+
 def test_email_consent_is_recorded_on_the_address_and_merges_keep_the_channel_choice(services):
     older, address = customer(services, 14, email_consent=False)
     row = address_row(services, address)
@@ -658,6 +683,8 @@ def test_email_link_settings_are_checked_at_start(monkeypatch):
         config.email_links()
     with pytest.raises(SystemExit, match="EMAIL_LINK_SECRET must be set"):
         Services.from_environment()
+    with pytest.raises(SystemExit, match="EMAIL_LINK_SECRET"):
+        supervise()  # before any part is started
     monkeypatch.setenv("EMAIL_LINK_SECRET", "short")
     with pytest.raises(SystemExit, match="at least 32"):
         config.email_links()
