@@ -14,6 +14,7 @@ from sqlalchemy.engine import URL, make_url
 
 from bot import db
 from tests.dealer import SHOP
+from tests.staff import STAFF_TOKEN
 from tests.test_email_engagement import (  # noqa: F401 - fixtures
     address_row,
     book,
@@ -94,3 +95,32 @@ async def test_the_html_email_reads_right_in_chromium_and_its_unsubscribe_link_w
     row = address_row(services, address)
     assert row.unsubscribed_at is not None and row.unsubscribe_source == "email:page"
     assert events(services, customer_id)[-1] == ("email_unsubscribed", "in")
+
+
+@pytest.mark.timeout(120)
+async def test_staff_choose_where_booking_messages_go_in_chromium_without_javascript(
+    services,  # noqa: F811 - the fixture
+    web,  # noqa: F811
+):
+    customer_id, address = customer(services, 21, sms_consent=True)
+    base = services.email_links.base_url
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        try:
+            page = await (await browser.new_context(java_script_enabled=False)).new_page()
+            await page.goto(f"{base}/staff/customers/{customer_id}")
+            await page.fill("input[name=name]", "Browser Staff")
+            await page.fill("input[name=token]", STAFF_TOKEN)
+            await page.click("button:has-text('Log in')")
+            await page.wait_for_url(f"**/staff/customers/{customer_id}")
+            assert address in await page.inner_text("body")
+            assert "Now going by: email and sms." in await page.inner_text("body")
+            await page.select_option("select[name=booking_messages]", "email")
+            await page.click("button:has-text('Save')")
+            await page.wait_for_url(f"**/staff/customers/{customer_id}?notice=*")
+            assert "Booking messages updated" in await page.inner_text("body")
+            assert "Now going by: email." in await page.inner_text("body")
+        finally:
+            await browser.close()
+    assert services.profiles.profile(customer_id)["booking_messages"]["choice"] == "email"
+    assert services.profiles.audit_trail(customer_id)[0]["staff"] == "Browser Staff"
