@@ -1,4 +1,5 @@
-"""Introducing oneself: name, mobile, email and SMS consent, checked before anything is stored."""
+"""Introducing oneself: name, mobile, email, SMS consent and consent to booking emails, checked
+before anything is stored."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from actions.common import UsesServices, channel_of, customer_id
 from bot.profile import (
     ContactDetails,
     InvalidContactDetail,
+    email_consent_in,
     name_in_introduction,
     normalise_email,
     normalise_name,
@@ -78,7 +80,13 @@ class ValidateContactForm(UsesServices, FormValidationAction):
     def validate_email(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        return validate_optional("email", normalise_email, value, dispatcher, tracker)
+        """An address given to the email question (which says booking emails go there) is a yes to
+        them unless the reply says no; one given unasked is only kept (consent not asked)."""
+        asked = tracker.get_slot("requested_slot") == "email"
+        checked = validate_optional("email", normalise_email, value, dispatcher, tracker)
+        if not (asked and checked.get("email")):
+            return checked
+        return {**checked, "email_consent": email_consent_in(tracker.latest_message.get("text") or "")}
 
 
 def validate_phone_and_consent(
@@ -127,6 +135,7 @@ class ActionSaveContactDetails(UsesServices, Action):
             phone=tracker.get_slot("phone"),
             email=tracker.get_slot("email"),
             sms_consent=tracker.get_slot("sms_consent"),
+            email_consent=tracker.get_slot("email_consent"),
             source=channel_of(tracker),
         )
         await asyncio.to_thread(

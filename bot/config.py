@@ -7,6 +7,7 @@ one variable means the same thing everywhere. See the README's "Configuration" t
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -334,3 +335,44 @@ def _switch(name: str) -> bool:
 def console_url() -> str:
     """The staff console's base address for links in alerts: PUBLIC_URL, else this machine's web app."""
     return public_url() or f"http://localhost:{ports().web}"
+
+
+MIN_LINK_SECRET = 32
+HOST_NAME = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*")
+
+
+@dataclass(frozen=True)
+class EmailLinks:
+    """What customer emails' tracking and unsubscribe links need: the secret they are signed with
+    (never shown), the public base URL they point at, and the hosts a tracked link may lead to."""
+
+    secret: str = field(repr=False)
+    base_url: str
+    hosts: frozenset[str]
+
+
+def email_links() -> EmailLinks | None:
+    """EMAIL_LINK_SECRET (and EMAIL_LINK_HOSTS); None (no customer emails queued) without a secret.
+    With SMTP_URL set the secret is required, so the start stops saying so: nothing is ever
+    signed with a value anyone could read in the repository."""
+    secret = os.environ.get("EMAIL_LINK_SECRET") or ""
+    if not secret:
+        if os.environ.get("SMTP_URL"):
+            raise SystemExit(
+                "EMAIL_LINK_SECRET must be set when SMTP_URL is: a random value of at least "
+                f"{MIN_LINK_SECRET} characters (e.g. `openssl rand -hex 32`) that signs the links in "
+                "customer emails"
+            )
+        return None
+    if len(secret) < MIN_LINK_SECRET:
+        raise SystemExit(f"EMAIL_LINK_SECRET must be at least {MIN_LINK_SECRET} characters long")
+    base_url = console_url()
+    hosts = {urlsplit(base_url).hostname or ""}
+    for raw in (os.environ.get("EMAIL_LINK_HOSTS") or "").split(","):
+        host = raw.strip().lower()
+        if not host:
+            continue
+        if not HOST_NAME.fullmatch(host):
+            raise SystemExit(f"EMAIL_LINK_HOSTS must be host names separated by commas, got {raw.strip()!r}")
+        hosts.add(host)
+    return EmailLinks(secret, base_url, frozenset(hosts - {""}))

@@ -93,7 +93,8 @@ class Watched(Generic[T]):
 
 
 class Services:
-    """The stores, the dealer's files and the clock, for one process."""
+    """The stores, the dealer's files, the clock and the settings customer emails are signed
+    with, for one process."""
 
     def __init__(
         self,
@@ -101,8 +102,10 @@ class Services:
         knowledge_dir: Path,
         clock: Clock = system_clock,
         reload_seconds: float = RELOAD_SECONDS,
+        email_links: config.EmailLinks | None = None,
     ) -> None:
         self.sessions = sessions
+        self.email_links = email_links  # None: no customer emails are queued (bot/mail/customers.py)
         self.profiles = ProfileStore(sessions)
         self.knowledge_dir = knowledge_dir
         self.clock = clock
@@ -113,7 +116,12 @@ class Services:
         """On `DATABASE_URL` with the files in `KNOWLEDGE_DIR` (see README, "Configuration")."""
         from bot.db import session_factory
 
-        return cls(session_factory(config.database_url()), config.knowledge_dir(), clock)
+        return cls(
+            session_factory(config.database_url()),
+            config.knowledge_dir(),
+            clock,
+            email_links=config.email_links(),
+        )
 
     # --- the dealer's files, always the latest good reading -----------------------------------
 

@@ -138,6 +138,7 @@ def supervise(running: list[Part] | None = None) -> int:
     """Start all parts (`make run`'s by default), report when each listens, and stop everything
     on a signal or a death."""
     config.crm_leads()  # checked before anything starts: a bad CRM_LEAD_EMAIL stops here, saying why
+    config.email_links()  # likewise SMTP_URL without EMAIL_LINK_SECRET, or a bad EMAIL_LINK_HOSTS
     token, token_file = config.staff_token()
     if token_file:
         print(f"Staff API token: stored in {token_file} (set STAFF_TOKEN to choose your own).", flush=True)

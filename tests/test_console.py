@@ -72,6 +72,7 @@ STAFF_POSTS = [
     "/staff/logout",
     "/staff/customers/1/phone",
     "/staff/customers/1/household",
+    "/staff/customers/1/booking-messages",
     "/staff/customers/1/next-steps",
     "/staff/bookings/ABC123/attendance",
     "/staff/handoffs/1/take",

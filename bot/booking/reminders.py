@@ -1,4 +1,6 @@
-"""Booking reminders: queued in the SMS outbox 24 hours and 2 hours before each booking.
+"""Booking reminders: queued in the SMS outbox 24 hours and 2 hours before each booking, and in
+the email outbox for customers who get booking emails (each by the channels the customer chose,
+bot/profile/contacts.py: booking_channels).
 
 The SMS sender queues them once a minute as part of its loop (`python -m bot sms-sender`), so no
 cron is needed; `make reminders` does one pass by hand or from cron. It is idempotent: the outbox
@@ -21,9 +23,10 @@ from bot.booking import texts
 from bot.booking.models import Booking, ClinicSession
 from bot.booking.schedule import Schedule
 from bot.channels.sms.models import OutboxMessage
-from bot.profile.models import Contact, Phone
+from bot.profile.consent import booking_channels, textable_phone
 
 if TYPE_CHECKING:
+    from bot.mail.customers import CustomerMail
     from bot.services import Services
 
 
@@ -42,9 +45,14 @@ KINDS = tuple(lead.kind for lead in LEADS)  # the outbox kinds of reminders
 
 
 def queue_reminders(
-    sessions: sessionmaker[Session], schedule: Schedule, dealership: str, now: datetime
+    sessions: sessionmaker[Session],
+    schedule: Schedule,
+    dealership: str,
+    now: datetime,
+    mail: CustomerMail | None = None,
 ) -> int:
-    """Queue every reminder that is due now; returns how many were newly queued."""
+    """Queue every reminder that is due now (texts, and emails with `mail`); returns how many
+    were newly queued."""
     utc_now = now.astimezone(timezone.utc).replace(tzinfo=None)
     queued = 0
     with sessions.begin() as session:
@@ -59,16 +67,28 @@ def queue_reminders(
         ).all()
         for booking, clinic in due:
             left = booking.starts_at - utc_now
+            channels = booking_channels(session, booking.customer_id)
             for lead in LEADS:
                 if lead.until < left <= lead.before:
-                    body = texts.reminder(booking, clinic, schedule, dealership)
-                    queued += queue_sms(session, booking, lead.kind, body)
+                    if "sms" in channels:
+                        body = texts.reminder(booking, clinic, schedule, dealership)
+                        queued += queue_sms(session, booking, lead.kind, body)
+                    if mail is not None:
+                        queued += mail.queue_booking(session, booking, clinic, lead.kind)
     return queued
 
 
 def queue_due_now(services: Services) -> int:
     """One pass with this deployment's schedule and dealership name (the sender's loop, `make reminders`)."""
-    return queue_reminders(services.sessions, services.schedule, services.dealership.name, services.clock())
+    from bot.mail.customers import CustomerMail  # bot.mail reads bookings: imported when used
+
+    return queue_reminders(
+        services.sessions,
+        services.schedule,
+        services.dealership.name,
+        services.clock(),
+        CustomerMail(services),
+    )
 
 
 def queue_sms(session: Session, booking: Booking, kind: str, body: str) -> int:
@@ -87,18 +107,3 @@ def queue_sms(session: Session, booking: Booking, kind: str, body: str) -> int:
         return 1
     except IntegrityError:
         return 0  # already queued (by an earlier run, or another machine just now)
-
-
-def textable_phone(session: Session, customer_id: int) -> str | None:
-    """The customer's first phone with SMS consent that hasn't opted out: where texts may go."""
-    return session.scalar(
-        select(Phone.e164)
-        .join(Contact)
-        .where(
-            Contact.customer_id == customer_id,
-            Phone.sms_consent.is_(True),
-            Phone.opted_out_at.is_(None),
-        )
-        .order_by(Phone.id)
-        .limit(1)
-    )

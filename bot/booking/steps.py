@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from bot.booking.attendees import Attendee, as_records
 from bot.booking.store import BookingResult, CancelResult, SessionInfo
 from bot.crm import queue_service_lead
+from bot.mail.customers import CustomerMail
 from bot.profile import ContactDetails, VehicleDetails
 
 if TYPE_CHECKING:
@@ -74,8 +75,9 @@ class Booked:
 def book_service(services: Services, request: ServiceRequest) -> Booked:
     """Book the bays; then put the car on the profile, keep the number the customer gave (and
     their yes or no to texts), queue the CRM lead for a new booking (when the dealer wants service
-    leads; a moved booking isn't new) and cancel the booking this one replaces. Nothing but the
-    booking attempt happens when the time was taken meanwhile."""
+    leads; a moved booking isn't new), email the confirmation to a customer who gets booking
+    emails and cancel the booking this one replaces. Nothing but the booking attempt happens when
+    the time was taken meanwhile."""
     vehicle = request.vehicle
     result = services.bookings.book_service(
         request.customer,
@@ -93,13 +95,15 @@ def book_service(services: Services, request: ServiceRequest) -> Booked:
         services.profiles.record_contact_details(request.customer, request.contact)
     if request.replacing is None:
         queue_service_lead(services, result.code)
+    CustomerMail(services).queue_confirmation(result.code)
     return Booked(result, replaced=_replace(services, request.customer, request.replacing))
 
 
 def book_clinic(services: Services, request: ClinicRequest) -> Booked:
     """Book seats in the session shown (a `Booked` without a session when it's no longer on
-    offer); then save the named family to the household and cancel the booking this one
-    replaces. Guests aren't kept, and the customer is already the contact."""
+    offer); then save the named family to the household, email the confirmation to a customer who
+    gets booking emails and cancel the booking this one replaces. Guests aren't kept, and the
+    customer is already the contact."""
     now = services.now()
     sessions = services.bookings.clinic_sessions(request.clinic_id, now)
     chosen = next((s for s in sessions if session_label(s) == request.session), None)
@@ -118,6 +122,7 @@ def book_clinic(services: Services, request: ClinicRequest) -> Booked:
                 request.customer, attendee.name, attendee.relation, birth_year
             )
             saved.append(attendee.name)
+    CustomerMail(services).queue_confirmation(result.code)
     return Booked(result, chosen, _replace(services, request.customer, request.replacing), saved)
 
 

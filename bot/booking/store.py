@@ -20,10 +20,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.booking import texts
 from bot.booking.models import Booking, ClinicSession, ServiceSlot, WantedDay
-from bot.booking.reminders import queue_sms, textable_phone
+from bot.booking.reminders import queue_sms
 from bot.booking.schedule import Schedule
 from bot.booking.when import Preference
 from bot.channels.sms.models import OutboxMessage
+from bot.profile.consent import textable_phone
 from bot.profile.models import Customer, EngagementEvent
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I/L to misread

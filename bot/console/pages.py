@@ -19,6 +19,7 @@ from bot.console import charts as charts_
 from bot.console import session
 from bot.console.handoffs import HandoffProblem, Handoffs
 from bot.console.takeover import PUSH_CHANNELS, SMS_CHANNEL, RasaConversations, RasaUnavailable
+from bot.mail.customers import CustomerMail
 from bot.profile import InvalidContactDetail, normalise_name, normalise_phone
 from bot.reports import (
     CHECKS,
@@ -181,6 +182,22 @@ async def fix_phone(request: web.Request) -> web.Response:
     except InvalidContactDetail as problem:
         return await customer(request, f"Phone not changed: {problem}", 400)
     raise web.HTTPSeeOther(f"/staff/customers/{customer_id}?notice=Phone+updated")
+
+
+async def set_booking_messages(request: web.Request) -> web.Response:
+    """What the customer asked for (by phone, at the desk): booking messages by sms, email or both."""
+    customer_id = id_in_path(request, "customer_id")
+    form = await request.post()
+    choice = str(form.get("booking_messages", "")) or None
+    try:
+        await asyncio.to_thread(
+            request.app[SERVICES].profiles.staff_set_booking_messages, request[STAFF], customer_id, choice
+        )
+    except ValueError:
+        return await customer(
+            request, "Not changed: choose SMS, email, both, or whatever they consented to.", 400
+        )
+    raise web.HTTPSeeOther(f"/staff/customers/{customer_id}?notice=Booking+messages+updated")
 
 
 async def add_household_member(request: web.Request) -> web.Response:
@@ -376,9 +393,8 @@ async def attribution_page(request: web.Request) -> web.Response:
 
 
 def _next_steps(request: web.Request) -> NextSteps:
-    return NextSteps(
-        request.app[SERVICES].profiles, request.app[SERVICES].bookings, request.app[SERVICES].dealership.name
-    )
+    services = request.app[SERVICES]
+    return NextSteps(services.profiles, services.bookings, services.dealership.name, CustomerMail(services))
 
 
 async def next_steps_queue(request: web.Request) -> web.Response:
@@ -422,6 +438,7 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/staff/customers/{customer_id}", customer)
     app.router.add_post("/staff/customers/{customer_id}/phone", fix_phone)
     app.router.add_post("/staff/customers/{customer_id}/household", add_household_member)
+    app.router.add_post("/staff/customers/{customer_id}/booking-messages", set_booking_messages)
     app.router.add_post("/staff/customers/{customer_id}/next-steps", decide_next_step)
     app.router.add_post("/staff/bookings/{code}/attendance", mark_attendance)
     app.router.add_get("/staff/handoffs", handoff_inbox)

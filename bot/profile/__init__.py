@@ -2,6 +2,7 @@
 
 from bot.profile.contact_details import (
     InvalidContactDetail,
+    email_consent_in,
     name_in_introduction,
     normalise_email,
     normalise_name,
@@ -18,6 +19,7 @@ __all__ = [
     "InvalidVin",
     "ProfileStore",
     "VehicleDetails",
+    "email_consent_in",
     "name_in_introduction",
     "normalise_name",
     "normalise_email",

@@ -163,3 +163,16 @@ def texting_consent_in(text: str, texts_asked: bool = False) -> bool | None:
         rest = after["rest"].strip()
         return True if _BARE_YES.match(rest) else False if _BARE_NO.match(rest) else None
     return None
+
+
+_NO_EMAILS = re.compile(
+    r"\b(?:(?:do ?n'?t|do not|please don'?t|never|no)\s+(?:\w+\s+){0,2}e-?mails?(?:ing)?"
+    r"|e-?mails?\s+(?:[\w']+\s+){0,3}(?:not|no)\b|(?:on )?file only|just (?:to )?keep it)\b",
+    re.I,
+)
+
+
+def email_consent_in(text: str) -> bool:
+    """The answer to the email question, which says booking emails go to the address: giving it is
+    a yes, unless the reply also says no ("jane@example.com, but no emails please")."""
+    return not _NO_EMAILS.search(text or "")

@@ -1,8 +1,9 @@
-"""How to reach a customer: names, phones and emails they give us, SMS consent and opt-outs.
+"""How to reach a customer: names, phones and emails they give us, SMS and email consent,
+opt-outs, unsubscribes and bounces, and where booking messages go.
 
 Details that belong to another profile (the same phone or email) merge the two into the older
 one (`merge.py` has each table's rule). Consent and opt-out belong to the number, as carriers
-see it.
+see it; email consent, the unsubscribe and a bounce belong to the address.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ class ContactDetails:
     phone: str | None = None  # E.164
     email: str | None = None  # lower-case
     sms_consent: bool | None = None
+    email_consent: bool | None = None  # to booking emails at this address
     source: str = "chat"  # where consent was given, e.g. the channel name
 
 
@@ -65,8 +67,15 @@ class Contacts:
                     phone.sms_consent = details.sms_consent
                     phone.sms_consent_at = utcnow()
                     phone.sms_consent_source = details.source
-            if details.email and not session.scalar(select(Email).where(Email.address == details.email)):
-                contact.emails.append(Email(address=details.email))
+            if details.email:
+                email = session.scalar(select(Email).where(Email.address == details.email))
+                if email is None:
+                    email = Email(address=details.email)
+                    contact.emails.append(email)
+                if details.email_consent is not None:
+                    email.email_consent = details.email_consent
+                    email.email_consent_at = utcnow()
+                    email.email_consent_source = details.source
             return survivor
 
     def reachable_phone(self, customer_id: int) -> str | None:

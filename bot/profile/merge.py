@@ -62,6 +62,13 @@ def merge_customers(session: Session, survivor: int, absorbed: int) -> None:
     }
     if left:
         raise MergeLeftRows(f"merging customer {absorbed} into {survivor} left rows behind: {left}")
+    # A choice of channel for booking messages made on either profile is kept (the survivor's first).
+    chosen = session.scalar(select(Customer.booking_messages).where(Customer.id == absorbed))
+    session.execute(
+        update(Customer)
+        .where(Customer.id == survivor, Customer.booking_messages.is_(None))
+        .values(booking_messages=chosen)
+    )
     session.execute(delete(Customer).where(Customer.id == absorbed))
 
 
@@ -164,6 +171,7 @@ _RULES: dict[str, Callable[[Session, Table, int, int], None]] = {
     "knowledge_gaps": _move,
     "bookings": _move,
     "outbox_messages": _move,
+    "email_outbox": _move,
     "wanted_service_days": _move,
     "staff_audit": _move,
 }

@@ -31,6 +31,9 @@ class Customer(Base):
 
     id = Column(Integer, primary_key=True)
     created_at = Column(DateTime, nullable=False, default=utcnow)
+    # Where booking confirmations, reminders and clinic invitations go: "sms", "email" or "both";
+    # None means every channel the customer consented to (bot/profile/contacts.py: booking_channels).
+    booking_messages = Column(String(5))
 
     contacts = relationship("Contact", back_populates="customer", order_by="Contact.id")
     household = relationship("HouseholdMember", order_by="HouseholdMember.id")
@@ -72,11 +75,21 @@ class Phone(Base):
 
 
 class Email(Base):
+    """An email address; like a phone's SMS consent, consent to emails and the unsubscribe belong
+    to the address. A bounced address (the mail server refused it for good) is never written to."""
+
     __tablename__ = "emails"
 
     id = Column(Integer, primary_key=True)
     contact_id = Column(Integer, ForeignKey("contacts.id", ondelete="CASCADE"), nullable=False, index=True)
     address = Column(String(254), nullable=False, unique=True)
+    email_consent = Column(Boolean)
+    email_consent_at = Column(DateTime)
+    email_consent_source = Column(String(40))
+    unsubscribed_at = Column(DateTime)
+    unsubscribe_source = Column(String(40))  # e.g. email:link, email:one-click
+    bounced_at = Column(DateTime)
+    bounce_reason = Column(Text)  # the mail server's reply, e.g. "550 no such user"
 
     contact = relationship("Contact", back_populates="emails")
 
@@ -140,6 +153,12 @@ class EngagementEvent(Base):
     model = Column(String(40))  # the vehicle model and trim a question was about
     trim = Column(String(40))
     booking_id = Column(String(40))
+
+
+# Engagement events that are no message in or out (a page viewed, an email opened or clicked, an
+# unsubscribe): message counts, response times and the dashboard's conversations leave them out.
+NOT_MESSAGES = ("page_view", "email_opened", "email_clicked", "email_unsubscribed")
+IS_MESSAGE = EngagementEvent.action.is_(None) | EngagementEvent.action.not_in(NOT_MESSAGES)
 
 
 class HandoffRequest(Base):

@@ -6,9 +6,10 @@ from typing import Any
 
 from sqlalchemy import select
 
+from bot.profile.consent import BOOKING_CHOICES
 from bot.profile.contact_details import InvalidContactDetail
 from bot.profile.household import Household
-from bot.profile.models import Contact, Phone, StaffAudit, iso_utc
+from bot.profile.models import Contact, Customer, Phone, StaffAudit, iso_utc
 
 
 class StaffEdits(Household):
@@ -50,6 +51,25 @@ class StaffEdits(Household):
             "household_added",
             {"name": name, "relation": relation, "birth_year": birth_year},
         )
+
+    def staff_set_booking_messages(self, staff: str, customer_id: int, choice: str | None) -> None:
+        """What the customer told staff about how to get booking messages (sms, email, both; None:
+        whatever they consented to). Raises ValueError for anything else."""
+        if choice is not None and choice not in BOOKING_CHOICES:
+            raise ValueError(f"booking messages go by sms, email or both, not {choice!r}")
+        with self._sessions.begin() as session:
+            customer = session.get(Customer, customer_id)
+            if customer is None:
+                raise ValueError("no such customer")
+            before, customer.booking_messages = customer.booking_messages, choice
+            session.add(
+                StaffAudit(
+                    staff=staff,
+                    customer_id=customer_id,
+                    action="booking_messages",
+                    detail={"from": before, "to": choice},
+                )
+            )
 
     def audit(self, staff: str, customer_id: int | None, action: str, detail: dict[str, Any]) -> None:
         with self._sessions.begin() as session:

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
+from bot.profile.consent import booking_channels
 from bot.profile.models import (
     ChannelIdentity,
     Contact,
@@ -154,9 +155,26 @@ def summary_view(session: Session, customer_id: int) -> dict[str, Any]:
                     for p in c.phones
                 ],
                 "emails": [e.address for e in c.emails],
+                "email_addresses": [
+                    {
+                        "address": e.address,
+                        "email_consent": e.email_consent,
+                        "email_consent_at": iso_utc(e.email_consent_at),
+                        "email_consent_source": e.email_consent_source,
+                        "unsubscribed_at": iso_utc(e.unsubscribed_at),
+                        "unsubscribe_source": e.unsubscribe_source,
+                        "bounced_at": iso_utc(e.bounced_at),
+                        "bounce_reason": e.bounce_reason,
+                    }
+                    for e in c.emails
+                ],
             }
             for c in customer.contacts
         ],
+        "booking_messages": {
+            "choice": customer.booking_messages,
+            "channels": sorted(booking_channels(session, customer.id)),
+        },
         "household": [
             {"id": m.id, "name": m.name, "relation": m.relation, "birth_year": m.birth_year}
             for m in customer.household

@@ -24,8 +24,6 @@ WEB_CHANNEL = "web"  # the website itself, as opposed to its chat (socketio)
 MAX_PATH = 500
 MAX_TITLE = 200
 EXAMPLE = '{"session_id": "<the widget\'s>", "path": "/vehicles/ion", "title": "Ion"}'
-# Engagement events that are messages (in or out), not page views: what message counts count.
-IS_MESSAGE = EngagementEvent.action.is_distinct_from(PAGE_VIEW)
 
 # Control characters, and lone surrogates (JSON can carry them; no database stores them).
 _UNWRITABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")

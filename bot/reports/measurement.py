@@ -18,14 +18,15 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.booking import BookingStore, reminders
 from bot.booking.models import Booking
 from bot.channels.sms.models import OutboxMessage
-from bot.profile.models import EngagementEvent, HandoffRequest, KnowledgeGap, Phone
-from bot.profile.visits import IS_MESSAGE
+from bot.mail.models import EmailMessage
+from bot.profile.models import IS_MESSAGE, Email, EngagementEvent, HandoffRequest, KnowledgeGap, Phone
 from bot.reports.revenue import RepairOrderValues
 
 TOP_TOPICS = 10
 GAP_LIST = 50
 WINDOWS = (30, 90)
 REMINDER_KINDS = ("reminder_24h", "reminder_2h", "suggestion")
+# What customers did with an email: engagement on their profile, but not messages on the dashboard.
 ATTRIBUTION_METHOD = (
     "For each kind of engagement, the customers who had it in the period are counted once, from "
     "the first time they had it. A customer counts as booked when a service booking (not "
@@ -84,6 +85,7 @@ def dashboard(
             )
         ).all()
         reminded = _reminded_and_kept(session, low, high)
+        emails = _customer_emails(session, low, high)
 
     def week_of(moment: datetime) -> int:
         local = moment.replace(tzinfo=timezone.utc).astimezone(tz).date()
@@ -145,6 +147,44 @@ def dashboard(
         "opt_outs": len(opt_outs),
         "handoffs": _handoffs(handoffs),
         "reminders": reminded,
+        "emails": emails,
+    }
+
+
+def _customer_emails(session: Session, low: datetime, high: datetime) -> dict[str, Any]:
+    """Customer emails sent in the period by kind, and how many of them were opened and clicked
+    (each email once, however often), with the unsubscribes and bounces that happened in it."""
+    sent = (
+        select(
+            EmailMessage.kind,
+            func.count().label("sent"),
+            func.count(EmailMessage.opened_at).label("opened"),
+            func.count(EmailMessage.clicked_at).label("clicked"),
+        )
+        .where(
+            EmailMessage.customer_id.is_not(None),
+            EmailMessage.status == "sent",
+            EmailMessage.sent_at >= low,
+            EmailMessage.sent_at < high,
+        )
+        .group_by(EmailMessage.kind)
+    )
+    by_kind = {
+        row.kind: {"sent": row.sent, "opened": row.opened, "clicked": row.clicked}
+        for row in session.execute(sent)
+    }
+    total = {key: sum(k[key] for k in by_kind.values()) for key in ("sent", "opened", "clicked")}
+
+    def happened(column: Any) -> int:
+        return session.scalar(select(func.count()).where(column >= low, column < high)) or 0
+
+    return {
+        **total,
+        "open_rate": round(total["opened"] / total["sent"], 3) if total["sent"] else None,
+        "click_rate": round(total["clicked"] / total["sent"], 3) if total["sent"] else None,
+        "by_kind": by_kind,
+        "unsubscribed": happened(Email.unsubscribed_at),
+        "bounced": happened(Email.bounced_at),
     }
 
 

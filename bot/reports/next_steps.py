@@ -2,8 +2,10 @@
 
 `suggest` is a pure function of a customer's profile, bookings, today's date and the schedule,
 so the conversation can offer the same things the console suggests. `NextSteps` adds what staff
-decided: a suggestion sent (through the SMS outbox, only with consent) or dismissed is recorded
-and never suggested again.
+decided: a suggestion sent or dismissed is recorded and never suggested again. A clinic
+invitation goes by the channels the customer chose for booking messages (SMS outbox, and an
+email through the email outbox when this deployment sends customer emails), each only with
+consent; a service reminder by SMS to a consented phone.
 
 Rules (each suggestion says why):
 - someone in the household aged 15-17 this year -> Teen Driver Safety Clinic
@@ -31,7 +33,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.booking import BookingStore, Schedule
 from bot.channels.sms.models import OutboxMessage
+from bot.mail.customers import CustomerMail
 from bot.profile import ProfileStore
+from bot.profile.consent import booking_channels
 from bot.profile.models import (
     EngagementEvent,
     HouseholdMember,
@@ -64,6 +68,7 @@ class Suggestion:
     title: str
     reason: str
     message: str  # the SMS staff can send
+    pitch: str = ""  # a clinic invitation's own sentence, for its email
 
 
 def suggest(
@@ -86,14 +91,15 @@ def suggest(
         details = schedule.clinics.get(clinic_id)
         if details is None or clinic_id in booked or not _in_season(schedule, clinic_id, today):
             return
+        pitch = f"{invite} Our free {details.name} ({details.minutes} min) has seats."
         found.append(
             Suggestion(
                 f"clinic:{clinic_id}",
                 "clinic",
                 details.name,
                 reason,
-                f"{sender}: {invite} Our free {details.name} ({details.minutes} min) has seats: "
-                "reply here to book. Reply STOP to opt out.",
+                f"{sender}: {pitch[:-1]}: reply here to book. Reply STOP to opt out.",
+                pitch,
             )
         )
 
@@ -174,14 +180,17 @@ class NextStepProblem(ValueError):
 
 
 class NextSteps:
-    def __init__(self, store: ProfileStore, bookings: BookingStore, sender: str) -> None:
+    def __init__(
+        self, store: ProfileStore, bookings: BookingStore, sender: str, mail: CustomerMail | None = None
+    ) -> None:
         self._store = store
         self._bookings = bookings
         self._sessions: sessionmaker[Session] = store.sessions
         self._sender = sender
+        self._mail = mail
 
     def for_customer(self, customer_id: int, today: date) -> list[dict[str, Any]] | None:
-        """The customer's suggestions with who to text; None for an unknown customer."""
+        """The customer's suggestions with how each can go (`send_by`); None for an unknown customer."""
         profile = self._store.profile(customer_id)
         if profile is None:
             return None
@@ -201,10 +210,28 @@ class NextSteps:
         )
         name = next((c["name"] for c in profile["contacts"] if c["name"]), None)
         can_text = _textable(profile) is not None
+        with self._sessions() as session:
+            send_by = {
+                kind: self._channels(session, customer_id, kind, can_text) for kind in {s.kind for s in found}
+            }
         return [
-            {**asdict(s), "customer_id": customer_id, "customer_name": name, "can_text": can_text}
+            {
+                **asdict(s),
+                "customer_id": customer_id,
+                "customer_name": name,
+                "can_text": can_text,
+                "send_by": sorted(send_by[s.kind]),
+            }
             for s in found
         ]
+
+    def _channels(self, session: Session, customer_id: int, kind: str, can_text: bool) -> frozenset[str]:
+        """A clinic invitation is a booking message: the customer's chosen channels (email only when
+        customer emails are on); anything else is a text to a consented phone."""
+        if kind != "clinic":
+            return frozenset({"sms"} if can_text else ())
+        mail_on = self._mail is not None and self._mail.on
+        return booking_channels(session, customer_id) - (frozenset() if mail_on else {"email"})
 
     def queue(self, today: date, limit: int = QUEUE_LIMIT) -> list[dict[str, Any]]:
         """Dealership-wide: suggestions for every customer with a signal, newest customers first."""
@@ -233,7 +260,8 @@ class NextSteps:
         return [s for customer_id in ids for s in self.for_customer(customer_id, today) or []]
 
     def decide(self, customer_id: int, key: str, decision: str, staff: str, today: date) -> str:
-        """Send (SMS outbox, consent only) or dismiss a current suggestion; returns what happened."""
+        """Send (by its `send_by` channels, consent only) or dismiss a current suggestion; returns
+        what happened."""
         if decision not in ("send", "dismiss"):
             raise NextStepProblem("decision must be send or dismiss")
         current = {s["key"]: s for s in self.for_customer(customer_id, today) or []}
@@ -242,11 +270,12 @@ class NextSteps:
                 "That suggestion no longer applies (already decided, booked or out of season)."
             )
         suggestion = current[key]
-        phone = None
-        if decision == "send":
-            phone = _textable(self._store.profile(customer_id) or {"contacts": []})
-            if phone is None:
-                raise NextStepProblem("No phone with SMS consent on this profile; call or email instead.")
+        send_by = set(suggestion["send_by"]) if decision == "send" else set()
+        phone = _textable(self._store.profile(customer_id) or {"contacts": []}) if "sms" in send_by else None
+        if decision == "send" and not send_by:
+            raise NextStepProblem(
+                "No phone with SMS consent or email address with email consent for this; call instead."
+            )
         try:
             with self._sessions.begin() as session:
                 session.add(
@@ -254,11 +283,15 @@ class NextSteps:
                         customer_id=customer_id,
                         key=key,
                         kind=suggestion["kind"],
-                        outcome="sent" if phone else "dismissed",
+                        outcome="sent" if send_by else "dismissed",
                         staff=staff,
-                        text=suggestion["message"] if phone else None,
+                        text=suggestion["message"] if send_by else None,
                     )
                 )
+                if "email" in send_by and self._mail is not None:
+                    self._mail.queue_invitation(
+                        session, customer_id, key, suggestion["pitch"], suggestion["title"]
+                    )
                 if phone:
                     session.add(
                         OutboxMessage(
@@ -282,7 +315,10 @@ class NextSteps:
                     )
         except IntegrityError:
             raise NextStepProblem("Someone already decided on this suggestion.") from None
-        return f"{suggestion['title']}: {'queued as SMS' if phone else 'dismissed'}."
+        sent = " and ".join(
+            word for channel, word in (("sms", "SMS"), ("email", "email")) if channel in send_by
+        )
+        return f"{suggestion['title']}: {f'queued as {sent}' if send_by else 'dismissed'}."
 
 
 def _textable(profile: dict[str, Any]) -> str | None:

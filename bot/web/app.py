@@ -1,5 +1,5 @@
 """aiohttp web app: `/healthz`, the token-protected staff API under `/api/`, the chat widget (and its
-page views) and demo page."""
+page views) and demo page, and the links in customer emails (`/e/`)."""
 
 from __future__ import annotations
 
@@ -15,9 +15,10 @@ from sqlalchemy.engine import Engine
 
 from bot import config, console, db
 from bot.channels.sms.outbox import STATUSES, Outbox
+from bot.mail.links import Signer
 from bot.profile import InvalidContactDetail, normalise_email, normalise_phone
 from bot.services import Services
-from bot.web import metrics, reports_api, site, visits
+from bot.web import email_links, metrics, reports_api, site, visits
 from bot.web.shared import (
     RASA_URL,
     SERVICES,
@@ -209,4 +210,5 @@ def create_app(
     console.add_routes(app)
     site.add_routes(app)
     visits.add_routes(app)
+    email_links.add_routes(app, Signer(services.email_links) if services.email_links else None)
     return app

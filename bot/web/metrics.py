@@ -25,8 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot import config, db
 from bot.booking.models import Booking
 from bot.channels.sms.models import OutboxMessage
-from bot.profile.models import EngagementEvent, HandoffRequest, utcnow
-from bot.profile.visits import IS_MESSAGE
+from bot.profile.models import IS_MESSAGE, EngagementEvent, HandoffRequest, utcnow
 from bot.web.shared import STAFF_TOKEN
 
 LATENCY_WINDOW = timedelta(minutes=5)  # replies measured over this recent window

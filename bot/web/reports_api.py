@@ -11,6 +11,7 @@ from datetime import datetime
 
 from aiohttp import web
 
+from bot.mail.customers import CustomerMail
 from bot.reports import (
     NextSteps,
     NotALead,
@@ -74,9 +75,8 @@ async def quality_json(request: web.Request) -> web.Response:
 
 
 def _next_steps(request: web.Request) -> NextSteps:
-    return NextSteps(
-        request.app[SERVICES].profiles, request.app[SERVICES].bookings, request.app[SERVICES].dealership.name
-    )
+    services = request.app[SERVICES]
+    return NextSteps(services.profiles, services.bookings, services.dealership.name, CustomerMail(services))
 
 
 def _today(request: web.Request) -> datetime:

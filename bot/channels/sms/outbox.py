@@ -147,7 +147,9 @@ async def send_outbox(
         )
     smtp = config.smtp()
     if smtp is None:
-        logger.warning("Email sending is off: set SMTP_URL. Staff alerts and CRM leads by email stay queued.")
+        logger.warning(
+            "Email sending is off: set SMTP_URL. Staff alerts, CRM leads and customer emails stay queued."
+        )
     total: Counter[str] = Counter()
     heartbeat = config.var_dir() / HEARTBEAT
     last_reminders = -reminders_every
