@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import relationship
 
@@ -31,6 +32,8 @@ class Customer(Base):
 
     id = Column(Integer, primary_key=True)
     created_at = Column(DateTime, nullable=False, default=utcnow)
+    # Made up by `python -m bot demo-data` (bot/demo_data.py), never a real household.
+    demo = Column(Boolean, nullable=False, default=False, server_default=false())
 
     contacts = relationship("Contact", back_populates="customer", order_by="Contact.id")
     household = relationship("HouseholdMember", order_by="HouseholdMember.id")
