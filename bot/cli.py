@@ -130,8 +130,16 @@ def cmd_restore(args: argparse.Namespace) -> None:
     print(f"Restored {args.file} into {restore(Path(args.file))}")
 
 
+def _without_tensorflow() -> None:
+    """spaCy's thinc imports TensorFlow and JAX when installed (they are, for Rasa). Commands that
+    only read knowledge/ never use them; keeping them out saves about 400 MiB and seconds."""
+    for unused in ("tensorflow", "jax"):
+        sys.modules.setdefault(unused, None)  # type: ignore[arg-type]
+
+
 def cmd_demo_data(args: argparse.Namespace) -> None:
     """Fill an empty database with a made-up dealership's year; refuse one with real customers."""
+    _without_tensorflow()
     from bot.demo_data import DemoRefused, generate
     from bot.services import Services
 
@@ -148,10 +156,7 @@ def cmd_demo_data(args: argparse.Namespace) -> None:
 
 def cmd_actions(_: argparse.Namespace) -> None:
     """The action server, on localhost only unless ACTIONS_HOST says otherwise."""
-    # spaCy's thinc imports TensorFlow and JAX when installed (they are, for Rasa). The action
-    # server never uses them; keeping them out saves about 400 MiB per action-server process.
-    for unused in ("tensorflow", "jax"):
-        sys.modules.setdefault(unused, None)  # type: ignore[arg-type]
+    _without_tensorflow()
     from bot.action_server import create_action_app
     from bot.services import Services
 

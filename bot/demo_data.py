@@ -281,7 +281,7 @@ class _Generator:
         log_odds = (
             h.base
             + 1.5 * min(h.recent_count("clinic_attended", week), 1)
-            + 0.5 * min(h.recent_count("email_clicked", week), 3)
+            + 0.8 * min(h.recent_count("email_clicked", week), 3)
             + 0.2 * min(h.recent_count("answer", week), 5)
             + 0.8 * due
         )
