@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -30,8 +30,12 @@ from bot.booking import (
     read_preference,
     steps,
 )
+from bot.booking.attendees import Attendee, from_records
+from bot.booking.changes import change_asked
 from bot.booking.choosing import position_in, question_after_stop
 from bot.booking.clinic_talk import says_no, says_yes
+from bot.booking.steps import session_label
+from bot.booking.store import SessionInfo
 from bot.booking.when import PARTS_OF_DAY
 from bot.profile import VehicleDetails
 from bot.services import Services
@@ -100,13 +104,22 @@ def _is_about(schedule: Schedule, text: str, booking: UpcomingBooking) -> bool:
     return "clinic" in said or "class" in said or any(re.search(rf"\b{w}", said) for w in words)
 
 
+INSTEAD_OF = re.compile(
+    r"\binstead(?: of ((?:the |my |our )?[\w:']+(?: (?:morning|afternoon|evening|at \S+))?))?", re.I
+)
+
+
 def _split_new_time(text: str) -> tuple[str, str | None]:
     """ "move my friday oil change to thursday at 10" -> ("move my friday oil change", "thursday at
-    10"): which booking, and the new time asked for, if any."""
+    10"): which booking, and the new time asked for, if any. With "instead" the time said is the
+    new one ("can we do saturday morning instead", "wednesday instead of tuesday")."""
     for joint in reversed(list(re.finditer(r"\b(?:to|till|until|for|into)\b", text, flags=re.I))):
         rest = text[joint.end() :].strip(" ?.!")
-        if mentions_time(rest):
-            return text[: joint.start()].strip(), rest
+        if mentions_time(INSTEAD_OF.sub(" ", rest)):
+            return text[: joint.start()].strip(), INSTEAD_OF.sub(" ", rest).strip()
+    instead = INSTEAD_OF.search(text)
+    if instead and mentions_time(INSTEAD_OF.sub(" ", text)):
+        return instead[1] or text, INSTEAD_OF.sub(" ", text).strip(" ?.!")
     return text, None
 
 
@@ -160,7 +173,24 @@ class ValidateBookingChangeForm(AsksNextQuestion, FormValidationAction):
         text = tracker.latest_message.get("text") or ""
         if text.strip(" .!").lower() in CONFIRMING or (says_yes(text) and not says_no(text)):
             return {"change_confirm": True}
-        return {"change_confirm": False} if says_no(text) else {}
+        if says_no(text):
+            return {"change_confirm": False}
+        return self._new_time_at_confirmation(text, tracker)
+
+    def _new_time_at_confirmation(self, text: str, tracker: Tracker) -> dict[str, Any]:
+        """At "Move it to Thursday at 6 PM?", "thursday" again is a yes; another time ("friday at
+        9 instead") becomes the new time, asked again."""
+        wish = tracker.get_slot("change_when")
+        if tracker.get_slot("change_kind") != "reschedule" or not mentions_time(text):
+            return {}
+        now = self.services.now()
+        try:
+            said, asked = read_preference(text, now), read_preference(wish or "", now)
+        except UnreadableTime:
+            return {"change_when": text} if wish is None else {}
+        if said.day == asked.day and said.at in (None, asked.at):
+            return {"change_confirm": True}
+        return {"change_when": text, "change_confirm": None}
 
     async def validate_booking_code(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -198,7 +228,7 @@ async def ask_change_confirm(
         b for b in await upcoming_bookings(services, tracker) if b.code == tracker.get_slot("booking_code")
     )
     moving = tracker.get_slot("change_kind") == "reschedule"
-    new_time = _new_time_words(services, tracker, booking) if moving and booking.kind == "service" else None
+    new_time = _new_time_words(services, tracker, booking) if moving else None
     if not moving:
         dispatcher.utter_message(response="utter_confirm_cancel", booking=booking.label())
     elif new_time:
@@ -210,7 +240,8 @@ async def ask_change_confirm(
 
 def _new_time_words(services: Services, tracker: Tracker, booking: UpcomingBooking) -> str | None:
     """ "Thursday Dec 10 at 10 AM": the new time the request asked for, as we read it (a day alone
-    keeps the booking's own time: "move it to Thursday" is Thursday at the same time)."""
+    keeps the booking's own time: "move it to Thursday" is Thursday at the same time; a part of
+    the day is its first free time; a clinic, its session that day)."""
     wish = tracker.get_slot("change_when")
     if not wish:
         return None
@@ -218,29 +249,70 @@ def _new_time_words(services: Services, tracker: Tracker, booking: UpcomingBooki
         wanted = read_preference(wish, services.now())
     except UnreadableTime:
         return wish
+    target = _move_target(services, booking, wish)
+    if target is not None:
+        return Preference(target.date(), target.time()).describe()
     if wanted.window:
         part = next((f" {part}" for part, span in PARTS_OF_DAY.items() if wanted.window == span), "")
         return f"{wanted.describe()}{part}"
-    target = _move_target(services, booking, wish)
-    return Preference(target.date(), target.time()).describe() if target else wanted.describe()
+    return wanted.describe()
 
 
 def _move_target(services: Services, booking: UpcomingBooking, wish: str | None) -> datetime | None:
-    """The exact new start a move asks for: the time said, or the booking's own time on the day
-    said; None for a part of the day or a range, for which the booking form offers times."""
+    """The exact new start a move asks for, so that one yes moves it: the time said, or the
+    booking's own time on the day said; for a part of the day ("Saturday morning") its first
+    free time; for a clinic, its session that day with room. None when nothing fits: the
+    booking form then offers times or sessions."""
     if not wish:
         return None
     try:
         wanted = read_preference(wish, services.now())
     except UnreadableTime:
         return None
+    if booking.kind == "clinic":
+        session = _session_moved_to(services, booking, wanted)
+        return session.starts_at if session else None
+    tz = services.dealership.tz
     if wanted.window:
-        return None
-    return datetime.combine(wanted.day, wanted.at or booking.starts_at.time(), tzinfo=services.dealership.tz)
+        opens, closes = (datetime.combine(wanted.day, t, tzinfo=tz) for t in wanted.window)
+        bookings = services.bookings
+        after = max(opens, services.now()) - timedelta(minutes=1)
+        free = bookings.free_service_starts(bookings.service_minutes(booking.services), after, 1, closes)
+        return free[0] if free else None
+    return datetime.combine(wanted.day, wanted.at or booking.starts_at.time(), tzinfo=tz)
+
+
+def _session_moved_to(services: Services, booking: UpcomingBooking, wanted: Preference) -> SessionInfo | None:
+    """The clinic's session on the day asked for (at the time asked, if one was) with room for
+    the same party."""
+    party = max(1, len(booking.attendees))
+    sessions = services.bookings.clinic_sessions(booking.clinic or "", services.now())
+    return next(
+        (
+            s
+            for s in sessions
+            if s.starts_at.date() == wanted.day
+            and (wanted.at is None or s.starts_at.time() == wanted.at)
+            and s.seats_left >= party
+            and s.starts_at != booking.starts_at
+        ),
+        None,
+    )
 
 
 def _moved_at(services: Services, customer: int, booking: UpcomingBooking, start: datetime) -> steps.Booked:
-    """The same visit at `start`, the old booking cancelled once the new one is made."""
+    """The same visit (or clinic party) at `start`, the old booking cancelled once the new one is made."""
+    if booking.kind == "clinic":
+        session = next(
+            s
+            for s in services.bookings.clinic_sessions(booking.clinic or "", services.now())
+            if s.starts_at == start
+        )
+        party = tuple(from_records(booking.attendees)) or (Attendee(None),)
+        return steps.book_clinic(
+            services,
+            steps.ClinicRequest(customer, booking.clinic or "", session_label(session), party, booking.code),
+        )
     vehicle = VehicleDetails(**booking.vehicle) if booking.vehicle.get("model") else None
     request = steps.ServiceRequest(
         customer=customer,
@@ -272,7 +344,7 @@ class ActionChangeBooking(UsesServices, Action):
         customer = await customer_id(self.services, tracker)
         if tracker.get_slot("change_kind") == "reschedule":
             wish = tracker.get_slot("change_when")
-            target = _move_target(self.services, booking, wish) if booking.kind == "service" else None
+            target = _move_target(self.services, booking, wish)
             if target is not None:  # confirmed as "Move ... to <that time>?": one yes is enough
                 moved = await asyncio.to_thread(_moved_at, self.services, customer, booking, target)
                 if moved.result.ok:
@@ -283,7 +355,7 @@ class ActionChangeBooking(UsesServices, Action):
                         code=moved.result.code,
                         old=booking.code,
                         booking_id=moved.result.code,
-                        topic="reschedule:service",
+                        topic=f"reschedule:{booking.kind}",
                     )
                     return reset
             return [*reset, *_rebook(booking, wish, dispatcher)]
@@ -362,6 +434,9 @@ class ActionNeverMind(UsesServices, Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         question = question_after_stop(tracker.latest_message.get("text") or "")
+        if question and change_asked(self.services.schedule, question) == "cancel_booking":
+            # "never mind, please cancel the car seat check": the booking made earlier
+            return [SlotSet("change_kind", "cancel"), FollowupAction("booking_change_form")]
         if question:
             return await answer_question(self.services, dispatcher, tracker, question)
         dispatcher.utter_message(response="utter_anything_else")

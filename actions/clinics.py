@@ -49,6 +49,7 @@ ALL_CLINICS = re.compile(r"\b(clinics|classes|courses|workshops|(what|which) (cl
 WAITLIST_BUTTON = {"title": "Join the waitlist", "payload": "/join_waitlist"}  # as in utter_clinic_full
 # Who's coming as said so far, while something is still missing (ages, or "just you?").
 HEARD = "attendees_heard"
+WE = re.compile(r"\b(we|us)\b", re.I)
 FORM_SLOTS = ("clinic", "clinic_session", "attendees", "attendee_names", "clinic_confirm", HEARD)
 SERVICE_WORDS = re.compile(r"\b(service|appointment|car|oil|repair|maintenance|tires?)\b", re.I)
 SKIP = {"skip", "no", "nope", "no thanks", "rather not", "id rather not", "don't save", "dont save", "pass"}
@@ -341,12 +342,21 @@ class ValidateClinicForm(AsksNextQuestion, FormValidationAction):
         requested = tracker.get_slot("requested_slot")
         if tracker.get_slot("attendees") or text.startswith("/"):
             return {}
+        clinic = self.services.schedule.clinics.get(tracker.get_slot("clinic") or "")
+        if (
+            clinic is not None and clinic.seats == 1
+        ):  # one car's seat check: the customer, nobody to ask about
+            return {
+                "attendees": json.dumps(as_records([Attendee(tracker.get_slot("customer_name") or None)]))
+            }
         if requested == "attendees":  # an answer the classifier took for a question (the slot's
             return {"attendees": text} if _answers_attendees(tracker) else {}  # mapping skipped it)
-        if requested not in (None, "clinic"):
-            return {}
         said = _about_people(self.services, text)
         who = parse_attendees(said, tracker.get_slot("customer_name"))
+        if requested == "clinic_session":  # "book it for me and my husband Tom" while choosing
+            return {"attendees": said} if any(p.relation is not None for p in who) else {}
+        if requested not in (None, "clinic"):
+            return {}
         heard = tracker.get_slot(HEARD)
         if all(p.relation is None for p in who):
             if heard:  # "sign me up" after "can my son do it? he's 15": that party
@@ -463,6 +473,8 @@ class ValidateClinicForm(AsksNextQuestion, FormValidationAction):
         who = _already_read(said) or complete(heard, text, tracker.get_slot("customer_name"))
         if fact_asked(said) and not any(p.said_as or p.age is not None for p in who):
             who = []  # "what do I bring?", "is it free?": nobody called "Free" is coming
+        if who and all(p.relation is not None for p in who) and (clinic.ages or WE.search(text)):
+            who = [Attendee(tracker.get_slot("customer_name") or None), *who]  # "we both"; a parent comes too
         if not who and heard and says_yes(said):
             who = heard  # "yes", "that's right": what we already know
         if not who:

@@ -17,6 +17,7 @@ from actions.offers import offer_relevant_clinic
 from bot.booking.choosing import question_after_stop
 from bot.knowledge import Answer, Context, Entity, VehicleRef, steps
 from bot.knowledge.answers import vehicle_name
+from bot.knowledge.offerings import PRICE
 from bot.knowledge.router import Question
 from bot.services import Services
 
@@ -65,7 +66,7 @@ async def answer_question(
         entities=entities,
         now=services.clock(),
         intent=(message.get("intent") or {}).get("name") or "ask_vehicle",
-        context=_context(tracker),
+        context=_booking_context(tracker, question) or _context(tracker),
         vehicles=vehicles,
         mine=_mine(services, tracker, vehicles),
     )
@@ -163,6 +164,12 @@ class ActionSaveVehicle(UsesServices, Action):
         )
         mine = SlotSet("kb_my_vehicle", vehicle_name(vehicle.model, vehicle.trim, vehicle.year))
         return [*_reply(dispatcher, answer, saved=vehicle), *cleared, mine]
+
+
+def _booking_context(tracker: Tracker, question: str) -> Context | None:
+    """Inside a service booking, "how much is it?" asks the price of the services being booked."""
+    booked = tracker.get_slot("service_items") if tracker.active_loop_name == "service_form" else None
+    return Context(topic=booked, kind="price") if booked and PRICE.search(question) else None
 
 
 def _context(tracker: Tracker) -> Context:

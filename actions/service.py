@@ -115,6 +115,19 @@ def _answered_something_else(tracker: Tracker, slot: str) -> bool:
     return any(name != slot and value is not None for name, value in tracker.slots_to_validate().items())
 
 
+def _year_alone(text: str) -> int | None:
+    """The car's year said on its own or as a correction ("2024", "sorry i meant 2023")."""
+    said = text.lower()
+    if len(said.split()) > 6 or len(re.findall(r"\d", said)) != 4:
+        return None
+    found = re.fullmatch(
+        r"\W*(?:(?:sorry|oops|no|nope|actually|i|meant|mean|it'?s|its|make|that|it|a)\W+)*"
+        r"((?:19|20)\d\d)\W*(?:model|sorry|not \w+)?\W*",
+        said,
+    )
+    return int(found[1]) if found else None
+
+
 def _services(tracker: Tracker) -> list[str]:
     return [s for s in (tracker.get_slot("service_items") or "").split(",") if s]
 
@@ -262,9 +275,9 @@ class ValidateServiceForm(AsksNextQuestion, FormValidationAction):
         if found is None and THAT_CAR.search(asked_for) and not tracker.get_slot("service_vehicle"):
             found = _vehicle_in(self.services, _car_in_talk(tracker))  # "on that car": the one just discussed
         current = _vehicle(self.services, tracker)
-        year = re.fullmatch(r"\s*((?:19|20)\d\d)\W*", asked_for)
-        if found is None and year and current is not None and current.year is None:
-            found = VehicleDetails(current.model, current.trim, int(year[1]))  # "2024" after "my lumin"
+        year = _year_alone(asked_for)
+        if found is None and year and current is not None and year != current.year:
+            found = VehicleDetails(current.model, current.trim, year)  # "2024" after "my lumin"
         if found is None:
             return {"service_vehicle": said} if said and _asked(tracker, "service_vehicle") else {}
         if current is not None and current.model == found.model:

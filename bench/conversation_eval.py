@@ -173,8 +173,11 @@ def _mentions(expect: dict[str, Any], text: str) -> bool:
     return not any(str(bad).lower() in lowered for bad in expect.get("must_not_mention") or [])
 
 
-def judge(expect: dict[str, Any], turn: Turn, opted_out: bool | None = None) -> str:
-    """right, wrong (a wrong fact given as an answer) or miss."""
+def judge(
+    expect: dict[str, Any], turn: Turn, opted_out: bool | None = None, form_before: str | None = None
+) -> str:
+    """right, wrong (a wrong fact given as an answer) or miss. `form_before`: the form a
+    conversation was in before this turn; a side question answered inside it may leave it going."""
     route = expect["route"]
     if route == "opt_out":
         return "right" if opted_out else "miss"
@@ -208,7 +211,7 @@ def judge(expect: dict[str, Any], turn: Turn, opted_out: bool | None = None) -> 
         ok = turn.intent == SMALLTALK.get(expect.get("kind", ""), "")
         return "right" if ok and not turn.active_loop and not turn.handed_off else "miss"
     if route in NO_FORM_ROUTES:
-        if turn.active_loop or turn.handed_off:
+        if (turn.active_loop and turn.active_loop != form_before) or turn.handed_off:
             return "miss"
         if route == "out_of_scope":
             return "wrong" if turn.topics else "right"
@@ -240,11 +243,14 @@ async def conversation(assistant: Assistant, item: dict[str, Any], n: int) -> tu
     started = datetime.now(TZ) - timedelta(minutes=1)
     problems = []
     transcript = []
+    form_before = None
     for number, step in enumerate(item["turns"], 1):
         turn = await assistant.send(channel, sender, str(step["say"]))
         transcript.append(f"  > {step['say']}\n    {turn.text[:300]!r}")
         opted_out = await phone_opted_out(assistant, sender) if channel == "sms" else None
-        if "expect" in step and (verdict := judge(step["expect"], turn, opted_out)) != "right":
+        verdict = judge(step["expect"], turn, opted_out, form_before) if "expect" in step else "right"
+        form_before = turn.active_loop
+        if verdict != "right":
             problems.append(f"turn {number} {verdict}: {step['say']!r} -> {turn.text[:160]!r}")
     problems += await _outcome_problems(assistant, channel, sender, item.get("outcome") or {}, started)
     return ("right" if not problems else "miss"), problems + (transcript if problems else [])

@@ -318,6 +318,11 @@ def crm_leads() -> CrmLeads | None:
     return CrmLeads(address, _switch("CRM_LEADS_FOR_SERVICE"))
 
 
+def track_page_views() -> bool:
+    """TRACK_PAGE_VIEWS: whether the chat widget reports the pages visitors view (default off)."""
+    return _switch("TRACK_PAGE_VIEWS")
+
+
 def _switch(name: str) -> bool:
     """An on/off setting: 1, true, yes, on or 0, false, no, off (unset: off)."""
     raw = (os.environ.get(name) or "0").strip().lower()

@@ -26,6 +26,7 @@ from actions.service import ValidateServiceForm
 from actions.session import ActionSessionStart
 from bot import config
 from bot.booking import steps
+from bot.booking.attendees import parse_attendees
 from bot.booking.steps import session_label
 from bot.mail.models import EmailMessage
 from bot.profile import ContactDetails, VehicleDetails
@@ -182,6 +183,58 @@ async def test_a_move_confirmed_with_its_new_time_is_made_with_that_one_yes(acti
     [now_booked] = action_services.bookings.upcoming_of(customer, datetime.now(TZ))
     assert now_booked.starts_at == new_day and now_booked.code == moved["code"] != code
     assert now_booked.vehicle["model"] == "Lumen"
+
+
+async def test_a_move_to_a_part_of_the_day_is_its_first_free_time_with_one_yes(action_services):
+    """ "Move it to <day> morning?" names the first free time that morning, and one yes moves it."""
+    customer = action_services.profiles.customer_for_sender("rest", "tracker-morning")
+    old_start = free_service_time(action_services, days=9)
+    request = steps.ServiceRequest(customer, old_start, ("tire-rotation",), VehicleDetails("Ion", year=2025))
+    code = steps.book_service(action_services, request).result.code
+    new_day = (old_start + timedelta(days=1 if old_start.weekday() < 4 else 3)).date()
+    bookings = action_services.bookings
+    opening = datetime.combine(new_day, datetime.min.time(), tzinfo=TZ)
+    first_free = bookings.free_service_starts(bookings.service_minutes(["tire-rotation"]), opening, 1)[0]
+    assert first_free.hour < 12  # the shop opens in the morning
+    move = tracker(
+        "cancel_confirmed",
+        "tracker-morning",
+        booking_code=code,
+        change_kind="reschedule",
+        change_when=f"{new_day:%A %B} {new_day.day} morning",
+    )
+    dispatcher = CollectingDispatcher()
+    await ActionChangeBooking(action_services).run(dispatcher, move, domain())
+    [moved] = dispatcher.messages
+    assert moved["response"] == "utter_booking_moved"
+    [now_booked] = action_services.bookings.upcoming_of(customer, datetime.now(TZ))
+    assert now_booked.starts_at == first_free and now_booked.code == moved["code"]
+
+
+async def test_a_clinic_moved_to_another_day_takes_that_days_session_with_one_yes(action_services):
+    customer = action_services.profiles.customer_for_sender("rest", "tracker-clinic-mover")
+    first, second = [
+        s
+        for s in action_services.bookings.clinic_sessions("new-owner-tech", datetime.now(TZ))
+        if s.seats_left >= 2
+    ][:2]
+    party = tuple(parse_attendees("me and my wife Dana"))
+    request = steps.ClinicRequest(customer, "new-owner-tech", session_label(first), party)
+    code = steps.book_clinic(action_services, request).result.code
+    day = second.starts_at
+    move = tracker(
+        "cancel_confirmed",
+        "tracker-clinic-mover",
+        booking_code=code,
+        change_kind="reschedule",
+        change_when=f"{day:%A %B} {day.day}",
+    )
+    dispatcher = CollectingDispatcher()
+    await ActionChangeBooking(action_services).run(dispatcher, move, domain())
+    [moved] = dispatcher.messages
+    assert moved["response"] == "utter_booking_moved" and moved["topic"] == "reschedule:clinic"
+    [now_booked] = action_services.bookings.upcoming_of(customer, datetime.now(TZ))
+    assert now_booked.starts_at == second.starts_at and len(now_booked.attendees) == 2
 
 
 async def test_someone_elses_code_cancels_nothing(action_services):

@@ -30,6 +30,8 @@ def classify(text: str, intent: str) -> str:
         ("can i change the time of my booking", "ask_booking", "reschedule_booking"),
         ("something came up, please cancel my brake inspection", "book_service", "cancel_booking"),
         ("we can't make it to the winter driving clinic", "book_clinic", "cancel_booking"),
+        ("hey could we do friday afternoon instead", "book_service", "reschedule_booking"),
+        ("can i switch that to thursday", "book_clinic", "reschedule_booking"),
     ],
 )
 def test_changes_to_ones_booking_are_changes(text, misread_as, meant):
@@ -43,6 +45,8 @@ def test_changes_to_ones_booking_are_changes(text, misread_as, meant):
         ("sign me up for the winter driving clinic", "book_clinic"),
         ("move my appointment, and get me a manager", "escalate"),  # a person's guard decides
         ("how do I move the seat back", "ask_vehicle"),  # no booking referred to
+        ("can i switch that off", "book_service"),  # no new time: not a move
+        ("instead of a loaner can i wait", "inform"),
         ("reschedule my oil change to friday", "reschedule_booking"),  # already right
     ],
 )

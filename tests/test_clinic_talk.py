@@ -93,6 +93,11 @@ def test_what_a_question_about_the_clinic_asks(said: str, kind: str | None) -> N
         ("can i book the teen driving class", False),
         ("sign me up for EV 101", False),
         ("i want the tech clinic", False),
+        ("can my husband and i do the new owner tech clinic?", False),
+        ("can we both do the winter driving clinic?", False),
+        ("I would like to attend the tech class", False),
+        ("car seat check wednesday?", False),  # a day: its sessions, to book one
+        ("when is the car seat check on wednesday?", True),
     ],
 )
 def test_a_question_about_a_clinic_is_told_from_a_booking(said: str, asks: bool) -> None:
@@ -165,6 +170,39 @@ async def test_who_is_coming_said_in_the_request_is_kept(action_services) -> Non
     assert slots["clinic"] == "teen-driver-safety"
     assert _people_of(slots["attendees"]) == [ME, ("Ethan", "child", 16)]
     assert "Which session?" in texts(dispatcher)[-1] and "Who's coming" not in " ".join(texts(dispatcher))
+
+
+@pytest.mark.parametrize(
+    ("said", "clinic", "party"),
+    [
+        (
+            "my son Eli is 17, can we both do the winter driving clinic?",
+            "winter-driving",
+            [ME, ("Eli", "child", 17)],
+        ),
+        (
+            "sign my son Noah up for the teen clinic, he's 17",
+            "teen-driver-safety",
+            [ME, ("Noah", "child", 17)],
+        ),
+        ("my grandson stays with us and i put a booster seat in my brio", "child-car-seat-check", [ME]),
+    ],
+)
+async def test_the_customer_comes_where_they_must_or_say_so(action_services, said, clinic, party) -> None:
+    """The teen clinic needs a parent; "we both" includes the customer; a seat check is one car's."""
+    form = ValidateClinicForm(action_services)
+    state = _form_tracker(said, {"clinic": clinic}, None, "book_clinic")
+    found = await form.extract_attendees(CollectingDispatcher(), state, {})
+    checked = form.validate_attendees(found["attendees"], CollectingDispatcher(), state, {})
+    assert _people_of(checked["attendees"]) == party
+
+
+async def test_who_is_coming_said_while_choosing_a_session_is_kept(action_services) -> None:
+    form = ValidateClinicForm(action_services)
+    state = _form_tracker("book it for me and my husband Tom", {"clinic": "ev-101"}, "clinic_session")
+    found = await form.extract_attendees(CollectingDispatcher(), state, {})
+    checked = form.validate_attendees(found["attendees"], CollectingDispatcher(), state, {})
+    assert _people_of(checked["attendees"]) == [ME, ("Tom", "spouse", None)]
 
 
 def _people_of(records: str) -> list[tuple[Any, ...]]:

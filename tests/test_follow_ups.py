@@ -172,6 +172,16 @@ def test_a_price_follow_up_switches_the_trim_and_keeps_the_price(router, kb, tur
     assert answer.kind == "price" and figure in answer.text, answer.text
 
 
+def test_how_much_is_that_one_is_the_price_of_what_was_talked_about(router, kb):
+    """ "That one" after an answer about the Lumen Limited; "it" inside an oil change booking."""
+    answers = converse(router, kb, ["does the lumen limited have heated seats", "how much is that one"])
+    assert answers[-1].kind == "price" and "$29,650" in answers[-1].text
+    booking = Context(topic="oil-change", kind="price")  # what the action passes inside the booking
+    asked = Question("how much is it", (), TUESDAY_3PM, "ask_price", booking, (), None)
+    answer = router.answer(asked)
+    assert answer.kind == "price" and "Oil change" in answer.text
+
+
 @pytest.mark.parametrize(
     "bargain",
     [
@@ -349,3 +359,15 @@ def test_one_shared_word_is_not_clear_enough(router, kb, question):
 def test_a_clear_feature_question_is_answered_whatever_the_intent(router, kb, intent, question, topic):
     answer = last(router, kb, [question], intent=intent)
     assert (answer.kind, answer.topic) == ("howto", topic), answer.text
+
+
+def test_a_year_alone_keeps_the_model_and_the_question(router, kb):
+    answer = last(router, kb, ["does the 2023 tessa have carplay?", "what about the 2025?"])
+    assert (answer.kind, answer.model, answer.year) == ("availability", "Tessa", 2025)
+    assert answer.text.startswith("Yes")
+
+
+def test_a_question_about_the_answer_stays_on_its_article(router, kb):
+    """ "10 degrees out, is that why?" once got the 360-degree camera."""
+    turns = ["yellow horseshoe light came on this morning", "it was like 10 degrees out, is that why?"]
+    assert [a.context.topic for a in converse(router, kb, turns)] == ["tire-pressure-monitoring"] * 2

@@ -231,10 +231,45 @@ async def test_a_request_to_move_a_booking_keeps_which_one_and_the_new_time(acti
         ("reschedule K7M2QX to next monday morning", "reschedule K7M2QX", "next monday morning"),
         ("I want to move my friday appt to saturday at 9", "I want to move my friday appt", "saturday at 9"),
         ("reschedule my appointment", "reschedule my appointment", None),
+        ("can i switch that to thursday instead", "can i switch that", "thursday"),
+        (
+            "hey can we do saturday morning instead",
+            "hey can we do saturday morning instead",
+            "hey can we do saturday morning",
+        ),
+        ("can we do wednesday instead of tuesday", "tuesday", "can we do wednesday"),
     ],
 )
 def test_the_new_time_is_told_apart_from_the_booking_meant(said, which, new_time):
     assert _split_new_time(said) == (which, new_time)
+
+
+@pytest.mark.parametrize(
+    ("said", "found"),
+    [
+        ("thursday", {"change_confirm": True}),  # the time asked about, said again
+        ("yes thursday at 6", {"change_confirm": True}),
+        ("actually friday at 9", {"change_when": "actually friday at 9", "change_confirm": None}),
+        ("hmm", {}),
+    ],
+)
+async def test_the_new_time_said_at_the_move_confirmation(action_services, said, found):
+    slots = {"change_kind": "reschedule", "change_when": "thursday at 6pm", "booking_code": "K7M2QX"}
+    state = tracker(said, "change_confirm", "inform", slots, "replies-confirming-move")
+    form = ValidateBookingChangeForm(action_services)
+    assert await form.extract_change_confirm(CollectingDispatcher(), state, {}) == found
+
+
+async def test_never_mind_then_cancel_the_booking_cancels_it(action_services):
+    from actions.booking_changes import ActionNeverMind
+
+    said = "never mind, my cousin is a certified technician, please cancel the car seat check"
+    events = await ActionNeverMind(action_services).run(
+        CollectingDispatcher(), tracker(said, None, "stop", {}, "replies-never-mind"), {}
+    )
+    assert {"event": "followup", "name": "booking_change_form"} in [
+        {k: e[k] for k in ("event", "name")} for e in events if e["event"] == "followup"
+    ]
 
 
 # --- the profile's cars ----------------------------------------------------------------------

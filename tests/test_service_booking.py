@@ -44,6 +44,9 @@ NOW = datetime(2026, 11, 26, 10, 30, tzinfo=TZ)  # a Thursday
         ),
         ("it died yesterday, tomorrow at 9?", date(2026, 11, 27), time(9), None),
         ("friday at 10 o'clock", date(2026, 11, 27), time(10), None),
+        # typed in a hurry
+        ("tire rotaton wendsday afternoon", date(2026, 12, 2), None, (time(12), time(17))),
+        ("saterday mornin", date(2026, 11, 28), None, None),
     ],
 )
 def test_days_and_times_read_the_way_customers_mean_them(said, day, at, window):

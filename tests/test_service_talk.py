@@ -57,6 +57,8 @@ def test_how_they_get_around_is_read_from_any_message(said, asked, choice):
     ("said", "side"),
     [
         ("what time are you open till on saturdays?", True),
+        ("wait, does the tessa have a power liftgate?", True),
+        ("hold on, where are you located?", True),
         ("do you guys have loaners?", True),
         ("is there a shuttle?", True),
         ("does the Forge come with remote start?", True),
@@ -140,6 +142,8 @@ def test_a_named_service_with_booking_words_is_a_service_booking(guard, said, bo
         ("is the teen clinic free", False),
         ("cancel my spot in the tech clinic", False),
         ("sign me up for an oil change", False),  # a service: the service booking
+        ("car seat check wednesday?", True),  # a clinic and a day
+        ("can we both do the winter driving clinic?", True),
     ],
 )
 def test_a_clinic_named_with_booking_words_is_a_clinic_booking(guard, said, booking):
@@ -215,6 +219,7 @@ async def test_yes_you_can_text_me_answers_the_texting_question(action_services)
         ("Forge", "its a 2024 Forge Trail", "2024 Forge Trail"),
         ("2021 Tessa", "actually the 2023 lumen", "2023 Lumen"),
         ("Lumen", "2024", "2024 Lumen"),  # a year alone, for the car said without one
+        ("2022 Tessa", "sorry i meant 2023", "2023 Tessa"),
     ],
 )
 async def test_a_car_named_later_refines_the_one_being_serviced(action_services, before, said, after):

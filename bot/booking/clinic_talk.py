@@ -15,6 +15,7 @@ from collections import Counter
 from difflib import SequenceMatcher
 
 from bot.booking.schedule import Schedule
+from bot.booking.when import mentions_time
 
 # Words shared by clinic names and aliases that say nothing about which clinic is meant.
 GENERIC = {
@@ -26,7 +27,8 @@ BOOKING = re.compile(
     r"\b(book|booking|sign(ing)? (me|us|them|him|her|my)|sign (up|on)|signup|register|enrol+|reserve|"
     r"save (me|us) (a|some)|put (me|us|him|her|them) (down|in)|grab (me|us)|get (me|us) (in|a)|"
     r"i'?d like|i want|we want|i wanna|we'?d like|interested in (doing|joining|attending)|"
-    r"want to (do|join|attend|come|go)|sign me|sign us|count (me|us) in|add (me|us))\b",
+    r"want to (do|join|attend|come|go)|sign me|sign us|count (me|us) in|add (me|us)|like to (attend|join|do)|"
+    r"can (we|i|my \w+ and i|me and my \w+)( both| all)? (do|join|attend|come|go|take|get in))\b",
     re.I,
 )
 QUESTION_START = re.compile(
@@ -133,6 +135,8 @@ def asks_about_clinic(text: str) -> bool:
     said = text.strip()
     if BOOKING.search(said):
         return False
+    if mentions_time(said) and not QUESTION_START.match(said):
+        return False  # "car seat check wednesday?": which sessions that day, to book one
     return bool(QUESTION_START.match(said) or "?" in said)
 
 

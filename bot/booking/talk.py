@@ -61,7 +61,8 @@ def transport_in(text: str, asked: bool = False) -> str | None:
 
 
 _OPENERS = (
-    r"^\s*(?:(?:oh|ok|okay|also|and|btw|by the way|quick question|one more thing|sorry|hey|hi|um+|uh+|hmm+)"
+    r"^\s*(?:(?:oh|ok|okay|also|and|btw|by the way|quick question|one more thing|sorry|hey|hi|um+|uh+|hmm+"
+    r"|wait|actually|oh wait|hold on|real quick)"
     r"[\s,.:;!-]+)*"
 )
 _WH = re.compile(_OPENERS + r"(what|what's|whats|when|where|where's|wheres|how|how's|why|who|which|whose)\b")

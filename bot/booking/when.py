@@ -8,12 +8,15 @@ a guess), and `dateparser` reads the rest ("in a fortnight", "December the third
 from __future__ import annotations
 
 import calendar
+import difflib
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 import dateparser
 from dateparser.search import search_dates
+
+from bot.knowledge.language import is_english
 
 WEEKDAYS = {
     name: i
@@ -30,6 +33,7 @@ WEEKDAYS = {
     )
     for name in names.split()
 }
+FULL_WEEKDAYS = [calendar.day_name[i].lower() for i in range(7)]
 MONTHS = {
     name: i
     for i in range(1, 13)
@@ -96,9 +100,22 @@ def _clock(at: time) -> str:
     return f"{at:%-I:%M %p}".replace(":00 ", " ")
 
 
+def _normal(text: str) -> str:
+    """Lower case, commas as spaces, and weekdays as typed in a hurry ("wendsday", "thrusday")."""
+    words = text.lower().replace(",", " ").split()
+    return " ".join(_weekday_spelled(word) for word in words)
+
+
+def _weekday_spelled(word: str) -> str:
+    if len(word) < 5 or word in WEEKDAYS or not word.isalpha() or is_english(word):
+        return word
+    close = difflib.get_close_matches(word, FULL_WEEKDAYS, 1, 0.8)
+    return close[0] if close else word
+
+
 def mentions_time(text: str) -> bool:
     """Whether a message talks about a day or time at all ("actually make it Thursday")."""
-    said = text.lower()
+    said = _normal(text)
     return bool(
         re.search(rf"\b({_WEEKDAY}|today|tomorrow|tmrw|tonight|yesterday|next week|noon)\b", said)
         or re.search(rf"\b({_MONTH})\s+\d|\bthe\s+{_ORDINAL}\b|\b\d{{1,2}}/\d{{1,2}}\b", said)
@@ -112,7 +129,7 @@ def mentions_time(text: str) -> bool:
 def day_in(text: str, today: date) -> date | None:
     """The day a message names ("friday", "the 14th", "tomorrow"), or None; never raises."""
     try:
-        return _day(" ".join(text.lower().replace(",", " ").split()), today)
+        return _day(_normal(text), today)
     except UnreadableTime:
         return None
 
@@ -138,7 +155,7 @@ def read_preference(text: str, now: datetime, day_in_talk: date | None = None) -
 
     A time without a day ("2pm", "make it 10am") is on `day_in_talk` when there is one: the day
     of the times just offered, or of the time already chosen. Otherwise the next such time."""
-    said = " ".join(text.lower().replace(",", " ").split())
+    said = _normal(text)
     today = now.date()
     said, bounded = _bounded_window(said)
     day = _day(said, today)
@@ -162,7 +179,7 @@ def read_preference(text: str, now: datetime, day_in_talk: date | None = None) -
 def day_named(text: str, today: date) -> date | None:
     """The day a message names, if it names one ("dec 12", "tomorrow", "the 14th"), for picking
     among times already offered; raises UnreadableTime for an impossible date."""
-    said = " ".join(text.lower().replace(",", " ").split())
+    said = _normal(text)
     without_clock = _CLOCK.sub(" ", said)  # "the 6pm one" names no day
     return _day(without_clock, today) if mentions_time(without_clock) else None
 

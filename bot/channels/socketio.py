@@ -13,7 +13,6 @@ through Redis to whichever server holds the browser's socket (`socketio_redis.py
 from __future__ import annotations
 
 import json
-import re
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -27,11 +26,8 @@ from bot.channels.failures import guarded
 from bot.channels.rest import MAX_MESSAGE_CHARS
 from bot.channels.socketio_redis import redis_manager
 from bot.channels.web_opt_out import stop_texting_first
+from bot.profile.identity import WIDGET_CHANNEL, WIDGET_SESSION_ID
 from bot.rasa_server import UsesServices
-
-# What the widget generates (32 hex digits) and what Rasa generates for a socket without one; long
-# and random enough not to be guessed, and never a phone number.
-SESSION_ID = re.compile(r"[A-Za-z0-9_-]{16,128}")
 
 Handler = Callable[..., Awaitable[Any]]
 
@@ -41,7 +37,7 @@ class CheckedSocketIOInput(UsesServices, SocketIOInput):
 
     @classmethod
     def name(cls) -> str:
-        return "socketio"
+        return WIDGET_CHANNEL
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         checked = stop_texting_first(on_new_message, self.services.profiles)
@@ -114,4 +110,4 @@ class CheckedSocketIOInput(UsesServices, SocketIOInput):
 
 
 def _valid_session_id(value: Any) -> bool:
-    return isinstance(value, str) and SESSION_ID.fullmatch(value) is not None
+    return isinstance(value, str) and WIDGET_SESSION_ID.fullmatch(value) is not None

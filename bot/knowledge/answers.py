@@ -72,6 +72,12 @@ FOLLOW_UP = re.compile(
     r"|\b(it|its|that|this|those|these|them|they|that one|this one)\b",
     re.I,
 )
+# A question about the answer just given ("it was 10 degrees out, is that why?").
+ABOUT_THE_LAST_ANSWER = re.compile(
+    r"\b(is that why|is that the reason|is it because|is this because|could that be (it|why)"
+    r"|would that (cause|explain)|is that normal|is that bad|is that ok(ay)?)\b",
+    re.I,
+)
 SPEC_PATTERNS = {
     "towing": re.compile(
         r"\b(tow|towing|pull|haul)\w*\b.*|\b(trailer weight|towing capacity|tow rating)\b", re.I
@@ -270,6 +276,9 @@ class Answerer:
         features = [e.value for e in entities if e.entity == "feature" and e.value in self.kb.articles]
         named_vehicle = model is not None or trim is not None or year is not None
         topic, candidates = self._topic(text, features)
+        if not features and context.topic and (ABOUT_THE_LAST_ANSWER.search(text) or topic is None):
+            if ABOUT_THE_LAST_ANSWER.search(text) or context.topic in candidates[:3]:
+                topic = context.topic  # "is that why?"; or the subject breaks a tie between articles
         spec_field = self._spec_field(text)
         listing = bool(FEATURE_LIST.search(text)) and not features
         # "it", "mine": the customer's own car; another model named is for that question only.
@@ -308,6 +317,8 @@ class Answerer:
                 spec_field = context.kind.split(":", 1)[1]
             if not named_vehicle and not personal:
                 model, trim, year = context.model, context.trim, context.year
+            elif model is None and context.model:  # "what about the 2025?": the same model, that year
+                model, trim = context.model, trim or context.trim
         carried = False
         if topic is not None and not (named_vehicle or personal or follow_up or spec_field or listing):
             carried_vehicle = self._carried_vehicle(text, context, mine)

@@ -60,6 +60,8 @@ ANSWER_WHEN_UNSURE = (
 )
 # "It", "that", "this one": a follow-up about what was just answered.
 PRONOUN = re.compile(r"\b(it|its|that|this|those|these|them|they|that one|this one)\b", re.I)
+# "How much is it?", "what does that one cost": about what was just talked about.
+REFERS_BACK = re.compile(r"\b(it|its|that|this|those|them|that one|this one)\b", re.I)
 SHORT_FOLLOW_UP_WORDS = 4  # "sunday?", "the platinum?", "cabin filter too?": short says "and this?"
 if TYPE_CHECKING:
     from bot.knowledge import Knowledge
@@ -310,11 +312,20 @@ class Router:
         clinic = self.schedule.clinic_in(text)
         if (clinic and CLINIC_WORDS.search(text)) or plainly_maintenance(text, self.maintenance):
             return self._info(question)
+        if PRICE.search(text) and REFERS_BACK.search(text) and not self.answerer.asks_spec(text):
+            return self._info(question)  # "how much is that one": the price of what was talked about
         facts = dealership_answer(text, self.shop, question.now, about_vehicle=True)
         return self._facts(facts, question.context) if facts else None
 
     def _price(self, text: str, model: str | None, trim: str | None, keep: Context) -> Answer | None:
+        """A published price; "how much is it / that one" is the price of what was just talked
+        about (the model and trim, or the services)."""
         services_ids = self.schedule.services_in(text)
+        refers_back = not model and bool(REFERS_BACK.search(text))
+        if refers_back and not services_ids and keep.kind == "price" and keep.topic:
+            services_ids = [s for s in keep.topic.split(",") if s in self.schedule.services]
+        if refers_back and not services_ids and keep.model:
+            model, trim = keep.model, keep.trim
         services = [self.schedule.services[s] for s in services_ids]
         if services:
             reply, priced = service_prices(services)

@@ -11,7 +11,6 @@ keep their own guards, which run after this one.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from rasa.engine.graph import ExecutionContext
@@ -21,29 +20,13 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.booking.clinic_talk import clinic_named
+from bot.booking.changes import change_asked
 from bot.booking.schedule import Schedule
 from bot.config import knowledge_dir
 from bot.nlu.intents import IntentGuard, force_intent
 from bot.nlu.service_guard import menu
 from bot.services import Watched
 
-MOVE = re.compile(
-    r"\b(reschedul\w*|re-schedul\w*|move|moved|moving|push(ed)?|switch|bump|shift|postpone"
-    r"|change (the )?(day|date|time)|different (day|date|time)|earlier in the day"
-    r"|later (slot|time|in the day)"
-    r"|instead)\b",
-    re.IGNORECASE,
-)
-CANCEL = re.compile(
-    r"\b(cancel\w*|call off|can'?t make it|won'?t make it|unsubscribe from|drop out of)\b", re.IGNORECASE
-)
-# One's own booking: "my appointment", "our spot", "the booking" (not "the seat": a car's).
-BOOKING = re.compile(
-    r"\b(my|our)\s+(\w+\s+)?(appointment|appt|booking|reservation|service|visit|slot|spot|seat|class|clinic)\b"
-    r"|\b(the|that)\s+(\w+\s+)?(appointment|appt|booking|reservation)\b",
-    re.IGNORECASE,
-)
 # What the classifier may have read such a request as; the rest (questions, a person, a price,
 # stop, the change intents themselves) is left as read.
 MISREAD_AS = {
@@ -80,13 +63,4 @@ class BookingChangeGuard(IntentGuard):
         return messages
 
     def change_in(self, text: str) -> str | None:
-        """`cancel_booking` or `reschedule_booking` for a change to a booking one refers to."""
-        if text.startswith("/") or not self._refers_to_a_booking(text):
-            return None
-        if CANCEL.search(text):
-            return "cancel_booking"
-        return "reschedule_booking" if MOVE.search(text) else None
-
-    def _refers_to_a_booking(self, text: str) -> bool:
-        schedule = self._schedule.current()
-        return bool(BOOKING.search(text) or schedule.services_in(text) or clinic_named(schedule, text))
+        return change_asked(self._schedule.current(), text)

@@ -105,7 +105,8 @@ class ServiceBookingGuard(GraphComponent, IntentClassifier):
         about it, nor a change to a booking."""
         if text.startswith("/") or CHANGE.search(text) or asks_about_clinic(text):
             return False
-        return bool(BOOKS_A_CLINIC.search(text)) and clinic_named(self._schedule.current(), text) is not None
+        wants = BOOKS_A_CLINIC.search(text) or mentions_time(text)  # "car seat check wednesday?"
+        return bool(wants) and clinic_named(self._schedule.current(), text) is not None
 
     def matches(self, text: str) -> bool:
         """A menu service named (or described) together with booking words, a day or time, a

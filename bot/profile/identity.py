@@ -7,6 +7,7 @@ holds it. Profiles merge later when contact details show they are one household 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,6 +22,12 @@ from bot.profile.models import ChannelIdentity, Contact, Customer, EngagementEve
 # Channels whose sender id is the customer's phone (E.164): such a conversation belongs to the
 # customer with that phone (created with it if new), so SMS and web meet on one profile.
 PHONE_CHANNELS = frozenset({"sms"})
+
+# The website chat widget's channel and its session ids: what the widget generates (32 hex digits)
+# and what Rasa generates for a socket without one; long and random enough not to be guessed, and
+# never a phone number. The widget's page views use the same id, so they land on the chat's profile.
+WIDGET_CHANNEL = "socketio"
+WIDGET_SESSION_ID = re.compile(r"[A-Za-z0-9_-]{16,128}")
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,8 @@ All methods are synchronous and short; async callers run them in a thread
 `ProfileStore` is the one object callers use; it is put together from one class per concern,
 each in its own module: `identity.py` (conversations -> customers, engagement), `contacts.py`
 (contact details, SMS consent and opt-outs), `household.py` (members, vehicles, interests,
-unanswered questions), `staff.py` (audited staff edits), `handoffs.py` (a person taking over)
-and `views.py` (what the staff API and console read).
+unanswered questions), `staff.py` (audited staff edits), `handoffs.py` (a person taking over),
+`visits.py` (website page views) and `views.py` (what the staff API and console read).
 """
 
 from __future__ import annotations
@@ -20,11 +20,12 @@ from bot.profile.household import Household, VehicleDetails
 from bot.profile.identity import PHONE_CHANNELS, EngagementRecord, Identity
 from bot.profile.staff import StaffEdits
 from bot.profile.views import ReadModels
+from bot.profile.visits import PageViews
 
 __all__ = ["PHONE_CHANNELS", "ContactDetails", "EngagementRecord", "ProfileStore", "VehicleDetails"]
 
 
-class ProfileStore(Identity, Contacts, StaffEdits, Household, Handoffs, ReadModels):
+class ProfileStore(Identity, Contacts, StaffEdits, Household, Handoffs, PageViews, ReadModels):
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
 

@@ -19,6 +19,7 @@ from bot.booking import BookingStore, reminders
 from bot.booking.models import Booking
 from bot.channels.sms.models import OutboxMessage
 from bot.profile.models import EngagementEvent, HandoffRequest, KnowledgeGap, Phone
+from bot.profile.visits import IS_MESSAGE
 from bot.reports.revenue import RepairOrderValues
 
 TOP_TOPICS = 10
@@ -47,7 +48,7 @@ def dashboard(
         events = session.execute(
             select(
                 EngagementEvent.ts, EngagementEvent.channel, EngagementEvent.sender_id, EngagementEvent.topic
-            ).where(EngagementEvent.ts >= low, EngagementEvent.ts < high)
+            ).where(EngagementEvent.ts >= low, EngagementEvent.ts < high, IS_MESSAGE)
         ).all()
         gaps = session.execute(
             select(KnowledgeGap.text, KnowledgeGap.outcome, KnowledgeGap.created_at, KnowledgeGap.customer_id)
@@ -256,7 +257,7 @@ def attribution(
         in_touch = _first(
             session.execute(
                 select(EngagementEvent.customer_id, EngagementEvent.ts).where(
-                    EngagementEvent.ts >= low, EngagementEvent.ts < high
+                    EngagementEvent.ts >= low, EngagementEvent.ts < high, IS_MESSAGE
                 )
             )
         )

@@ -7,7 +7,8 @@ and never suggested again.
 
 Rules (each suggestion says why):
 - someone in the household aged 15-17 this year -> Teen Driver Safety Clinic
-- an Ion in the household, or asking about the Ion now -> EV 101
+- an Ion in the household, or asking about the Ion now, or its pages on the website viewed twice or
+  more (a path naming the model, e.g. /vehicles/ion) -> EV 101 (`MODEL_CLINICS`)
 - three or more feature questions -> New Owner Tech Clinic
 - a driver aged 16-19 in winter-clinic season -> Winter Driving Clinic
 - a vehicle with known mileage of 5,000 or more and no service booked in 6 months -> service
@@ -18,9 +19,11 @@ of season (their `months` in knowledge/schedule.yml), and anything staff already
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
+from urllib.parse import unquote
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -37,6 +40,7 @@ from bot.profile.models import (
     SuggestionDecision,
     utcnow,
 )
+from bot.profile.visits import PAGE_VIEW, visited_paths
 
 TEEN_AGES = (15, 17)
 NEW_DRIVER_AGES = (16, 19)
@@ -45,7 +49,12 @@ SERVICE_MILES = 5000
 SERVICE_MONTHS = 6
 ACTIVE = ("confirmed", "waitlisted", "attended")
 QUEUE_LIMIT = 200
+_WORDS = re.compile(r"[a-z0-9]+")
 SMS_CHANNEL = "sms"
+# The clinic for a model's owners and shoppers; the signals are owning one, asking about it in the
+# conversation, and viewing its pages on the website PAGE_VISITS times or more.
+MODEL_CLINICS = {"Ion": "ev-101"}
+PAGE_VISITS = 2
 
 
 @dataclass(frozen=True)
@@ -93,10 +102,20 @@ def suggest(
     if teens:
         who = ", ".join(f"{name} ({age} this year)" for name, age in teens)
         clinic("teen-driver-safety", f"teen in the household: {who}", f"{teens[0][0]} is nearly driving age.")
-    if any(v["model"].lower() == "ion" for v in profile["vehicles"]):
-        clinic("ev-101", "drives a Corvane Ion", "Getting the most from your Ion?")
-    elif "Ion" in asked_about:
-        clinic("ev-101", "asking about the Ion", "Thinking about an Ion?")
+    visited = visited_paths(profile)
+    for model, clinic_id in MODEL_CLINICS.items():
+        views = [path for path in visited if mentions_model(path, model)]
+        if any(v["model"].lower() == model.lower() for v in profile["vehicles"]):
+            clinic(clinic_id, f"drives a Corvane {model}", f"Getting the most from your {model}?")
+        elif model in asked_about:
+            clinic(clinic_id, f"asking about the {model}", f"Thinking about the {model}?")
+        elif len(views) >= PAGE_VISITS:
+            pages = ", ".join(dict.fromkeys(views))
+            clinic(
+                clinic_id,
+                f"viewed {model} pages {len(views)} times on the website ({pages})",
+                f"Looking at the {model}?",
+            )
     asked = sum(i["count"] for i in profile["interests"])
     if asked >= MANY_QUESTIONS:
         topics = ", ".join(i["topic"] for i in profile["interests"][:3])
@@ -134,6 +153,14 @@ def suggest(
             )
         )
     return [s for s in found if s.key not in decided]
+
+
+def mentions_model(path: str, model: str) -> bool:
+    """Whether a page's path names the model as a word of its own: /vehicles/ion, /ion-2026 or
+    /forge-trail/specs, but not /promotions."""
+    words = _WORDS.findall(unquote(path).lower())
+    wanted = _WORDS.findall(model.lower())
+    return any(words[i : i + len(wanted)] == wanted for i in range(len(words) - len(wanted) + 1))
 
 
 def _in_season(schedule: Schedule, clinic_id: str, today: date) -> bool:
@@ -193,6 +220,14 @@ class NextSteps:
                 select(Interest.customer_id)
                 .group_by(Interest.customer_id)
                 .having(func.sum(Interest.count) >= MANY_QUESTIONS),
+                # A superset (any path containing the name); suggest() reads the paths exactly.
+                select(EngagementEvent.customer_id)
+                .where(
+                    EngagementEvent.action == PAGE_VIEW,
+                    or_(*(func.lower(EngagementEvent.text).contains(m.lower()) for m in MODEL_CLINICS)),
+                )
+                .group_by(EngagementEvent.customer_id)
+                .having(func.count() >= PAGE_VISITS),
             ]
             ids = sorted({i for query in signals for i in session.scalars(query)}, reverse=True)[:limit]
         return [s for customer_id in ids for s in self.for_customer(customer_id, today) or []]

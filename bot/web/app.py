@@ -1,4 +1,5 @@
-"""aiohttp web app: `/healthz`, the token-protected staff API under `/api/`, the chat widget and demo page."""
+"""aiohttp web app: `/healthz`, the token-protected staff API under `/api/`, the chat widget (and its
+page views) and demo page."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from bot.channels.sms.outbox import STATUSES, Outbox
 from bot.profile import InvalidContactDetail, normalise_email, normalise_phone
 from bot.reports.revenue_model import RevenueModel
 from bot.services import Services
-from bot.web import metrics, reports_api, site
+from bot.web import metrics, reports_api, site, visits
 from bot.web.shared import (
     RASA_URL,
     REVENUE_MODEL,
@@ -225,4 +226,5 @@ def create_app(
     reports_api.add_routes(app)
     console.add_routes(app)
     site.add_routes(app)
+    visits.add_routes(app)
     return app

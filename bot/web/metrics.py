@@ -26,6 +26,7 @@ from bot import config, db
 from bot.booking.models import Booking
 from bot.channels.sms.models import OutboxMessage
 from bot.profile.models import EngagementEvent, HandoffRequest, utcnow
+from bot.profile.visits import IS_MESSAGE
 from bot.web.shared import STAFF_TOKEN
 
 LATENCY_WINDOW = timedelta(minutes=5)  # replies measured over this recent window
@@ -56,9 +57,9 @@ def collect(engine: Engine) -> str:
     try:
         with engine.connect() as conn:
             messages = conn.execute(
-                select(EngagementEvent.channel, EngagementEvent.direction, func.count()).group_by(
-                    EngagementEvent.channel, EngagementEvent.direction
-                )
+                select(EngagementEvent.channel, EngagementEvent.direction, func.count())
+                .where(IS_MESSAGE)
+                .group_by(EngagementEvent.channel, EngagementEvent.direction)
             ).all()
             now = utcnow()
             recent = conn.execute(
@@ -68,7 +69,7 @@ def collect(engine: Engine) -> str:
                     EngagementEvent.direction,
                     EngagementEvent.ts,
                 )
-                .where(EngagementEvent.ts >= now - LATENCY_WINDOW)
+                .where(EngagementEvent.ts >= now - LATENCY_WINDOW, IS_MESSAGE)
                 .order_by(EngagementEvent.ts, EngagementEvent.id)
                 .limit(LATENCY_ROWS)
             ).all()
@@ -86,7 +87,7 @@ def collect(engine: Engine) -> str:
             oldest_queued = conn.scalar(
                 select(func.min(OutboxMessage.created_at)).where(OutboxMessage.status == "queued")
             )
-            newest_engagement = conn.scalar(select(func.max(EngagementEvent.ts)))
+            newest_engagement = conn.scalar(select(func.max(EngagementEvent.ts)).where(IS_MESSAGE))
             newest_rasa = None
             if inspect(conn).has_table("events"):
                 newest_rasa = conn.scalar(

@@ -9,7 +9,8 @@
  * WebSocket; see "Connection" below). The conversation is one session id kept in localStorage, so
  * it carries across page loads and tabs, and the messages so far are kept there too (this browser
  * only: nothing is ever fetched from the server, so no other customer's conversation can be read).
- * Everything the bot or customer writes is shown with textContent, never parsed as HTML.
+ * Everything the bot or customer writes is shown with textContent, never parsed as HTML. Where the
+ * dealer turned page views on, it also reports each page's path and title (see "Page views").
  */
 (() => {
   "use strict";
@@ -517,9 +518,63 @@
     if (nearBottom) log.scrollTop = log.scrollHeight;
   }
 
+  /* ---- Page views: each page's path and title, only where the dealer turned them on. ----
+   * Never when the browser asks not to be tracked (Global Privacy Control, Do Not Track), never a
+   * query string or fragment, and only with a session id that lasts (localStorage), so the views
+   * land on the same profile as the chat. The host element's data-page-views says which applies:
+   * "on", "off" (the dealer's setting, or no lasting storage) or "declined" (the browser asked). */
+
+  const MAX_TITLE = 200; // characters; the server refuses longer
+  const MAX_PATH = 500;
+  let lastPath = null;
+
+  function declinesTracking() {
+    return navigator.globalPrivacyControl === true || navigator.doNotTrack === "1" || window.doNotTrack === "1";
+  }
+
+  function sendPageView() {
+    const path = location.pathname;
+    if (path === lastPath || path.length > MAX_PATH) return;
+    lastPath = path;
+    saveState(); // a new session id is kept from now on, for the chat to use the same one
+    const title = Array.from(document.title.replace(/\s+/g, " ").trim()).slice(0, MAX_TITLE).join("");
+    fetch(new URL("widget/page-views", script.src).href, {
+      method: "POST",
+      body: JSON.stringify({ session_id: state.sessionId, path, title }),
+      credentials: "omit",
+      referrerPolicy: "no-referrer",
+      keepalive: true,
+    }).catch(() => {}); // unrecorded is fine: the page and the chat work without it
+  }
+
+  function startPageViews() {
+    if (declinesTracking() || !local) {
+      host.dataset.pageViews = declinesTracking() ? "declined" : "off";
+      return;
+    }
+    fetch(new URL("widget/settings", script.src).href, { credentials: "omit", referrerPolicy: "no-referrer" })
+      .then((response) => (response.ok ? response.json() : null))
+      .then((answer) => {
+        host.dataset.pageViews = answer && answer.page_views === true ? "on" : "off";
+        if (host.dataset.pageViews !== "on") return;
+        sendPageView();
+        // Single-page sites change pages with pushState (links) and popstate (back, forward); the
+        // title usually follows in the same task, so the view is sent just after.
+        const pushState = history.pushState;
+        history.pushState = function (...args) {
+          const result = pushState.apply(this, args);
+          setTimeout(sendPageView, 0);
+          return result;
+        };
+        window.addEventListener("popstate", () => setTimeout(sendPageView, 0));
+      })
+      .catch(() => (host.dataset.pageViews = "off"));
+  }
+
   function start() {
     document.body.append(host);
     render();
+    startPageViews();
     if (state.messages.some((message) => message.state === "queued" && message.tab === tabId)) connection.open();
   }
 
