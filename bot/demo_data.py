@@ -258,7 +258,8 @@ class _Generator:
             for _ in range(_poisson(rng, 0.08 * h.activity)):
                 self._question(h, self._moment(week))
             for _ in range(_poisson(rng, 0.3 * h.activity)):
-                self._event(h, self._moment(week), "web", h.web_sender, "page_view", "/service")
+                path = rng.choice(("/", "/service", "/specials", "/clinics", f"/vehicles/{h.model.lower()}"))
+                self._event(h, self._moment(week), "web", h.web_sender, "page_view", path)
             if h.email and index % 2 == 0 and rng.random() < min(0.9, 0.3 * h.activity):
                 sent = self._moment(week)
                 subject = rng.choice(NEWSLETTERS)
@@ -288,12 +289,13 @@ class _Generator:
         return self.rng.random() < 1 / (1 + math.exp(-log_odds))
 
     def _moment(self, week: datetime) -> datetime:
-        """A daytime moment (dealership time) in the week; never after now."""
+        """A daytime moment (dealership time) in the week, an hour before now at the latest: what
+        follows it (an answer, a click, a handoff taken and closed) is over by now too."""
         local = _aware(week).astimezone(self.tz) + timedelta(days=self.rng.randint(0, 6))
         moment = datetime.combine(
             local.date(), time(self.rng.randint(8, 20), self.rng.randint(0, 59)), tzinfo=self.tz
         )
-        return min(_naive_utc(moment), self.end - timedelta(minutes=1))
+        return min(_naive_utc(moment), self.end - timedelta(hours=1))
 
     def _event(
         self,
