@@ -130,12 +130,33 @@ def cmd_restore(args: argparse.Namespace) -> None:
     print(f"Restored {args.file} into {restore(Path(args.file))}")
 
 
-def cmd_actions(_: argparse.Namespace) -> None:
-    """The action server, on localhost only unless ACTIONS_HOST says otherwise."""
-    # spaCy's thinc imports TensorFlow and JAX when installed (they are, for Rasa). The action
-    # server never uses them; keeping them out saves about 400 MiB per action-server process.
+def _without_tensorflow() -> None:
+    """spaCy's thinc imports TensorFlow and JAX when installed (they are, for Rasa). Commands that
+    only read knowledge/ never use them; keeping them out saves about 400 MiB and seconds."""
     for unused in ("tensorflow", "jax"):
         sys.modules.setdefault(unused, None)  # type: ignore[arg-type]
+
+
+def cmd_demo_data(args: argparse.Namespace) -> None:
+    """Fill an empty database with a made-up dealership's year; refuse one with real customers."""
+    _without_tensorflow()
+    from bot.demo_data import DemoRefused, generate
+    from bot.services import Services
+
+    try:
+        made = generate(Services.from_environment(), args.households, args.months, args.seed)
+    except (DemoRefused, ValueError) as problem:
+        raise SystemExit(str(problem)) from None
+    print(
+        f'Demo dealership added: {made.households} households (names end in "(demo)"), '
+        f"{made.engagement_events} engagement events, {made.service_visits} service visits, "
+        f"{made.clinic_seats} clinic seats, {made.reminders} reminders, {made.handoffs} handoffs."
+    )
+
+
+def cmd_actions(_: argparse.Namespace) -> None:
+    """The action server, on localhost only unless ACTIONS_HOST says otherwise."""
+    _without_tensorflow()
     from bot.action_server import create_action_app
     from bot.services import Services
 
@@ -175,7 +196,7 @@ def cmd_web(_: argparse.Namespace) -> None:
 
     logging.basicConfig(level=logging.INFO)
     web.run_app(
-        create_app(Services.from_environment()),
+        create_app(Services.from_environment(), fit_revenue_model=True),
         host=config.listen_host("web"),
         port=config.ports().web,
         print=None,
@@ -228,6 +249,11 @@ def build_parser() -> argparse.ArgumentParser:
     restore = commands.add_parser("restore", help="restore the SQLite database from a backup")
     restore.add_argument("file")
     restore.set_defaults(func=cmd_restore)
+    demo = commands.add_parser("demo-data", help="fill an empty database with a made-up dealership")
+    demo.add_argument("--households", type=int, default=1000, help="how many (default 1000)")
+    demo.add_argument("--months", type=int, default=12, help="of history up to now, 1-36 (default 12)")
+    demo.add_argument("--seed", type=int, default=0, help="the same seed makes the same data")
+    demo.set_defaults(func=cmd_demo_data)
     run = commands.add_parser("run", help="run everything under one supervisor")
     run.add_argument(
         "--scaled",

@@ -82,6 +82,7 @@ STAFF_POSTS = [
 API_GETS = [
     "/api/reports/dashboard",
     "/api/reports/attribution",
+    "/api/reports/revenue-model",
     "/api/reports/quality",
     "/api/reports/next-steps",
     "/api/reports/customers.csv",

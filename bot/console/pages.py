@@ -29,9 +29,18 @@ from bot.reports import (
     dashboard,
     distribution,
     record_quality,
+    revenue_model,
 )
 from bot.web import reports_api
-from bot.web.shared import RASA_URL, SERVICES, STAFF_TOKEN, BadRange, date_range, id_in_path
+from bot.web.shared import (
+    RASA_URL,
+    REVENUE_MODEL,
+    SERVICES,
+    STAFF_TOKEN,
+    BadRange,
+    date_range,
+    id_in_path,
+)
 
 STAFF = "staff"  # request key: the logged-in staff member's name
 TEMPLATES = jinja2.Environment(
@@ -383,6 +392,8 @@ async def attribution_page(request: web.Request) -> web.Response:
         rows=rows,
         chart=chart,
         values=values,
+        model=request.app[REVENUE_MODEL].latest(),  # fitted in the background, never here
+        model_method=revenue_model.METHOD,
         start=start.date(),
         end=end.date(),
         query=request.query_string,

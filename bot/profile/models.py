@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import relationship
 
@@ -34,6 +35,8 @@ class Customer(Base):
     # Where booking confirmations, reminders and clinic invitations go: "sms", "email" or "both";
     # None means every channel the customer consented to (bot/profile/contacts.py: booking_channels).
     booking_messages = Column(String(5))
+    # Made up by `python -m bot demo-data` (bot/demo_data.py), never a real household.
+    demo = Column(Boolean, nullable=False, default=False, server_default=false())
 
     contacts = relationship("Contact", back_populates="customer", order_by="Contact.id")
     household = relationship("HouseholdMember", order_by="HouseholdMember.id")

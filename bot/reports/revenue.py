@@ -3,12 +3,19 @@ of `knowledge/`: each problem names file, line and field."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
 from bot.checks import Problem, closest_line, node_lines
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -20,6 +27,14 @@ class RepairOrderValues:
     def of(self, service_ids: list[str]) -> float:
         """Estimated value of one booking: the sum of its services' average order values."""
         return sum(self.services.get(s, self.default) for s in service_ids or [])
+
+
+def current(services: Services) -> RepairOrderValues:
+    """Read each time (a small file), so a dealer's edit shows in the next report; problems are logged."""
+    values, problems = load(services.knowledge_dir / "revenue.yml", set(services.schedule.services))
+    for problem in problems:
+        logger.error("revenue problem (left out until fixed): %s", problem)
+    return values
 
 
 def load(path: Path, known_services: set[str]) -> tuple[RepairOrderValues, list[Problem]]:

@@ -4,10 +4,11 @@ page views) and demo page, and the links in customer emails (`/e/`)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hmac
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import aiohttp
 from aiohttp import web
@@ -17,10 +18,12 @@ from bot import config, console, db
 from bot.channels.sms.outbox import STATUSES, Outbox
 from bot.mail.links import Signer
 from bot.profile import InvalidContactDetail, normalise_email, normalise_phone
+from bot.reports.revenue_model import RevenueModel
 from bot.services import Services
 from bot.web import email_links, metrics, reports_api, site, visits
 from bot.web.shared import (
     RASA_URL,
+    REVENUE_MODEL,
     SERVICES,
     STAFF_TOKEN,
     BadRange,
@@ -183,15 +186,30 @@ async def get_customer(request: web.Request) -> web.Response:
     return web.json_response(profile)
 
 
+async def _fitting_in_background(app: web.Application) -> AsyncIterator[None]:
+    """The revenue model is fitted in a worker thread while the app runs, never in a request."""
+    task = asyncio.create_task(app[REVENUE_MODEL].keep_fitted())
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
 def create_app(
     services: Services,
     staff_token: str | None = None,
     rasa_url: str | None = None,
     outbox: Outbox | None = None,
     engine: Engine | None = None,
+    fit_revenue_model: bool = False,
 ) -> web.Application:
+    """The web app; with `fit_revenue_model` (the served app) the revenue model is fitted in the
+    background while it runs; without, only a call of `app[REVENUE_MODEL].refit_if_due()` fits it."""
     app = web.Application(middlewares=[staff_auth, console.console_auth])
     app[SERVICES] = services
+    app[REVENUE_MODEL] = RevenueModel(services)
+    if fit_revenue_model:
+        app.cleanup_ctx.append(_fitting_in_background)
     app[STAFF_TOKEN] = staff_token or config.staff_token()[0]
     app[RASA_URL] = rasa_url or config.rasa_url()
     app[OUTBOX] = outbox or Outbox(services.sessions)

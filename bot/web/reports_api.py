@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import logging
 from collections.abc import Iterator
 from datetime import datetime
 
@@ -18,26 +17,18 @@ from bot.reports import (
     RepairOrderValues,
     adf_lead,
     attribution,
+    current_revenue,
     customers_csv,
     dashboard,
     distribution,
     engagement_csv,
-    load_revenue,
     record_quality,
 )
-from bot.web.shared import SERVICES, BadRange, date_range, id_in_path, json_error
-
-logger = logging.getLogger(__name__)
+from bot.web.shared import REVENUE_MODEL, SERVICES, BadRange, date_range, id_in_path, json_error
 
 
 def repair_order_values(app: web.Application) -> RepairOrderValues:
-    """Read each time (a small file), so a dealer's edit shows on the next report."""
-    values, problems = load_revenue(
-        app[SERVICES].knowledge_dir / "revenue.yml", set(app[SERVICES].schedule.services)
-    )
-    for problem in problems:
-        logger.error("revenue problem (left out until fixed): %s", problem)
-    return values
+    return current_revenue(app[SERVICES])
 
 
 async def dashboard_json(request: web.Request) -> web.Response:
@@ -62,6 +53,11 @@ async def attribution_json(request: web.Request) -> web.Response:
     return web.json_response(
         await asyncio.to_thread(attribution, request.app[SERVICES].profiles.sessions, values, start, end)
     )
+
+
+async def revenue_model_json(request: web.Request) -> web.Response:
+    """The last background fit of the revenue model; `{"status": "fitting"}` before the first."""
+    return web.json_response(request.app[REVENUE_MODEL].latest() or {"status": "fitting"})
 
 
 async def quality_json(request: web.Request) -> web.Response:
@@ -160,6 +156,7 @@ async def _adf(request: web.Request, customer_id: int, handoff: dict | None) -> 
 def add_routes(app: web.Application) -> None:
     app.router.add_get("/api/reports/dashboard", dashboard_json)
     app.router.add_get("/api/reports/attribution", attribution_json)
+    app.router.add_get("/api/reports/revenue-model", revenue_model_json)
     app.router.add_get("/api/reports/quality", quality_json)
     app.router.add_get("/api/reports/next-steps", next_steps_json)
     app.router.add_get("/api/reports/customers.csv", customers_export)

@@ -10,9 +10,11 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
+from bot.reports.revenue_model import RevenueModel
 from bot.services import Services
 
 SERVICES = web.AppKey("services", Services)
+REVENUE_MODEL = web.AppKey("revenue_model", RevenueModel)
 STAFF_TOKEN = web.AppKey("staff_token", str)
 RASA_URL = web.AppKey("rasa_url", str)
 
