@@ -35,11 +35,12 @@ def cmd_train(args: argparse.Namespace) -> None:
 
 def cmd_check_knowledge(_: argparse.Namespace) -> None:
     """Check knowledge/ and list every problem with file, line and field; exit 1 if any."""
-    from bot import booking, dealership
+    from bot import booking, dealership, rewards
     from bot.knowledge import load
 
     directory = config.knowledge_dir()
     problems = [str(p) for p in load(directory).problems]
+    problems += [str(p) for p in rewards.load(directory / "rewards.yml")[1]]
     shop, found = dealership.check(directory / "dealership.yml")
     problems += [str(p) for p in found]
     if shop is not None:

@@ -6,7 +6,7 @@ reaches for a module-level store. Tests build their own, on their own database, 
 and clock, without touching `os.environ`.
 
 Reloading is decided here, once, for every dealer-edited file: all of `knowledge/` (articles,
-lineup, maintenance, `dealership.yml`, `schedule.yml`) is re-read when any file in it changes,
+lineup, maintenance, `dealership.yml`, `schedule.yml`, `rewards.yml`) is re-read when any file in it changes,
 checked at most every `reload_seconds`. A broken `dealership.yml` keeps the last good version (it
 holds the time zone and hours every answer depends on); broken articles or schedule entries are
 logged and left out until fixed.
@@ -30,6 +30,8 @@ from bot.booking import BookingStore, Schedule, load
 from bot.dealership import Dealership, DealershipFileError
 from bot.knowledge import Knowledge
 from bot.profile import ProfileStore
+from bot.rewards import Reward
+from bot.rewards import load as load_rewards
 
 logger = logging.getLogger(__name__)
 RELOAD_SECONDS = 5.0
@@ -51,6 +53,7 @@ class DealerFiles:
     schedule: Schedule
     knowledge: Knowledge
     bookings: BookingStore  # on this schedule
+    rewards: tuple[Reward, ...]  # rewards.yml (broken entries left out until fixed)
 
     @classmethod
     def read(
@@ -66,7 +69,10 @@ class DealerFiles:
         schedule, problems = load(directory / "schedule.yml", shop.tz)
         for problem in problems:
             logger.error("schedule problem (left out until fixed): %s", problem)
-        return cls(shop, schedule, Knowledge.build(directory), BookingStore(sessions, schedule))
+        rewards, problems = load_rewards(directory / "rewards.yml")
+        for problem in problems:
+            logger.error("rewards problem (left out until fixed): %s", problem)
+        return cls(shop, schedule, Knowledge.build(directory), BookingStore(sessions, schedule), rewards)
 
 
 class Watched(Generic[T]):
@@ -141,6 +147,11 @@ class Services:
     def bookings(self) -> BookingStore:
         """Bookings on the current schedule."""
         return self._files.current().bookings
+
+    @property
+    def rewards(self) -> tuple[Reward, ...]:
+        """What the dealer rewards a complete record with (`rewards.yml`)."""
+        return self._files.current().rewards
 
     def now(self) -> datetime:
         """The current moment in the dealership's time zone."""

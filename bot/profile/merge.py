@@ -25,6 +25,7 @@ from bot.profile.models import (
     Phone,
     SuggestionDecision,
 )
+from bot.rewards.models import IssuedReward
 
 # Tables with a customer_id that deliberately is no foreign key (history that outlives profiles);
 # they follow the customer too.
@@ -155,7 +156,11 @@ def _unless_known(*identities: tuple[str, ...]) -> Callable[[Session, Table, int
     return merge
 
 
-_MODELS = {HouseholdMember.__tablename__: HouseholdMember, OwnedVehicle.__tablename__: OwnedVehicle}
+_MODELS = {
+    HouseholdMember.__tablename__: HouseholdMember,
+    OwnedVehicle.__tablename__: OwnedVehicle,
+    IssuedReward.__tablename__: IssuedReward,
+}
 
 # How each table's rows follow the customer. Every table in `customer_tables()` is listed, even
 # those that simply move, so that adding a table means deciding its rule (a test checks).
@@ -174,6 +179,7 @@ _RULES: dict[str, Callable[[Session, Table, int, int], None]] = {
     "email_outbox": _move,
     "wanted_service_days": _move,
     "staff_audit": _move,
+    "issued_rewards": _unless_known(("reward_id",)),  # one of each reward per household: the survivor's
 }
 
 
