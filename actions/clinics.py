@@ -12,7 +12,14 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import AsksNextQuestion, Question, UsesServices, customer_id, upcoming_bookings
+from actions.common import (
+    AsksNextQuestion,
+    Question,
+    UsesServices,
+    customer_id,
+    tell_rewards,
+    upcoming_bookings,
+)
 from actions.knowledge import answer_question
 from bot.booking import SessionInfo, steps
 from bot.booking.attendees import (
@@ -575,6 +582,7 @@ async def book_clinic(
         booking_id=result.code,
         topic=f"clinic:{clinic.id}",
     )
+    tell_rewards(dispatcher, booked.rewards)
     return reset
 
 

@@ -13,6 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.booking import UpcomingBooking
+from bot.rewards import Issued
 from bot.services import Services
 
 
@@ -105,3 +106,9 @@ def _replied_since_customer_spoke(tracker: Tracker) -> bool:
         if event.get("event") == "bot":
             return True
     return False
+
+
+def tell_rewards(dispatcher: CollectingDispatcher, issued: list[Issued]) -> None:
+    """Tell the customer, in the turn that earned them, the rewards their record just reached."""
+    for reward in issued:
+        dispatcher.utter_message(response="utter_reward_issued", reward=reward.name, code=reward.code)

@@ -12,7 +12,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import UsesServices, channel_of, customer_id
+from actions.common import AsksNextQuestion, Question, UsesServices, channel_of, customer_id, tell_rewards
 from bot.profile import (
     ContactDetails,
     InvalidContactDetail,
@@ -23,6 +23,8 @@ from bot.profile import (
     normalise_phone,
     texting_consent_in,
 )
+from bot.rewards import issue_earned, mention_for
+from bot.services import Services
 
 OPTIONAL = ("customer_name", "phone", "email")
 DECLINED = {slot: f"{slot}_declined" for slot in OPTIONAL}
@@ -38,9 +40,12 @@ SAVED_REPLIES = {
 QUESTIONS_ANSWERED_IN_FORM = {"bot_challenge": "utter_bot_challenge", "capabilities": "utter_capabilities"}
 
 
-class ValidateContactForm(UsesServices, FormValidationAction):
+class ValidateContactForm(AsksNextQuestion, FormValidationAction):
     def name(self) -> str:
         return "validate_contact_form"
+
+    def questions(self) -> dict[str, Question]:
+        return {"email": ask_email}
 
     async def required_slots(
         self,
@@ -87,6 +92,22 @@ class ValidateContactForm(UsesServices, FormValidationAction):
         if not (asked and checked.get("email")):
             return checked
         return {**checked, "email_consent": email_consent_in(tracker.latest_message.get("text") or "")}
+
+
+async def ask_email(
+    services: Services, dispatcher: CollectingDispatcher, tracker: Tracker
+) -> list[EventType]:
+    """The email question, and the reward an address counts toward: a thank-you for an optional
+    detail, so it is only ever said with a question the customer may skip."""
+    dispatcher.utter_message(response="utter_ask_contact_email")
+    mention = await asyncio.to_thread(mention_for, services, await customer_id(services, tracker), "email")
+    if mention is not None:
+        reward, completes = mention
+        dispatcher.utter_message(
+            response="utter_reward_mention_completes" if completes else "utter_reward_mention",
+            reward=reward.name,
+        )
+    return []
 
 
 def validate_phone_and_consent(
@@ -138,7 +159,7 @@ class ActionSaveContactDetails(UsesServices, Action):
             email_consent=tracker.get_slot("email_consent"),
             source=channel_of(tracker),
         )
-        await asyncio.to_thread(
+        household = await asyncio.to_thread(
             self.services.profiles.record_contact_details, await customer_id(self.services, tracker), details
         )
         saved = " and ".join(value for value in (details.phone, details.email) if value)
@@ -147,4 +168,5 @@ class ActionSaveContactDetails(UsesServices, Action):
             name=f", {details.name}" if details.name else "",
             saved=saved,
         )
+        tell_rewards(dispatcher, await asyncio.to_thread(issue_earned, self.services, household))
         return [SlotSet(flag, None) for flag in DECLINED.values()]

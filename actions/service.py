@@ -18,7 +18,14 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import AsksNextQuestion, Question, channel_of, customer_id, read_once_per_call
+from actions.common import (
+    AsksNextQuestion,
+    Question,
+    channel_of,
+    customer_id,
+    read_once_per_call,
+    tell_rewards,
+)
 from actions.contact import validate_phone_and_consent
 from bot.booking import Preference, UnreadableTime, mentions_time, read_preference, steps
 from bot.booking.choosing import chosen_start, is_yes, position_in
@@ -656,4 +663,5 @@ async def book_service(
         booking_id=result.code,
         topic="service",
     )
+    tell_rewards(dispatcher, booked.rewards)
     return reset

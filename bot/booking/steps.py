@@ -16,6 +16,7 @@ from bot.booking.store import BookingResult, CancelResult, SessionInfo
 from bot.crm import queue_service_lead
 from bot.mail.customers import CustomerMail
 from bot.profile import ContactDetails, VehicleDetails
+from bot.rewards import Issued, issue_earned
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -60,12 +61,14 @@ class WaitlistRequest:
 @dataclass(frozen=True)
 class Booked:
     """What booking did: the store's result, the session it was for (clinics; None if it's gone),
-    and the code of the replaced booking when that one was cancelled."""
+    the code of the replaced booking when that one was cancelled, and the rewards the details
+    saved with it earned."""
 
     result: BookingResult
     session: SessionInfo | None = None
     replaced: str | None = None
     saved_members: list[str] = field(default_factory=list)
+    rewards: list[Issued] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -76,8 +79,8 @@ def book_service(services: Services, request: ServiceRequest) -> Booked:
     """Book the bays; then put the car on the profile, keep the number the customer gave (and
     their yes or no to texts), queue the CRM lead for a new booking (when the dealer wants service
     leads; a moved booking isn't new), email the confirmation to a customer who gets booking
-    emails and cancel the booking this one replaces. Nothing but the booking attempt happens when
-    the time was taken meanwhile."""
+    emails, cancel the booking this one replaces and issue the rewards the saved details earned.
+    Nothing but the booking attempt happens when the time was taken meanwhile."""
     vehicle = request.vehicle
     result = services.bookings.book_service(
         request.customer,
@@ -89,21 +92,24 @@ def book_service(services: Services, request: ServiceRequest) -> Booked:
     )
     if not result.ok:
         return Booked(result)
+    household = request.customer
     if vehicle is not None:
-        services.profiles.add_vehicle(request.customer, vehicle)
-    if request.contact is not None:
-        services.profiles.record_contact_details(request.customer, request.contact)
+        services.profiles.add_vehicle(household, vehicle)
+    if request.contact is not None:  # the number may show this is a known household: its id
+        household = services.profiles.record_contact_details(household, request.contact)
     if request.replacing is None:
         queue_service_lead(services, result.code)
     CustomerMail(services).queue_confirmation(result.code)
-    return Booked(result, replaced=_replace(services, request.customer, request.replacing))
+    replaced = _replace(services, request.customer, request.replacing)
+    earned = issue_earned(services, household) if vehicle or request.contact else []
+    return Booked(result, replaced=replaced, rewards=earned)
 
 
 def book_clinic(services: Services, request: ClinicRequest) -> Booked:
     """Book seats in the session shown (a `Booked` without a session when it's no longer on
     offer); then save the named family to the household, email the confirmation to a customer who
-    gets booking emails and cancel the booking this one replaces. Guests aren't kept, and the
-    customer is already the contact."""
+    gets booking emails, cancel the booking this one replaces and issue the rewards the household
+    earned. Guests aren't kept, and the customer is already the contact."""
     now = services.now()
     sessions = services.bookings.clinic_sessions(request.clinic_id, now)
     chosen = next((s for s in sessions if session_label(s) == request.session), None)
@@ -123,7 +129,8 @@ def book_clinic(services: Services, request: ClinicRequest) -> Booked:
             )
             saved.append(attendee.name)
     CustomerMail(services).queue_confirmation(result.code)
-    return Booked(result, chosen, _replace(services, request.customer, request.replacing), saved)
+    replaced = _replace(services, request.customer, request.replacing)
+    return Booked(result, chosen, replaced, saved, issue_earned(services, request.customer) if saved else [])
 
 
 def join_waitlist(services: Services, request: WaitlistRequest) -> BookingResult:

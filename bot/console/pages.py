@@ -31,6 +31,8 @@ from bot.reports import (
     record_quality,
     revenue_model,
 )
+from bot.reports.rewards import rewards_and_quality
+from bot.rewards import RewardProblem, issue_earned, redeem, rewards_of
 from bot.web import reports_api
 from bot.web.shared import (
     RASA_URL,
@@ -174,6 +176,7 @@ async def customer(request: web.Request, error: str | None = None, status: int =
         bookings=await asyncio.to_thread(bookings.bookings_of, customer_id),
         clinic_names={k: c.name for k, c in bookings.schedule.clinics.items()},
         audit=await asyncio.to_thread(store.audit_trail, customer_id),
+        rewards=await asyncio.to_thread(rewards_of, request.app[SERVICES], customer_id),
         suggestions=await asyncio.to_thread(_next_steps(request).for_customer, customer_id, today),
         show_customer=False,
         back=f"/staff/customers/{customer_id}",
@@ -233,7 +236,19 @@ async def add_household_member(request: web.Request) -> web.Response:
         relation,
         year,
     )
+    await asyncio.to_thread(issue_earned, request.app[SERVICES], customer_id)
     raise web.HTTPSeeOther(f"/staff/customers/{customer_id}?notice=Household+member+added")
+
+
+async def redeem_reward(request: web.Request) -> web.Response:
+    """The customer handed in their reward code: mark it redeemed (audited), once."""
+    customer_id = id_in_path(request, "customer_id")
+    code = request.match_info["code"].upper()
+    try:
+        await asyncio.to_thread(redeem, request.app[SERVICES], request[STAFF], customer_id, code)
+    except RewardProblem as problem:
+        return await customer(request, f"Not redeemed: {problem}", 400)
+    raise web.HTTPSeeOther(f"/staff/customers/{customer_id}?notice=Reward+{code}+redeemed")
 
 
 async def mark_attendance(request: web.Request) -> web.Response:
@@ -331,6 +346,14 @@ async def dashboard_page(request: web.Request) -> web.Response:
     data = await asyncio.to_thread(dashboard, store.sessions, bookings, start, end)
     spread = distribution(await asyncio.to_thread(record_quality, store.sessions))
     weeks = [w[5:] for w in data["weeks"]]
+    rewarded = await asyncio.to_thread(
+        rewards_and_quality,
+        store.sessions,
+        bookings.schedule.tz,
+        [date.fromisoformat(w) for w in data["weeks"]],
+        start,
+        end,
+    )
     clinics = data["clinics"]
     charts = [
         charts_.stacked_columns("Messages by channel and week", weeks, data["messages_by_channel"]),
@@ -361,11 +384,22 @@ async def dashboard_page(request: web.Request) -> web.Response:
         charts_.bars(
             "Most often missing from records", [(m["what"], m["customers"]) for m in spread["missing"]]
         ),
+        charts_.stacked_columns(
+            f"Rewards: {rewarded['issued']} issued, {rewarded['redeemed']} redeemed, by week",
+            weeks,
+            rewarded["rewards_by_week"],
+        ),
+        charts_.stacked_columns(
+            "Record quality of each week's new customers (their score today)",
+            weeks,
+            rewarded["quality_by_week"],
+        ),
     ]
     return render(
         request,
         "dashboard.html",
         data=data,
+        rewarded=rewarded,
         charts=charts,
         start=start.date(),
         end=end.date(),
@@ -451,6 +485,7 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post("/staff/customers/{customer_id}/household", add_household_member)
     app.router.add_post("/staff/customers/{customer_id}/booking-messages", set_booking_messages)
     app.router.add_post("/staff/customers/{customer_id}/next-steps", decide_next_step)
+    app.router.add_post("/staff/customers/{customer_id}/rewards/{code}/redeem", redeem_reward)
     app.router.add_post("/staff/bookings/{code}/attendance", mark_attendance)
     app.router.add_get("/staff/handoffs", handoff_inbox)
     app.router.add_get("/staff/handoffs/{handoff_id}", handoff_page)
