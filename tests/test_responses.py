@@ -14,6 +14,7 @@ import pytest
 
 from actions.booking_changes import ValidateBookingChangeForm
 from actions.clinics import ValidateClinicForm
+from actions.contact import ValidateContactForm
 from actions.service import ValidateServiceForm
 from bot import config
 from tests.replies import responses
@@ -111,7 +112,7 @@ def test_computed_questions_have_no_response_rasa_would_also_ask():
     would make Rasa ask the same question a second time."""
     clashing = {
         f"utter_ask_{slot}"
-        for form in (ValidateServiceForm, ValidateClinicForm, ValidateBookingChangeForm)
+        for form in (ValidateServiceForm, ValidateClinicForm, ValidateBookingChangeForm, ValidateContactForm)
         for slot in form.questions(None)  # type: ignore[arg-type]
     } & responses().keys()
     assert not clashing
