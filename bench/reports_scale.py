@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import itertools
 import random
 import statistics
 import time
@@ -115,7 +116,7 @@ def top_up_engagement(url: URL, total: int, seed: int) -> int:
     try:
         cursor = raw.cursor()
         if url.get_backend_name() == "postgresql":
-            while batch := [r for _, r in zip(range(100_000), rows)]:
+            while batch := list(itertools.islice(rows, 100_000)):
                 buffer = io.StringIO()
                 writer = csv.writer(buffer)
                 writer.writerows(("" if v is None else v for v in r) for r in batch)
