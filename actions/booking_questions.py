@@ -18,7 +18,7 @@ from actions.clinics import session_label
 from actions.common import UsesServices, upcoming_bookings
 from bot.booking import UpcomingBooking
 from bot.booking.attendees import GUEST, Attendee, as_records, describe, from_records, parse_attendees
-from bot.booking.clinic_talk import fact_asked
+from bot.booking.clinic_talk import clinic_named, fact_asked
 from bot.booking.questions import booking_meant, question_kind, when_of
 from bot.services import Services
 
@@ -34,10 +34,12 @@ class ActionAnswerBooking(UsesServices, Action):
         upcoming = await upcoming_bookings(self.services, tracker)
         booking = booking_meant(text, upcoming)
         kind = question_kind(text)
-        clinic = clinics.clinic_discussed(self.services, tracker) if booking is None else None
+        named = clinic_named(self.services.schedule, text)
+        clinic = (named or clinics.clinic_discussed(self.services, tracker)) if booking is None else None
         fact = fact_asked(text)
         if clinic is not None and fact and kind != "add":
-            # "how long is it?" right after a clinic's facts: about that clinic, not a booking
+            # "how long is it?" right after a clinic's facts, or "when is the teen class?" with
+            # none booked: about that clinic, not a booking
             schedule_clinic = self.services.schedule.clinics[clinic]
             await asyncio.to_thread(
                 clinics.answer_fact, self.services, dispatcher, schedule_clinic, fact, None

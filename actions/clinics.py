@@ -206,6 +206,7 @@ def answer_fact(
         ages=ages,
         address=dealership.address,
         when=when,
+        runs=clinic.runs() or "on set days",
         covers=clinic.covers or clinic.audience or clinic.name,
     )
 

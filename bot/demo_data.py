@@ -508,7 +508,7 @@ class _Generator:
             ts + timedelta(seconds=2),
             channel,
             sender,
-            "utter_booked",
+            "utter_service_booked" if topic == "service" else "utter_clinic_booked",
             "You're booked.",
             direction="out",
             topic=topic,

@@ -13,6 +13,7 @@ from actions.booking_questions import ActionAddToBooking, ActionAnswerBooking
 from bot.booking.questions import question_kind
 from bot.services import Services
 from tests.forms import tracker
+from tests.replies import texts
 
 KINDS = [
     ("what time does it start again?", "when"),
@@ -80,3 +81,12 @@ async def test_without_a_booking_it_says_so_and_offers_to_book(action_services) 
         "utter_dealership_address",
         "utter_no_upcoming_booking",
     ]
+
+
+@pytest.mark.parametrize("said", ["when is the teen class", "what time does the technology class start"])
+async def test_a_clinic_asked_about_without_a_booking_is_told_about(action_services, said) -> None:
+    """Read as a question about one's booking, but nothing is booked: the clinic's own facts."""
+    dispatcher, _ = await _ask(action_services, "asking-about-a-clinic", said)
+    responses = [m.get("response") for m in dispatcher.messages]
+    assert "utter_no_upcoming_booking" not in responses and "utter_book_this_clinic" in responses
+    assert "Saturday" in " ".join(texts(dispatcher)) or "Tuesday" in " ".join(texts(dispatcher))

@@ -390,3 +390,12 @@ async def test_who_is_coming_said_at_the_summary_changes_it_instead_of_booking(
         changed = await form.extract_clinic_confirm(dispatcher, state, {})
     assert changed["clinic_confirm"] is None
     assert _people_of(changed["attendees"]) == party
+
+
+def test_when_a_clinic_runs_is_said_in_words() -> None:
+    runs = {c.id: [rule.describe() for rule in c.rules] for c in SCHEDULE.clinics.values()}
+    assert runs["teen-driver-safety"] == ["Saturdays at 10 AM"]
+    assert runs["new-owner-tech"] == ["Tuesdays and Thursdays at 6 PM"]
+    assert runs["child-car-seat-check"] == ["Wednesdays at 4, 4:30, 5 and 5:30 PM"]
+    assert runs["ev-101"] == ["the first Monday of the month at 6:30 PM"]
+    assert runs["winter-driving"] == ["Saturdays at 2 PM (November to February)"]  # across the new year

@@ -101,3 +101,17 @@ def test_never_mind_at_the_start_stops_whatever_follows(text, intent):
 def test_a_guard_without_keywords_is_a_configuration_error():
     with pytest.raises(ValueError, match="needs 'intent' and 'keywords'"):
         KeywordGuard(KeywordGuard.get_default_config())
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("this bot isn't helping, i need a person", "human_handoff"),
+        ("can I talk to someone please", "human_handoff"),
+        ("quiero hablar con una persona", "human_handoff"),
+        ("real person please, and get me a manager", "escalate"),  # escalation still wins
+        ("are you a person?", "bot_challenge"),  # asking what we are is no request for one
+    ],
+)
+def test_asking_for_a_person_in_so_many_words_reaches_one(text, intent):
+    assert classify(text, "bot_challenge") == intent

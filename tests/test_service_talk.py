@@ -282,3 +282,31 @@ async def test_a_question_at_the_time_question_is_no_time(action_services):
     assert await form.extract_service_transport(CollectingDispatcher(), t, {}) == {
         "service_transport": "wait"
     }
+
+
+@pytest.mark.parametrize(
+    ("said", "question"),
+    [
+        ("do i need to rotate tires on an ion", True),
+        ("do you charge for the multipoint inspection if i'm already in for an oil change", True),
+        ("whats a 4 wheel alignment run these days", True),
+        ("can i get an oil change tomorrow?", False),  # a day: a booking
+        ("do you have an opening for an alignment?", False),
+        ("book an oil change", False),
+    ],
+)
+def test_a_question_about_a_service_is_no_booking(guard, said, question):
+    assert guard.asks_about_a_service(said) is question
+
+
+@pytest.mark.parametrize(
+    ("said", "booking"),
+    [
+        ("i wanna schedule service", True),
+        ("book my car in", True),
+        ("how often does my brio need service", False),
+        ("schedule service for the car seat check", False),  # a clinic named: the clinic guard's
+    ],
+)
+def test_a_service_visit_asked_for_without_a_service_named_is_a_booking(guard, said, booking):
+    assert guard.matches(said) is booking

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -39,6 +40,26 @@ class ClinicRule:
     first_weekday_of_month: int | None = None
     months: frozenset[int] | None = None
 
+    def describe(self) -> str:
+        """ "Saturdays at 10 AM", "the first Monday of the month at 6:30 PM", "Wednesdays at 4, 4:30,
+        5 and 5:30 PM (November to February)": when it runs, in words."""
+        clocks = [f"{t:%-I:%M}".replace(":00", "") for t in self.times]
+        marker = f"{self.times[-1]:%p}" if self.times else ""
+        at = (
+            ", ".join(clocks[:-1]) + " and " + clocks[-1] if len(clocks) > 1 else "".join(clocks)
+        ) + f" {marker}"
+        if self.first_weekday_of_month is not None:
+            days = f"the first {calendar.day_name[self.first_weekday_of_month]} of the month"
+        else:
+            names = [calendar.day_name[d] + "s" for d in sorted(self.weekdays or ())]
+            days = " and ".join(names)
+        season = ""
+        if self.months and len(self.months) < 12:  # the months it runs, across the new year too
+            starts = next(m for m in sorted(self.months) if (m - 2) % 12 + 1 not in self.months)
+            ends = next(m for m in sorted(self.months) if m % 12 + 1 not in self.months)
+            season = f" ({calendar.month_name[starts]} to {calendar.month_name[ends]})"
+        return f"{days} at {at}{season}"
+
     def days_between(self, first: date, last: date) -> list[date]:
         days, day = [], first
         while day <= last:
@@ -64,6 +85,10 @@ class Clinic:
     covers: str = ""  # what happens at it, for customers who ask before booking
     bring: str = ""
     cost: str = ""
+
+    def runs(self) -> str:
+        """When it runs, in words: "Saturdays at 10 AM"."""
+        return "; ".join(rule.describe() for rule in self.rules)
 
 
 @dataclass(frozen=True)

@@ -105,7 +105,7 @@ def clinic_facts(clinic: Clinic, sessions: Sequence[SessionInfo]) -> str:
         parts.append(f"It covers {clinic.covers}.")
     if clinic.bring:
         parts.append(f"What to bring: {clinic.bring}.")
-    parts.append(_sessions_line(sessions))
+    parts.extend(filter(None, (_runs_line(clinic), _sessions_line(sessions))))
     return " ".join(parts)
 
 
@@ -163,8 +163,12 @@ def clinic_detail(clinic: Clinic, sessions: Sequence[SessionInfo], text: str) ->
         elif aspect == "covers" and clinic.covers:
             parts.append(f"It covers {clinic.covers}.")
         elif aspect == "sessions":
-            parts.append(_sessions_line(sessions))
+            parts.extend(filter(None, (_runs_line(clinic), _sessions_line(sessions))))
     return " ".join(parts) if parts else None
+
+
+def _runs_line(clinic: Clinic) -> str | None:
+    return f"It runs {clinic.runs()}." if clinic.rules else None
 
 
 def _sessions_line(sessions: Sequence[SessionInfo]) -> str:

@@ -52,6 +52,23 @@ QUESTION = re.compile(
     r"|should|when should|when do i)\b",
     re.IGNORECASE,
 )
+# A service visit asked for without naming a service: "schedule service", "book my car in".
+SERVICE_VISIT = re.compile(
+    r"\b(schedule|book|make|set up|need|want|wanna|get)\b.{0,25}\b(service|servicing|a service appointment"
+    r"|maintenance visit)\b|\bbook (my|the) (car|truck|vehicle) in\b",
+    re.IGNORECASE,
+)
+SERVICE_QUESTION = re.compile(
+    r"^\W*(how (much|often|long|many|do i)|what|what's|whats|why|which|is|are|does|do (i|you|we)|should"
+    r"|when should|when do i)\b|\?\s*$|\bschedule\b(?!.*\b(me|us|an?|my)\b)",
+    re.IGNORECASE,
+)
+# Words that ask for an appointment even inside a question ("can you fit me in for an alignment?").
+APPOINTMENT = re.compile(
+    r"\b(book|appointment|appt|reserve|slot|opening|fit (me|us|it) in|bring (it|her|him) in"
+    r"|drop (it|her|him) off|can (you|u) (do|take|see)|come in|sign me up)\b",
+    re.IGNORECASE,
+)
 CHANGE = re.compile(
     r"\b(cancel\w*|reschedul\w*|re-schedul\w*|move|moving|postpone|push\b.{0,30}\bback)\b", re.IGNORECASE
 )
@@ -83,11 +100,22 @@ class ServiceBookingGuard(GraphComponent, IntentClassifier):
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             text = message.get(TEXT) or ""
-            if self.matches(text) or self.not_a_clinic(text, (message.get(INTENT) or {}).get("name")):
+            intent = (message.get(INTENT) or {}).get("name")
+            if self.matches(text) or self.not_a_clinic(text, intent):
                 force_intent(message, self._intent)
             elif self.books_a_clinic(text):
                 force_intent(message, "book_clinic")
+            elif intent == self._intent and self.asks_about_a_service(text):
+                force_intent(message, "ask_info")
         return messages
+
+    def asks_about_a_service(self, text: str) -> bool:
+        """A question about a service on the menu ("do i need to rotate tires on an ion", "do you
+        charge for the inspection", "how do i reset the oil life") asked without a day, a time or
+        words asking for an appointment: answered, never a booking started."""
+        if text.startswith("/") or not SERVICE_QUESTION.search(text) or mentions_time(text):
+            return False
+        return bool(self._schedule.current().services_in(text)) and not APPOINTMENT.search(text)
 
     def not_a_clinic(self, text: str, intent: str | None) -> bool:
         """A booking read as a clinic's that names a service (or a problem) and no clinic ("there's
@@ -113,8 +141,9 @@ class ServiceBookingGuard(GraphComponent, IntentClassifier):
         phone number or a transport choice; not a question about it, nor a change to a booking."""
         if text.startswith("/") or CHANGE.search(text) or (QUESTION.search(text) and not mentions_time(text)):
             return False
-        if not self._schedule.current().services_in(text):
-            return False
+        schedule = self._schedule.current()
+        if not schedule.services_in(text):  # "i wanna schedule service": the menu is asked next
+            return bool(SERVICE_VISIT.search(text)) and clinic_named(schedule, text) is None
         return bool(
             BOOKING_WORDS.search(text)
             or mentions_time(text)
