@@ -16,6 +16,7 @@ from actions.common import (
     AsksNextQuestion,
     Question,
     UsesServices,
+    channel_of,
     customer_id,
     tell_rewards,
     upcoming_bookings,
@@ -48,6 +49,9 @@ from bot.booking.schedule import Clinic
 from bot.booking.steps import session_label
 from bot.booking.talk import is_side_question
 from bot.knowledge.offerings import clinic_facts
+from bot.profile import InvalidContactDetail, normalise_phone
+from bot.profile.contact_details import texting_consent_in
+from bot.profile.contacts import ContactDetails
 from bot.services import Services
 
 SHOWN_SESSIONS = 4
@@ -419,6 +423,18 @@ class ValidateClinicForm(AsksNextQuestion, FormValidationAction):
             return {"clinic_confirm": True}
         return await self._changed_at_summary(text, dispatcher, tracker, domain) or {}
 
+    async def _number_given(self, text: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+        phone = _phone_in(text)
+        if phone is None:
+            return False
+        details = ContactDetails(
+            phone=phone, sms_consent=texting_consent_in(text), source=channel_of(tracker)
+        )
+        customer = await customer_id(self.services, tracker)
+        await asyncio.to_thread(self.services.profiles.record_contact_details, customer, details)
+        dispatcher.utter_message(response="utter_number_noted", phone=phone)
+        return True
+
     async def validate_clinic_confirm(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
@@ -432,7 +448,10 @@ class ValidateClinicForm(AsksNextQuestion, FormValidationAction):
         self, text: str, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any] | None:
         """At the summary, who's coming ("just me", "me and Eli, he's 17") or another session ("the
-        5 o'clock one") changes the booking, and the summary is shown again to confirm."""
+        5 o'clock one") changes the booking, and the summary is shown again to confirm. A phone
+        number given there ("312-555-0201, texts ok") is saved to the profile, not a new form."""
+        if await self._number_given(text, dispatcher, tracker):
+            return {"clinic_confirm": None}
         if parse_attendees(_about_people(self.services, text), tracker.get_slot("customer_name")):
             return {**self.validate_attendees(text, dispatcher, tracker, domain), "clinic_confirm": None}
         picked = (await self.validate_clinic_session(text, CollectingDispatcher(), tracker, domain)).get(
@@ -530,6 +549,13 @@ class ValidateClinicForm(AsksNextQuestion, FormValidationAction):
             )
             return {"attendee_names": None}
         return {"attendees": json.dumps(as_records(named)), "attendee_names": "given"}
+
+
+def _phone_in(text: str) -> str | None:
+    try:
+        return normalise_phone(text) if re.search(r"\d{3}\D{0,2}\d{3}\D?\d{4}", text) else None
+    except InvalidContactDetail:
+        return None
 
 
 def _about_people(services: Services, text: str) -> str:

@@ -399,3 +399,16 @@ def test_when_a_clinic_runs_is_said_in_words() -> None:
     assert runs["child-car-seat-check"] == ["Wednesdays at 4, 4:30, 5 and 5:30 PM"]
     assert runs["ev-101"] == ["the first Monday of the month at 6:30 PM"]
     assert runs["winter-driving"] == ["Saturdays at 2 PM (November to February)"]  # across the new year
+
+
+async def test_a_number_given_at_the_summary_is_saved_and_the_summary_asked_again(action_services) -> None:
+    """Once it started the contact form, and the clinic booking was lost."""
+    slots = {"clinic": "winter-driving", "clinic_session": "x", "attendees": json.dumps([{"name": None}])}
+    state = _form_tracker("312-555-0201 texts ok", slots, "clinic_confirm", "introduce")
+    dispatcher = CollectingDispatcher()
+    found = await ValidateClinicForm(action_services).extract_clinic_confirm(dispatcher, state, {})
+    assert found == {"clinic_confirm": None}
+    assert [m["response"] for m in dispatcher.messages] == ["utter_number_noted"]
+    customer = action_services.profiles.customer_for_sender("rest", "clinic-talk")
+    phones = [p for c in action_services.profiles.profile(customer)["contacts"] for p in c["phones"]]
+    assert [(p["e164"], p["sms_consent"]) for p in phones] == [("+13125550201", True)]
