@@ -21,7 +21,7 @@ from actions.common import (
     tell_rewards,
     upcoming_bookings,
 )
-from actions.knowledge import answer_question
+from actions.knowledge import answer_question, clinic_context
 from bot.booking import SessionInfo, steps
 from bot.booking.attendees import (
     Attendee,
@@ -330,6 +330,7 @@ class ValidateClinicForm(AsksNextQuestion, FormValidationAction):
             *[SlotSet(slot, None) for slot in FORM_SLOTS if slot != HEARD],
             *kept,
             SlotSet("requested_slot", None),
+            *clinic_context(clinic.id),  # "how long is it?" next is about this clinic
         ]
 
     async def extract_clinic(

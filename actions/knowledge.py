@@ -79,7 +79,7 @@ async def answer_question(
         return []
     if answer.kind == "need_vehicle":
         return [
-            *_context_events(answer),
+            *_context_events(answer.context),
             SlotSet("kb_pending_question", question),
             FollowupAction("vehicle_form"),
         ]
@@ -183,8 +183,12 @@ def _context(tracker: Tracker) -> Context:
     )
 
 
-def _context_events(answer: Answer) -> list[EventType]:
-    context = answer.context
+def clinic_context(clinic_id: str) -> list[EventType]:
+    """The conversation is about this clinic now, as after the router's own clinic answer."""
+    return _context_events(Context(clinic_id, kind="clinic"))
+
+
+def _context_events(context: Context) -> list[EventType]:
     values = (context.topic, context.model, context.trim, context.year, context.kind)
     return [SlotSet(name, value) for name, value in zip(CONTEXT_SLOTS, values, strict=True)]
 
@@ -206,4 +210,4 @@ def _reply(
         dispatcher.utter_message(
             response="utter_vehicle_saved_answer", vehicle=name, answer=answer.text, **shown
         )
-    return [*_context_events(answer), SlotSet("kb_more", answer.more)]
+    return [*_context_events(answer.context), SlotSet("kb_more", answer.more)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import secrets
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -64,3 +65,16 @@ async def widget_session(
         yield client, received
     finally:
         await client.disconnect()
+
+
+def fields(phone: str, body: str, **extra: str) -> dict[str, str]:
+    """The form Twilio posts for an incoming SMS (signed by the caller)."""
+    return {
+        "From": phone,
+        "To": "+15550109999",
+        "Body": body,
+        "MessageSid": f"SM{secrets.token_hex(16)}",
+        "NumMedia": "0",
+        "AccountSid": "AC" + "0" * 32,
+        **extra,
+    }

@@ -285,7 +285,10 @@ async def test_a_clinic_question_is_answered_without_starting_the_form(action_se
     [answer] = dispatcher.messages
     assert answer["text"].startswith("Yes, that fits: Teen Driver Safety Clinic")
     assert answer["buttons"][0]["payload"] == "sign me up for the Teen Driver Safety Clinic"
-    assert _slots(events)["requested_slot"] is None
+    slots = _slots(events)
+    assert slots["requested_slot"] is None
+    # the clinic is what the conversation is about now: "how long is it?" next is about it
+    assert (slots["kb_topic"], slots["kb_kind"]) == ("teen-driver-safety", "clinic")
 
 
 async def test_book_it_after_a_clinics_facts_books_that_clinic(action_services) -> None:

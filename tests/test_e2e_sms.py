@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import secrets
 import subprocess
 import sys
 import xml.etree.ElementTree as ElementTree
@@ -31,7 +30,7 @@ from bot.db import session_factory
 from bot.launch import Stack, start_stack
 from bot.profile import ContactDetails, ProfileStore, normalise_phone
 from bot.profile.models import Phone
-from tests.chat import say, texts, wait_for
+from tests.chat import fields, say, texts, wait_for
 from tests.dealer import SCHEDULE, SHOP, TZ
 
 TOKEN = "e2e-twilio-auth-token"
@@ -48,18 +47,6 @@ def sms_stack(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> 
 
 def webhook_url(stack: Stack) -> str:
     return f"http://127.0.0.1:{stack.rasa_port}/webhooks/sms/webhook"
-
-
-def fields(phone: str, body: str, **extra: str) -> dict[str, str]:
-    return {
-        "From": phone,
-        "To": "+15550109999",
-        "Body": body,
-        "MessageSid": f"SM{secrets.token_hex(16)}",
-        "NumMedia": "0",
-        "AccountSid": "AC" + "0" * 32,
-        **extra,
-    }
 
 
 async def post(

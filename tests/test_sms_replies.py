@@ -48,6 +48,7 @@ from bot.integrity import find_problems
 from bot.launch import free_port
 from bot.profile import ContactDetails
 from bot.services import Services
+from tests.chat import fields
 from tests.dealer import TZ, services_on
 
 TOKEN = "replies-twilio-auth-token"
@@ -126,14 +127,7 @@ class Shop:
 
     async def text(self, phone: str, body: str) -> list[str]:
         """A signed webhook as Twilio sends it; the TwiML reply's messages."""
-        form = {
-            "From": phone,
-            "To": "+15550109999",
-            "Body": body,
-            "MessageSid": f"SM{secrets.token_hex(16)}",
-            "NumMedia": "0",
-            "AccountSid": "AC" + "0" * 32,
-        }
+        form = fields(phone, body)
         signature = RequestValidator(TOKEN).compute_signature(SIGNED_URL, form)
         async with self.http.post(self.url, data=form, headers={"X-Twilio-Signature": signature}) as response:
             assert response.status == 200, await response.text()
