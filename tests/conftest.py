@@ -41,6 +41,7 @@ FAST_FILES = {
     "test_feature_guard.py",
     "test_change_guard.py",
     "test_contact_guard.py",
+    "test_stop_guard.py",
     "test_steps.py",
     "test_responses.py",
     "test_replies.py",

@@ -59,7 +59,7 @@ async def test_a_problem_a_refined_car_and_a_side_question_then_moving_it(stack,
     refined = await turn("its a 2024 Forge Trail")
     assert "owner guides" not in texts(refined)
     side = await turn("what time do you close on saturday?")
-    assert "pencilled" not in texts(side) and side[-1]["buttons"]
+    assert "pencilled" not in texts(side) and side[-1].get("buttons"), side
     assert "loaner" in texts(await turn("do you have loaner cars?")).lower()
     await turn(side[-1]["buttons"][0]["payload"])
     await turn("need a loaner")

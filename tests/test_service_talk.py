@@ -310,3 +310,16 @@ def test_a_question_about_a_service_is_no_booking(guard, said, question):
 )
 def test_a_service_visit_asked_for_without_a_service_named_is_a_booking(guard, said, booking):
     assert guard.matches(said) is booking
+
+
+@pytest.mark.parametrize(
+    ("said", "intent", "booking"),
+    [
+        ("there's a grinding noise whenever I brake", "nlu_fallback", True),
+        ("my tires are wearing unevenly", "nlu_fallback", True),
+        ("how often should the tires be rotated", "nlu_fallback", False),  # a question
+        ("there's a grinding noise whenever I brake", "ask_vehicle", False),  # read as something else
+    ],
+)
+def test_a_problem_the_classifier_could_not_place_is_a_service_booking(guard, said, intent, booking):
+    assert guard.a_problem_unread(said, intent) is booking

@@ -101,13 +101,22 @@ class ServiceBookingGuard(GraphComponent, IntentClassifier):
         for message in messages:
             text = message.get(TEXT) or ""
             intent = (message.get(INTENT) or {}).get("name")
-            if self.matches(text) or self.not_a_clinic(text, intent):
+            if self.matches(text) or self.not_a_clinic(text, intent) or self.a_problem_unread(text, intent):
                 force_intent(message, self._intent)
             elif self.books_a_clinic(text):
                 force_intent(message, "book_clinic")
             elif intent == self._intent and self.asks_about_a_service(text):
                 force_intent(message, "ask_info")
         return messages
+
+    def a_problem_unread(self, text: str, intent: str | None) -> bool:
+        """A service or a problem on the menu said without booking words that the classifier could
+        not place ("there's a grinding noise whenever I brake"): the service booking, which asks
+        for the car next, rather than "I didn't get that"."""
+        if intent != "nlu_fallback" or text.startswith("/") or QUESTION.search(text):
+            return False
+        schedule = self._schedule.current()
+        return bool(schedule.services_in(text)) and clinic_named(schedule, text) is None
 
     def asks_about_a_service(self, text: str) -> bool:
         """A question about a service on the menu ("do i need to rotate tires on an ion", "do you
