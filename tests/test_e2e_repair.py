@@ -50,9 +50,9 @@ async def test_offered_times_accept_the_earliest_and_a_range(stack, http):
     assert offers["buttons"]
     assert "get around" in texts(await turn("the earliest pls"))
     assert "mobile number" in texts(await turn("shuttle"))
-    later = texts(await turn(f"actually make it {day:%A} after 3"))  # not answering a list: offered
-    assert "first free time" not in later
-    after = await turn("sometime after 4")  # answering the times offered: the first after 4
+    later = texts(await turn(f"actually make it {day:%A} after 3"))  # a new range: its first free time
+    assert "first free time" in later and "3:" in later and "PM" in later
+    after = await turn("sometime after 4")  # and again: the first after 4
     said = texts(after)
     assert "first free time" in said and "4:" in said and "PM" in said
     assert "mobile number" in said and "get around" not in said  # on with the question still open
@@ -85,11 +85,11 @@ async def test_a_move_request_naming_the_new_time_is_not_asked_for_it_again(stac
 
     morning = weekday_ahead(3)
     asked = texts(await turn(f"reschedule {new} to {morning:%A} morning"))
-    assert "Move Oil change" in asked and new in asked
-    confirm = texts(await turn("yes"))
-    assert "first free time" in confirm and "To confirm: Oil change" in confirm
-    assert f"{morning:%a %b %-d}" in confirm and "AM" in confirm
-    newest = code_in(texts(await turn("yes")))
+    # a part of the day is asked about as its first free time, so one yes moves it too
+    assert "Move Oil change" in asked and new in asked and f"{morning:%A %b} {morning.day} at" in asked
+    moved = texts(await turn("yes"))
+    assert f"is moved to {morning:%a %b %-d}" in moved and "AM" in moved
+    newest = code_in(moved)
     statuses = {b["code"]: b["status"] for b in await bookings_of(http, stack)}
     assert statuses[old] == statuses[new] == "cancelled" and statuses[newest] == "confirmed"
 
