@@ -411,7 +411,7 @@ async def test_a_clinic_by_text_with_people_as_they_say_it_and_questions_afterwa
 
 async def test_replies_to_reminders_confirm_move_and_cancel_with_the_real_assistant(sms_stack, http):
     """C, R and X to the phone's latest reminder, as Twilio delivers them to the running assistant."""
-    phone = "+15550100409"
+    phone = "+15550100477"
     sessions = session_factory(make_url(sms_stack.env["DATABASE_URL"]))
     profiles, bookings = ProfileStore(sessions), BookingStore(sessions, SCHEDULE)
     who = profiles.record_contact_details(
