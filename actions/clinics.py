@@ -18,6 +18,7 @@ from actions.common import (
     UsesServices,
     channel_of,
     customer_id,
+    messages_since_asked,
     tell_rewards,
     upcoming_bookings,
 )
@@ -543,6 +544,9 @@ class ValidateClinicForm(AsksNextQuestion, FormValidationAction):
             return {"attendee_names": "skip"}
         people = party_of(tracker)
         named = name_the_unnamed(people, said)
+        if named is None and messages_since_asked(tracker, "attendee_names") >= 3:
+            dispatcher.utter_message(response="utter_names_skipped")  # never the same complaint a third time
+            return {"attendee_names": "skip"}
         if named is None:
             missing = sum(p.needs_name for p in people)
             dispatcher.utter_message(

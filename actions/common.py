@@ -112,3 +112,19 @@ def tell_rewards(dispatcher: CollectingDispatcher, issued: list[Issued]) -> None
     """Tell the customer, in the turn that earned them, the rewards their record just reached."""
     for reward in issued:
         dispatcher.utter_message(response="utter_reward_issued", reward=reward.name, code=reward.code)
+
+
+def messages_since_asked(tracker: Tracker, slot: str) -> int:
+    """How many messages the customer has sent since `slot`'s question was first asked (this one
+    included): 1 for the first answer. Used to re-ask in other words, then to stop asking."""
+    count = 0
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            count += 1
+        elif (
+            event.get("event") == "slot"
+            and event.get("name") == "requested_slot"
+            and event.get("value") != slot
+        ):
+            break
+    return max(count, 1)

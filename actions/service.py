@@ -23,6 +23,7 @@ from actions.common import (
     Question,
     channel_of,
     customer_id,
+    messages_since_asked,
     read_once_per_call,
     tell_rewards,
 )
@@ -98,22 +99,6 @@ def _said(tracker: Tracker, slot: str) -> str:
 
 def _asked(tracker: Tracker, slot: str) -> bool:
     return tracker.get_slot("requested_slot") == slot
-
-
-def _misses(tracker: Tracker, slot: str) -> int:
-    """How many messages the customer has sent since `slot`'s question was first asked (this one
-    included): 1 for the first answer. Used to re-ask in other words, then to stop asking."""
-    count = 0
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            count += 1
-        elif (
-            event.get("event") == "slot"
-            and event.get("name") == "requested_slot"
-            and event.get("value") != slot
-        ):
-            break
-    return max(count, 1)
 
 
 def _answered_something_else(tracker: Tracker, slot: str) -> bool:
@@ -250,7 +235,7 @@ class ValidateServiceForm(AsksNextQuestion, FormValidationAction):
         chosen = [s for s in text.split(",") if s in schedule.services] or schedule.services_in(text)
         if not chosen:
             if not _answered_something_else(tracker, "service_items"):
-                again = _misses(tracker, "service_items") % 2 == 0
+                again = messages_since_asked(tracker, "service_items") % 2 == 0
                 dispatcher.utter_message(
                     response="utter_service_not_on_menu_again" if again else "utter_service_not_on_menu"
                 )
@@ -301,7 +286,7 @@ class ValidateServiceForm(AsksNextQuestion, FormValidationAction):
         if vehicle is None:
             if not _answered_something_else(tracker, "service_vehicle"):
                 models = ", ".join(self.services.knowledge.base.lineup.models)
-                again = _misses(tracker, "service_vehicle") % 2 == 0
+                again = messages_since_asked(tracker, "service_vehicle") % 2 == 0
                 dispatcher.utter_message(
                     response="utter_which_corvane_again" if again else "utter_which_corvane_to_service",
                     models=models,
@@ -390,7 +375,7 @@ class ValidateServiceForm(AsksNextQuestion, FormValidationAction):
         choice = str(value) if value in TRANSPORT else transport_in(str(value or ""), asked=True)
         if choice is not None or _answered_something_else(tracker, "service_transport"):
             return {"service_transport": choice}
-        misses = _misses(tracker, "service_transport")
+        misses = messages_since_asked(tracker, "service_transport")
         if misses >= 3:
             dispatcher.utter_message(response="utter_transport_assumed_wait")
             return {"service_transport": "wait"}
@@ -414,7 +399,7 @@ class ValidateServiceForm(AsksNextQuestion, FormValidationAction):
             return checked
         if not _asked(tracker, "phone") or _answered_something_else(tracker, "phone"):
             return {"phone": None}  # no number in a message that answered something else
-        misses = _misses(tracker, "phone")
+        misses = messages_since_asked(tracker, "phone")
         if misses >= 3:  # never the same complaint a third time: book without a number
             dispatcher.utter_message(response="utter_service_phone_skipped")
             return {"phone": None, "phone_declined": True}
@@ -448,7 +433,7 @@ class ValidateServiceForm(AsksNextQuestion, FormValidationAction):
     ) -> dict[str, Any]:
         if isinstance(value, bool) or _answered_something_else(tracker, "sms_consent"):
             return {"sms_consent": value if isinstance(value, bool) else None}
-        if _misses(tracker, "sms_consent") >= 2:
+        if messages_since_asked(tracker, "sms_consent") >= 2:
             dispatcher.utter_message(response="utter_sms_consent_assumed_no")
             return {"sms_consent": False}
         dispatcher.utter_message(response="utter_sms_consent_not_caught")

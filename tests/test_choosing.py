@@ -107,6 +107,10 @@ async def test_who_is_coming_is_kept_as_read_and_names_are_asked_for_once(action
         "skip", dispatcher, tracker("skip", "attendee_names", "inform", slots), {}
     )
     assert skipped == {"attendee_names": "skip"}
+    third = tracker("312 555 0188, texts ok", "attendee_names", "inform", slots)
+    third.events = [{"event": "user", "text": "..."}] * 3  # the third reply that gives no name
+    gave_up = form.validate_attendee_names("312 555 0188, texts ok", dispatcher, third, {})
+    assert gave_up == {"attendee_names": "skip"} and "without saving" in texts(dispatcher)[-1]
 
 
 def test_nobody_or_an_unknown_number_is_asked_again(action_services) -> None:
